@@ -1,0 +1,15 @@
+# Imported targets for the Debian-packaged dependencies (no vendored copies, no downloads).
+find_package(PkgConfig REQUIRED)
+find_package(CURL REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(SQLiteCpp REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(tomlplusplus REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(Threads REQUIRED)
+# GMime: RFC 5322 address lists, RFC 2047 encoded words and charsets, RFC 5322 dates.
+pkg_check_modules(GMIME REQUIRED IMPORTED_TARGET gmime-3.0)
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+if(PROSPECTD_BUILD_TESTS)
+  find_package(doctest REQUIRED)
+endif()

@@ -1,0 +1,58 @@
+// The interface every mail connector implements, and the error kinds it reports.
+// The scheduler holds a MessageSource&; tests hand it a fake.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "connectors/message_meta.h"
+
+namespace prospectd::connectors {
+
+// Classified once where the failure arises; the scheduler's policy follows from the kind:
+// transient -> retry with backoff; auth -> park the account until its credentials change;
+// bad_item -> skip and count; fatal -> stop the account.
+enum class ErrorKind { transient, auth, bad_item, fatal };
+
+struct SourceError {
+  ErrorKind kind;
+  std::string message;  // one plain line for the user; never contains secrets
+};
+
+const char* to_string(ErrorKind kind);
+
+// Receives each batch; returns only once the batch and its checkpoint are durable.
+// Throws if they could not be stored (the connector then stops and propagates).
+using BatchSink = std::function<void(Batch&&)>;
+
+// Reads the checkpoint the store holds for a scope, if any.
+using CheckpointReader = std::function<std::optional<Checkpoint>(const std::string& scope)>;
+
+// Progress of a scope during a sync: messages handled so far of an expected total.
+struct Progress {
+  std::string scope;
+  std::uint64_t done = 0;
+  std::uint64_t total = 0;
+};
+using ProgressObserver = std::function<void(const Progress&)>;
+
+struct SyncSummary {
+  std::uint64_t messages_fetched = 0;
+  std::uint64_t batches = 0;
+  std::uint64_t items_skipped = 0;  // bad_item: unparseable messages skipped and counted
+};
+
+class MessageSource {
+ public:
+  virtual ~MessageSource() = default;
+  // Fetches everything newer than the stored checkpoints and hands it to `sink` in
+  // batches, oldest first within each scope. Not thread-safe; one sync at a time.
+  virtual std::expected<SyncSummary, SourceError> sync(const CheckpointReader& checkpoints,
+                                                       const BatchSink& sink,
+                                                       const ProgressObserver& progress) = 0;
+};
+
+}  // namespace prospectd::connectors

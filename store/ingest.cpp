@@ -1,0 +1,256 @@
+// Storing a batch: messages (deduplicated by source id and by Message-ID), their addresses,
+// references and thread, and the scope's checkpoint — all in one transaction.
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include <ctime>
+#include <set>
+
+#include "rules/canonical_address.h"
+#include "store/statements.h"
+#include "store/store.h"
+#include "store/synthetic_id.h"
+#include "store/threading.h"
+#include "store/transaction.h"
+
+namespace prospectd::store {
+
+Store::Statements::Statements(SQLite::Database& db)
+    : find_location(db,
+                    "SELECT message_row FROM message_locations"
+                    " WHERE account_id = ? AND folder = ? AND source_id = ?"),
+      insert_location(db,
+                      "INSERT INTO message_locations(account_id, folder, source_id, message_row)"
+                      " VALUES (?, ?, ?, ?)"),
+      find_message(db, "SELECT id FROM messages WHERE message_id = ?"),
+      insert_message(db,
+                     "INSERT INTO messages(message_id, synthetic_id, thread_id, date, received_at,"
+                     " subject, base_subject, subject_fallback, snippet, in_reply_to,"
+                     " provider_thread_id, from_email, direction, automation, stored_at)"
+                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+      insert_address(db,
+                     "INSERT OR IGNORE INTO message_addresses(message_row, role, position, email,"
+                     " raw_email, name) VALUES (?, ?, ?, ?, ?, ?)"),
+      insert_reference(db,
+                       "INSERT OR IGNORE INTO message_references(message_row, position, ref)"
+                       " VALUES (?, ?, ?)"),
+      find_node(db, "SELECT thread_id FROM thread_nodes WHERE node = ?"),
+      insert_node(db, "INSERT OR IGNORE INTO thread_nodes(node, thread_id) VALUES (?, ?)"),
+      new_thread(db, "INSERT INTO threads DEFAULT VALUES"),
+      upsert_checkpoint(db,
+                        "INSERT INTO checkpoints(account_id, scope, state, server_count, last_sync_at)"
+                        " VALUES (?, ?, ?, ?, ?) ON CONFLICT(account_id, scope) DO UPDATE SET"
+                        " state = excluded.state, server_count = excluded.server_count,"
+                        " last_sync_at = excluded.last_sync_at"),
+      find_subject_anchor(db,
+                          "SELECT m.thread_id FROM messages m"
+                          " WHERE m.base_subject = ?1 AND m.date >= ?3 AND m.date <= ?4"
+                          " AND EXISTS (SELECT 1 FROM message_addresses a"
+                          "             WHERE a.message_row = m.id AND a.email = ?2)"
+                          " ORDER BY m.date DESC, m.id DESC LIMIT 1"),
+      find_subject_orphans(db,
+                           "SELECT y.thread_id, y.from_email FROM messages y"
+                           " WHERE y.base_subject = ? AND y.subject_fallback = 1"
+                           " AND y.date > ? AND y.date <= ? AND y.thread_id <> ?"
+                           " AND (SELECT COUNT(*) FROM messages z WHERE z.thread_id = y.thread_id) = 1") {}
+
+namespace {
+
+struct AddressRole {
+  const char* role;
+  const std::vector<connectors::Address>* addresses;
+};
+
+std::vector<AddressRole> address_roles(const connectors::MessageMeta& meta) {
+  return {{"from", &meta.from}, {"sender", &meta.sender}, {"reply_to", &meta.reply_to},
+          {"to", &meta.to},     {"cc", &meta.cc},         {"bcc", &meta.bcc}};
+}
+
+// Every Message-ID this message names as an ancestor: In-Reply-To, then References.
+std::vector<std::string> ancestors(const connectors::MessageMeta& meta) {
+  std::vector<std::string> ids;
+  if (!meta.in_reply_to.empty()) ids.push_back(meta.in_reply_to);
+  for (const auto& reference : meta.references) {
+    if (!reference.empty() && reference != meta.in_reply_to) ids.push_back(reference);
+  }
+  return ids;
+}
+
+void bind_optional(SQLite::Statement& statement, int index, const std::optional<std::int64_t>& value) {
+  if (value) {
+    statement.bind(index, *value);
+  } else {
+    statement.bind(index);
+  }
+}
+
+class BatchWriter {
+ public:
+  BatchWriter(SQLite::Database& db, Store::Statements& statements, AccountId account)
+      : db_(db), statements_(statements), account_(account), threads_(db, statements) {}
+
+  void reset_scope(const std::string& folder) {
+    SQLite::Statement forget(db_, "DELETE FROM message_locations WHERE account_id = ? AND folder = ?");
+    forget.bind(1, account_);
+    forget.bind(2, folder);
+    forget.exec();
+  }
+
+  void add(const ClassifiedMessage& message) {
+    const auto& meta = message.meta;
+    {
+      StatementScope find(statements_.find_location);
+      find->bind(1, account_);
+      find->bind(2, meta.folder);
+      find->bind(3, meta.source_id);
+      if (find->executeStep()) {
+        ++outcome_.already_stored;
+        return;
+      }
+    }
+    const bool synthetic = meta.message_id.empty();
+    const std::string message_id = synthetic ? synthetic_message_id(meta) : meta.message_id;
+    {
+      StatementScope find(statements_.find_message);
+      find->bind(1, message_id);
+      if (find->executeStep()) {
+        add_location(meta, find->getColumn(0).getInt64());
+        ++outcome_.new_locations;
+        return;
+      }
+    }
+    const std::int64_t row = insert_message(message, message_id, synthetic);
+    add_location(meta, row);
+    ++outcome_.inserted;
+  }
+
+  BatchOutcome finish() {
+    std::set<ThreadId> touched;
+    for (ThreadId thread : touched_) touched.insert(threads_.current(thread));
+    outcome_.touched_threads.assign(touched.begin(), touched.end());
+    outcome_.thread_merges = threads_.merges();
+    return outcome_;
+  }
+
+ private:
+  std::int64_t insert_message(const ClassifiedMessage& message, const std::string& message_id,
+                              bool synthetic) {
+    const auto& meta = message.meta;
+    const std::vector<std::string> parents = ancestors(meta);
+    std::vector<std::string> nodes{"m:" + message_id};
+    for (const auto& parent : parents) nodes.push_back("m:" + parent);
+    if (!meta.provider_thread_id.empty()) {
+      nodes.push_back("p:" + std::to_string(account_) + ":" + meta.provider_thread_id);
+    }
+    const std::string from_email =
+        meta.from.empty() ? std::string() : rules::canonical_address(meta.from.front().email);
+    const bool subject_fallback =
+        parents.empty() && meta.provider_thread_id.empty() && message.is_reply_subject;
+    const std::optional<std::int64_t> date = meta.date ? meta.date : meta.received_at;
+
+    ThreadId thread = threads_.place(nodes);
+    if (subject_fallback && date) {
+      if (auto anchor = threads_.subject_anchor(message.base_subject, from_email, *date)) {
+        threads_.merge(thread, *anchor);
+        thread = threads_.current(*anchor);
+      }
+    }
+
+    std::int64_t row = 0;
+    {
+      StatementScope insert(statements_.insert_message);
+      insert->bind(1, message_id);
+      insert->bind(2, synthetic ? 1 : 0);
+      insert->bind(3, thread);
+      bind_optional(*insert, 4, date);
+      bind_optional(*insert, 5, meta.received_at);
+      insert->bind(6, meta.subject);
+      insert->bind(7, message.base_subject);
+      insert->bind(8, subject_fallback ? 1 : 0);
+      insert->bind(9, meta.snippet);
+      insert->bind(10, meta.in_reply_to);
+      insert->bind(11, meta.provider_thread_id);
+      insert->bind(12, from_email);
+      insert->bind(13, message.direction);
+      insert->bind(14, message.automation);
+      insert->bind(15, static_cast<std::int64_t>(std::time(nullptr)));
+      insert->exec();
+      row = db_.getLastInsertRowid();
+    }
+
+    std::vector<std::string> participants;
+    for (const auto& [role, addresses] : address_roles(meta)) {
+      int position = 0;
+      for (const auto& address : *addresses) {
+        std::string canonical = rules::canonical_address(address.email);
+        StatementScope insert(statements_.insert_address);
+        insert->bind(1, row);
+        insert->bind(2, role);
+        insert->bind(3, position++);
+        insert->bind(4, canonical);
+        insert->bind(5, address.email);
+        insert->bind(6, address.name);
+        insert->exec();
+        if (!canonical.empty()) participants.push_back(std::move(canonical));
+      }
+    }
+    int position = 0;
+    for (const auto& parent : parents) {
+      StatementScope insert(statements_.insert_reference);
+      insert->bind(1, row);
+      insert->bind(2, position++);
+      insert->bind(3, parent);
+      insert->exec();
+    }
+    if (date) {
+      threads_.adopt_subject_orphans(threads_.current(thread), message.base_subject, *date,
+                                     participants);
+    }
+    touched_.push_back(thread);
+    return row;
+  }
+
+  void add_location(const connectors::MessageMeta& meta, std::int64_t row) {
+    StatementScope insert(statements_.insert_location);
+    insert->bind(1, account_);
+    insert->bind(2, meta.folder);
+    insert->bind(3, meta.source_id);
+    insert->bind(4, row);
+    insert->exec();
+  }
+
+  SQLite::Database& db_;
+  Store::Statements& statements_;
+  AccountId account_;
+  ThreadGraph threads_;
+  BatchOutcome outcome_;
+  std::vector<ThreadId> touched_;
+};
+
+}  // namespace
+
+BatchOutcome Store::commit_batch(AccountId account, const ClassifiedBatch& batch) {
+  WriteTransaction transaction(*db_, "batch of " + std::to_string(batch.messages.size()) +
+                                         " messages for " + batch.checkpoint.scope);
+  BatchWriter writer(*db_, *statements_, account);
+  if (batch.reset_scope) writer.reset_scope(batch.checkpoint.scope);
+  for (const auto& message : batch.messages) writer.add(message);
+  {
+    StatementScope upsert(statements_->upsert_checkpoint);
+    upsert->bind(1, account);
+    upsert->bind(2, batch.checkpoint.scope);
+    upsert->bind(3, batch.checkpoint.state);
+    if (batch.checkpoint.server_count) {
+      upsert->bind(4, static_cast<std::int64_t>(*batch.checkpoint.server_count));
+    } else {
+      upsert->bind(4);
+    }
+    upsert->bind(5, static_cast<std::int64_t>(std::time(nullptr)));
+    upsert->exec();
+  }
+  BatchOutcome outcome = writer.finish();
+  transaction.commit();
+  return outcome;
+}
+
+}  // namespace prospectd::store

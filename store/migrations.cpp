@@ -1,0 +1,110 @@
+// Schema migrations: each entry upgrades version N to N+1 and is never edited once released.
+// Add a new entry for every schema change.
+#include "store/migrations.h"
+
+#include <array>
+#include <stdexcept>
+#include <string>
+
+#include "store/transaction.h"
+
+namespace prospectd::store {
+namespace {
+
+// v1: accounts, checkpoints, messages with their locations, addresses and references,
+// and the thread graph (every known Message-ID, real or only referenced, maps to a thread).
+constexpr const char* kV1 = R"sql(
+CREATE TABLE accounts (
+  id              INTEGER PRIMARY KEY,
+  name            TEXT NOT NULL UNIQUE,
+  type            TEXT NOT NULL,
+  state           TEXT NOT NULL DEFAULT 'never',
+  last_attempt_at INTEGER,
+  last_success_at INTEGER,
+  last_error      TEXT,
+  last_error_kind TEXT
+);
+CREATE TABLE checkpoints (
+  account_id   INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  scope        TEXT NOT NULL,
+  state        TEXT NOT NULL,
+  server_count INTEGER,
+  last_sync_at INTEGER NOT NULL,
+  PRIMARY KEY (account_id, scope)
+) WITHOUT ROWID;
+CREATE TABLE threads (
+  id INTEGER PRIMARY KEY
+);
+CREATE TABLE messages (
+  id                 INTEGER PRIMARY KEY,
+  message_id         TEXT NOT NULL UNIQUE,
+  synthetic_id       INTEGER NOT NULL,
+  thread_id          INTEGER NOT NULL REFERENCES threads(id),
+  date               INTEGER,
+  received_at        INTEGER,
+  subject            TEXT NOT NULL,
+  base_subject       TEXT NOT NULL,
+  subject_fallback   INTEGER NOT NULL,
+  snippet            TEXT NOT NULL,
+  in_reply_to        TEXT NOT NULL,
+  provider_thread_id TEXT NOT NULL,
+  from_email         TEXT NOT NULL,
+  direction          TEXT NOT NULL CHECK (direction IN ('outbound', 'internal', 'inbound')),
+  automation         TEXT NOT NULL,
+  stored_at          INTEGER NOT NULL
+);
+CREATE INDEX messages_by_thread ON messages(thread_id, date);
+CREATE INDEX messages_by_base_subject ON messages(base_subject, date);
+CREATE INDEX messages_by_date ON messages(date);
+CREATE TABLE message_locations (
+  account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  folder      TEXT NOT NULL,
+  source_id   TEXT NOT NULL,
+  message_row INTEGER NOT NULL REFERENCES messages(id),
+  PRIMARY KEY (account_id, folder, source_id)
+) WITHOUT ROWID;
+CREATE TABLE message_addresses (
+  message_row INTEGER NOT NULL REFERENCES messages(id),
+  role        TEXT NOT NULL CHECK (role IN ('from', 'sender', 'reply_to', 'to', 'cc', 'bcc')),
+  position    INTEGER NOT NULL,
+  email       TEXT NOT NULL,
+  raw_email   TEXT NOT NULL,
+  name        TEXT NOT NULL,
+  PRIMARY KEY (message_row, role, position)
+) WITHOUT ROWID;
+CREATE INDEX message_addresses_by_email ON message_addresses(email, message_row);
+CREATE TABLE message_references (
+  message_row INTEGER NOT NULL REFERENCES messages(id),
+  position    INTEGER NOT NULL,
+  ref         TEXT NOT NULL,
+  PRIMARY KEY (message_row, position)
+) WITHOUT ROWID;
+CREATE TABLE thread_nodes (
+  node      TEXT PRIMARY KEY,
+  thread_id INTEGER NOT NULL REFERENCES threads(id)
+) WITHOUT ROWID;
+CREATE INDEX thread_nodes_by_thread ON thread_nodes(thread_id);
+)sql";
+
+constexpr std::array kMigrations = {kV1};
+
+}  // namespace
+
+int latest_schema_version() { return static_cast<int>(kMigrations.size()); }
+
+void migrate(SQLite::Database& db) {
+  const int current = db.execAndGet("PRAGMA user_version").getInt();
+  if (current > latest_schema_version()) {
+    throw std::runtime_error("the store " + db.getFilename() + " has schema version " +
+                             std::to_string(current) + ", newer than this prospectd understands (" +
+                             std::to_string(latest_schema_version()) + "); upgrade prospectd");
+  }
+  for (int version = current; version < latest_schema_version(); ++version) {
+    WriteTransaction transaction(db, "migration to schema v" + std::to_string(version + 1));
+    db.exec(kMigrations[static_cast<std::size_t>(version)]);
+    db.exec("PRAGMA user_version = " + std::to_string(version + 1));
+    transaction.commit();
+  }
+}
+
+}  // namespace prospectd::store

@@ -1,0 +1,126 @@
+// Opening the store (pragmas, migrations), accounts, checkpoints and sync state.
+// Message ingest lives in ingest.cpp; threading in threading.cpp.
+#include "store/store.h"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include <stdexcept>
+
+#include "store/migrations.h"
+#include "store/statements.h"
+#include "store/transaction.h"
+
+namespace prospectd::store {
+
+const char* to_string(SyncState state) {
+  switch (state) {
+    case SyncState::never: return "never";
+    case SyncState::syncing: return "syncing";
+    case SyncState::ok: return "ok";
+    case SyncState::error: return "error";
+  }
+  return "never";
+}
+
+Store::Store(const std::filesystem::path& file) : file_(file) {
+  try {
+    if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
+    db_ = std::make_unique<SQLite::Database>(file.string(),
+                                             SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, 10000);
+    db_->exec("PRAGMA journal_mode = WAL");
+    // NORMAL is durable across application crashes in WAL mode (only an OS crash or power
+    // loss may lose the last commits, never corrupt the file): https://sqlite.org/pragma.html#pragma_synchronous
+    db_->exec("PRAGMA synchronous = NORMAL");
+    db_->exec("PRAGMA foreign_keys = ON");
+    db_->exec("PRAGMA temp_store = MEMORY");
+    db_->exec("PRAGMA cache_size = -16000");
+    migrate(*db_);
+    statements_ = std::make_unique<Statements>(*db_);
+  } catch (const SQLite::Exception& error) {
+    throw std::runtime_error("cannot open the store " + file.string() + ": " + error.what());
+  } catch (const std::filesystem::filesystem_error& error) {
+    throw std::runtime_error("cannot create the store's directory for " + file.string() + ": " +
+                             error.code().message());
+  }
+}
+
+Store::~Store() = default;
+
+SQLite::Database& Store::database() { return *db_; }
+
+AccountId Store::ensure_account(std::string_view name, std::string_view type) {
+  SQLite::Statement find(*db_, "SELECT id, type FROM accounts WHERE name = ?");
+  find.bind(1, std::string(name));
+  if (find.executeStep()) {
+    const AccountId id = find.getColumn(0).getInt64();
+    if (find.getColumn(1).getString() != type) {
+      WriteTransaction transaction(*db_, "account type change");
+      SQLite::Statement update(*db_, "UPDATE accounts SET type = ? WHERE id = ?");
+      update.bind(1, std::string(type));
+      update.bind(2, id);
+      update.exec();
+      transaction.commit();
+    }
+    return id;
+  }
+  WriteTransaction transaction(*db_, "new account");
+  SQLite::Statement insert(*db_, "INSERT INTO accounts(name, type) VALUES (?, ?)");
+  insert.bind(1, std::string(name));
+  insert.bind(2, std::string(type));
+  insert.exec();
+  const AccountId id = db_->getLastInsertRowid();
+  transaction.commit();
+  return id;
+}
+
+std::optional<connectors::Checkpoint> Store::checkpoint(AccountId account,
+                                                        const std::string& scope) {
+  SQLite::Statement query(
+      *db_, "SELECT state, server_count FROM checkpoints WHERE account_id = ? AND scope = ?");
+  query.bind(1, account);
+  query.bind(2, scope);
+  if (!query.executeStep()) return std::nullopt;
+  connectors::Checkpoint checkpoint{scope, query.getColumn(0).getString(), std::nullopt};
+  if (!query.getColumn(1).isNull()) {
+    checkpoint.server_count = static_cast<std::uint64_t>(query.getColumn(1).getInt64());
+  }
+  return checkpoint;
+}
+
+void Store::record_sync_started(AccountId account, std::int64_t now) {
+  WriteTransaction transaction(*db_, "sync state");
+  SQLite::Statement update(*db_,
+                           "UPDATE accounts SET state = 'syncing', last_attempt_at = ? WHERE id = ?");
+  update.bind(1, now);
+  update.bind(2, account);
+  update.exec();
+  transaction.commit();
+}
+
+void Store::record_sync_succeeded(AccountId account, std::int64_t now) {
+  WriteTransaction transaction(*db_, "sync state");
+  SQLite::Statement update(*db_,
+                           "UPDATE accounts SET state = 'ok', last_success_at = ?, last_error = NULL,"
+                           " last_error_kind = NULL WHERE id = ?");
+  update.bind(1, now);
+  update.bind(2, account);
+  update.exec();
+  transaction.commit();
+}
+
+void Store::record_sync_failed(AccountId account, std::int64_t now, std::string_view error_kind,
+                               std::string_view message) {
+  WriteTransaction transaction(*db_, "sync state");
+  SQLite::Statement update(*db_,
+                           "UPDATE accounts SET state = 'error', last_attempt_at = ?,"
+                           " last_error = ?, last_error_kind = ? WHERE id = ?");
+  update.bind(1, now);
+  update.bind(2, std::string(message));
+  update.bind(3, std::string(error_kind));
+  update.bind(4, account);
+  update.exec();
+  transaction.commit();
+}
+
+}  // namespace prospectd::store

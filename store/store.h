@@ -1,0 +1,83 @@
+// The store: the only owner of SQL. One SQLite file (WAL, foreign keys on, migrated at open)
+// holding messages, threads, checkpoints and sync state. Writes go through commit_batch().
+// REQUIRES: one Store per thread (a SQLite connection is not shared); readers use StoreReader.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "connectors/message_meta.h"
+
+namespace SQLite {
+class Database;
+}
+
+namespace prospectd::store {
+
+using AccountId = std::int64_t;
+using ThreadId = std::int64_t;
+
+// A message with the decisions rules/ made about it, ready to be stored.
+struct ClassifiedMessage {
+  connectors::MessageMeta meta;
+  std::string direction;     // "outbound" | "internal" | "inbound"
+  std::string automation;    // why it is automated; empty for human mail
+  std::string base_subject;  // subject without reply/forward prefixes, for threading
+  bool is_reply_subject = false;  // subject carries a reply prefix (Re:, AW:, SV:, ...)
+};
+
+struct ClassifiedBatch {
+  std::vector<ClassifiedMessage> messages;
+  connectors::Checkpoint checkpoint;
+  bool reset_scope = false;
+};
+
+struct BatchOutcome {
+  std::size_t inserted = 0;         // new messages
+  std::size_t new_locations = 0;    // known messages seen in another folder
+  std::size_t already_stored = 0;   // the same source id again (a re-run after a crash)
+  std::size_t thread_merges = 0;    // stored threads joined by a late message
+  std::vector<ThreadId> touched_threads;  // threads that gained messages (after merges)
+};
+
+enum class SyncState { never, syncing, ok, error };
+const char* to_string(SyncState state);
+
+class Store {
+ public:
+  // Opens or creates the store file (and its directory), sets WAL and foreign keys, and
+  // migrates the schema. Throws std::runtime_error naming the file if that fails.
+  explicit Store(const std::filesystem::path& file);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  const std::filesystem::path& file() const { return file_; }
+
+  AccountId ensure_account(std::string_view name, std::string_view type);
+  std::optional<connectors::Checkpoint> checkpoint(AccountId account, const std::string& scope);
+
+  // Stores the batch's messages and its checkpoint in one transaction: after a crash at any
+  // instant the store is as it was after some whole batch. Idempotent per source id.
+  BatchOutcome commit_batch(AccountId account, const ClassifiedBatch& batch);
+
+  void record_sync_started(AccountId account, std::int64_t now);
+  void record_sync_succeeded(AccountId account, std::int64_t now);
+  void record_sync_failed(AccountId account, std::int64_t now, std::string_view error_kind,
+                          std::string_view message);
+
+  SQLite::Database& database();
+
+ private:
+  struct Statements;
+  std::filesystem::path file_;
+  std::unique_ptr<SQLite::Database> db_;
+  std::unique_ptr<Statements> statements_;
+};
+
+}  // namespace prospectd::store

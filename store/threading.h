@@ -1,0 +1,55 @@
+// Threads as connected components of the Message-ID / In-Reply-To / References graph plus
+// provider thread ids (DESIGN §2), kept incrementally; a late message that links two threads
+// merges them. Private to store/; REQUIRES: called inside the batch's write transaction.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "store/store.h"
+
+namespace prospectd::store {
+
+class ThreadGraph {
+ public:
+  ThreadGraph(SQLite::Database& db, Store::Statements& statements)
+      : db_(db), statements_(statements) {}
+
+  // The thread for a new message with these graph nodes ("m:<Message-ID>" for itself and what
+  // it references, "p:<account>:<provider thread id>"). Merges every stored thread the nodes
+  // touch into the oldest of them, creates a thread if none, and records all nodes.
+  ThreadId place(const std::vector<std::string>& nodes);
+
+  // DESIGN §2 subject fallback for a reply that carries neither In-Reply-To nor References:
+  // the thread of the latest message with the same base subject in which `sender` took part
+  // within the 60 days before `date`, if any.
+  std::optional<ThreadId> subject_anchor(const std::string& base_subject, const std::string& sender,
+                                         std::int64_t date);
+
+  // The reverse direction: reference-less replies stored earlier that are still alone in their
+  // thread and whose sender took part in the message just stored (with that base subject,
+  // dated up to 60 days after it) join its thread. This keeps the result independent of the
+  // order in which folders are synced (an INBOX reply may be stored before the Sent original).
+  void adopt_subject_orphans(ThreadId thread, const std::string& base_subject, std::int64_t date,
+                             const std::vector<std::string>& participants);
+
+  // Merges `from` into `into`; every table that refers to threads follows.
+  void merge(ThreadId from, ThreadId into);
+
+  std::size_t merges() const { return merges_; }
+  // The thread a (possibly merged-away) id now lives in.
+  ThreadId current(ThreadId thread) const;
+
+ private:
+  SQLite::Database& db_;
+  Store::Statements& statements_;
+  std::size_t merges_ = 0;
+  std::unordered_map<ThreadId, ThreadId> merged_into_;
+};
+
+// Window of the subject fallback (DESIGN §2).
+inline constexpr std::int64_t kSubjectFallbackWindowSeconds = 60LL * 24 * 3600;
+
+}  // namespace prospectd::store
