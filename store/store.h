@@ -73,8 +73,10 @@ class Store {
 
   SQLite::Database& database();
 
- private:
+  // Prepared statements, defined in store/statements.h; only store/ code uses them.
   struct Statements;
+
+ private:
   std::filesystem::path file_;
   std::unique_ptr<SQLite::Database> db_;
   std::unique_ptr<Statements> statements_;

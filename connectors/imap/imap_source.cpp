@@ -1,0 +1,277 @@
+// IMAP sync: discover folders, STATUS them all in one pipelined round trip, and for each folder
+// with new UIDs: EXAMINE, UID SEARCH, then pipelined UID FETCH batches, each handed to the sink
+// with the checkpoint that is valid once it is stored.
+#include "connectors/imap/imap_source.h"
+
+#include <deque>
+
+#include "connectors/imap/folder_discovery.h"
+#include "connectors/imap/folder_state.h"
+#include "connectors/imap/internal_date.h"
+#include "connectors/imap/mailbox_name.h"
+#include "connectors/imap/session.h"
+#include "connectors/imap/uid_ranges.h"
+#include "connectors/mail/header_parser.h"
+
+namespace prospectd::connectors::imap {
+namespace {
+
+struct FolderStatus {
+  std::uint64_t messages = 0;
+  std::uint32_t uidnext = 0;
+  std::uint32_t uidvalidity = 0;
+  std::uint64_t highestmodseq = 0;
+};
+
+std::uint32_t to_uid(std::uint64_t value) { return static_cast<std::uint32_t>(std::min<std::uint64_t>(value, UINT32_MAX)); }
+
+// "* STATUS name (MESSAGES 3 UIDNEXT 9 ...)" (RFC 3501 §7.2.4).
+void read_status(const Response& response, FolderStatus& status) {
+  if (response.data.size() < 2 || !response.data[1].is_list()) return;
+  const auto& items = response.data[1].items;
+  for (std::size_t i = 0; i + 1 < items.size(); i += 2) {
+    if (!items[i].is_atom() || !items[i + 1].is_number()) continue;
+    const std::uint64_t value = items[i + 1].number;
+    if (items[i].is_atom("MESSAGES")) status.messages = value;
+    if (items[i].is_atom("UIDNEXT")) status.uidnext = to_uid(value);
+    if (items[i].is_atom("UIDVALIDITY")) status.uidvalidity = to_uid(value);
+    if (items[i].is_atom("HIGHESTMODSEQ")) status.highestmodseq = value;
+  }
+}
+
+std::string fetch_items(const Capabilities& capabilities) {
+  std::string fields;
+  for (std::string_view field : mail::needed_header_fields()) {
+    if (!fields.empty()) fields += ' ';
+    fields += field;
+  }
+  std::string items = "(UID INTERNALDATE BODY.PEEK[HEADER.FIELDS (" + fields + ")]";
+  if (capabilities.gmail()) items += " X-GM-THRID";
+  return items + ")";
+}
+
+struct InFlightBatch {
+  std::string tag;
+  UidRanges uids;
+  std::vector<MessageMeta> messages;
+};
+
+class FolderSync {
+ public:
+  FolderSync(Session& session, const Capabilities& capabilities, const Mailbox& mailbox,
+             const ImapSourceOptions& options, const BatchSink& sink, const ProgressObserver& progress,
+             SyncSummary& summary, ImapSyncStats& stats)
+      : session_(session), capabilities_(capabilities), mailbox_(mailbox), options_(options),
+        sink_(sink), progress_(progress), summary_(summary), stats_(stats) {}
+
+  std::expected<void, SourceError> run(const std::optional<FolderState>& stored, const FolderStatus& status) {
+    const bool validity_changed = stored && stored->uidvalidity != status.uidvalidity;
+    std::uint32_t start = (stored && !validity_changed) ? stored->uidnext : 1;
+    if (!validity_changed && start >= status.uidnext) {
+      // Nothing new (RFC 3501 §2.3.1.1: a new message always gets a UID >= UIDNEXT). Flag changes
+      // that moved HIGHESTMODSEQ carry nothing prospectd keeps; record the fresh state only.
+      report(0, 0);
+      return commit({}, FolderState{status.uidvalidity, start, status.highestmodseq}, status.messages, false);
+    }
+    // EXAMINE: read-only select (RFC 3501 §6.3.2); its UIDVALIDITY/UIDNEXT are authoritative.
+    FolderStatus selected = status;
+    auto examined = session_.run("EXAMINE " + format_astring(mailbox_.wire_name), [&](Response& response) {
+      if (!response.code) return;
+      if (response.code->name == "UIDVALIDITY") selected.uidvalidity = to_uid(response.code->number().value_or(0));
+      if (response.code->name == "UIDNEXT") selected.uidnext = to_uid(response.code->number().value_or(0));
+      if (response.code->name == "HIGHESTMODSEQ") selected.highestmodseq = response.code->number().value_or(0);
+    });
+    if (!examined) return std::unexpected(examined.error());
+    current_validity_ = selected.uidvalidity;
+    const bool reset = stored && stored->uidvalidity != selected.uidvalidity;
+    if (reset) start = 1;
+    if (start >= selected.uidnext) {
+      report(0, 0);
+      return commit({}, FolderState{selected.uidvalidity, selected.uidnext, selected.highestmodseq},
+                    status.messages, reset);
+    }
+    // The UIDs to fetch. An explicit upper bound, never "*": RFC 3501 §6.4.8 makes "n:*" match
+    // the highest UID even when it is below n, so stray results are dropped as well.
+    UidRanges pending;
+    const std::uint32_t last = selected.uidnext - 1;
+    auto searched = session_.run("UID SEARCH UID " + std::to_string(start) + ":" + std::to_string(last),
+                                 [&](Response& response) {
+                                   if (response.name != "SEARCH") return;
+                                   for (const auto& value : response.data) {
+                                     if (value.is_number() && value.number >= start && value.number <= last) {
+                                       pending.add(to_uid(value.number));
+                                     }
+                                   }
+                                 });
+    if (!searched) return std::unexpected(searched.error());
+    pending.finish();
+    const std::uint64_t total = pending.count();
+    std::uint64_t done = 0;
+    report(0, total);
+    const std::string items = fetch_items(capabilities_);
+    std::deque<InFlightBatch> in_flight;
+    bool first_batch = true;
+    const auto launch = [&] {
+      while (!pending.empty() && in_flight.size() < options_.pipeline_depth) {
+        InFlightBatch batch;
+        batch.uids = pending.take_front(options_.batch_size);
+        batch.tag = session_.queue("UID FETCH " + batch.uids.sequence_set() + " " + items);
+        in_flight.push_back(std::move(batch));
+      }
+    };
+    const UntaggedHandler on_fetch = [&](Response& response) {
+      if (!response.is_fetch()) return;
+      const auto uid = response.number_attribute("UID");
+      const auto header = response.body_section();
+      if (!uid || !header) return;  // unsolicited FETCH (flag changes): nothing we keep
+      for (auto& batch : in_flight) {
+        if (*uid >= batch.uids.runs().front().first && *uid <= batch.uids.last_uid()) {
+          add_message(batch, *uid, *header, response);
+          return;
+        }
+      }
+    };
+    launch();
+    while (!in_flight.empty()) {
+      auto completed = session_.wait_for(in_flight.front().tag, on_fetch);
+      if (!completed) return std::unexpected(completed.error());
+      if (completed->status != "OK") {
+        // E.g. messages expunged by another client mid-fetch: retry later rather than move the
+        // checkpoint past messages we did not get.
+        return std::unexpected(SourceError{ErrorKind::transient, "the server answered UID FETCH in " +
+                                                                     mailbox_.name + " with " +
+                                                                     completed->status + ": " + completed->text});
+      }
+      InFlightBatch batch = std::move(in_flight.front());
+      in_flight.pop_front();
+      const bool final_batch = pending.empty() && in_flight.empty();
+      const std::uint32_t next_uid = final_batch ? selected.uidnext : batch.uids.last_uid() + 1;
+      done += batch.uids.count();
+      stats_.fetched_uids += batch.messages.size();
+      summary_.messages_fetched += batch.messages.size();
+      // Queue the next command before storing, so the server streams while we write.
+      launch();
+      auto committed = commit(std::move(batch.messages),
+                              FolderState{selected.uidvalidity, next_uid, selected.highestmodseq},
+                              status.messages, reset && first_batch);
+      if (!committed) return committed;
+      first_batch = false;
+      report(done, total);
+    }
+    return {};
+  }
+
+ private:
+  void add_message(InFlightBatch& batch, std::uint64_t uid, std::string_view header, const Response& response) {
+    MessageMeta meta;
+    try {
+      meta = mail::parse_header_block(header);
+    } catch (const std::exception&) {
+      ++summary_.items_skipped;  // bad_item: counted, the sync goes on
+      return;
+    }
+    meta.folder = mailbox_.name;
+    meta.source_id = std::to_string(current_validity_) + ":" + std::to_string(uid);
+    if (const auto internal_date = response.string_attribute("INTERNALDATE")) {
+      meta.received_at = parse_internal_date(*internal_date);
+    }
+    if (const auto thread = response.number_attribute("X-GM-THRID")) {
+      meta.provider_thread_id = std::to_string(*thread);
+    }
+    batch.messages.push_back(std::move(meta));
+  }
+
+  std::expected<void, SourceError> commit(std::vector<MessageMeta> messages, const FolderState& state,
+                                          std::uint64_t server_count, bool reset) {
+    Batch batch;
+    batch.messages = std::move(messages);
+    batch.checkpoint = Checkpoint{mailbox_.name, state.to_json(), server_count};
+    batch.reset_scope = reset;
+    ++summary_.batches;
+    sink_(std::move(batch));  // throws if the store cannot take it; the caller reports that
+    return {};
+  }
+
+  void report(std::uint64_t done, std::uint64_t total) {
+    if (progress_) progress_(Progress{mailbox_.name, done, total});
+  }
+
+  std::uint32_t current_validity_ = 0;
+  Session& session_;
+  const Capabilities& capabilities_;
+  const Mailbox& mailbox_;
+  const ImapSourceOptions& options_;
+  const BatchSink& sink_;
+  const ProgressObserver& progress_;
+  SyncSummary& summary_;
+  ImapSyncStats& stats_;
+};
+
+}  // namespace
+
+ImapSource::ImapSource(ImapSourceOptions options) : options_(std::move(options)) {
+  if (!options_.transport_factory) {
+    options_.transport_factory = [](const ConnectOptions& connect)
+        -> std::expected<std::unique_ptr<Transport>, SourceError> {
+      auto transport = CurlTransport::connect(connect);
+      if (!transport) return std::unexpected(transport.error());
+      return std::unique_ptr<Transport>(std::move(*transport));
+    };
+  }
+  if (options_.batch_size == 0) options_.batch_size = 1000;
+  if (options_.pipeline_depth == 0) options_.pipeline_depth = 1;
+}
+
+std::expected<SyncSummary, SourceError> ImapSource::sync(const CheckpointReader& checkpoints,
+                                                         const BatchSink& sink,
+                                                         const ProgressObserver& progress) {
+  stats_ = {};
+  auto transport = options_.transport_factory(options_.connect);
+  if (!transport) return std::unexpected(transport.error());
+  Session session(**transport);
+  auto discovery = discover(session);
+  if (!discovery) return std::unexpected(discovery.error());
+  auto folders = choose_folders(*discovery, options_.folders);
+  if (!folders) return std::unexpected(folders.error());
+
+  // STATUS for every folder in one pipelined round trip (RFC 3501 §6.3.10; HIGHESTMODSEQ per
+  // RFC 7162 §3.1.6 where CONDSTORE is offered).
+  const std::string status_items = std::string("(MESSAGES UIDNEXT UIDVALIDITY") +
+                                   (discovery->capabilities.condstore() ? " HIGHESTMODSEQ)" : ")");
+  std::vector<std::string> tags;
+  for (const auto& folder : *folders) {
+    tags.push_back(session.queue("STATUS " + format_astring(folder.wire_name) + " " + status_items));
+  }
+  std::vector<FolderStatus> statuses(folders->size());
+  for (std::size_t i = 0; i < folders->size(); ++i) {
+    auto done = session.wait_for(tags[i], [&](Response& response) {
+      if (response.name != "STATUS" || response.data.empty()) return;
+      const Value& name = response.data[0];
+      const std::string wire = name.is_number() ? std::to_string(name.number) : name.text;
+      for (std::size_t j = 0; j < folders->size(); ++j) {
+        if ((*folders)[j].wire_name == wire) read_status(response, statuses[j]);
+      }
+    });
+    if (!done) return std::unexpected(done.error());
+    if (done->status != "OK") {
+      return std::unexpected(SourceError{ErrorKind::fatal, "cannot open folder \"" + (*folders)[i].name +
+                                                               "\": " + done->text});
+    }
+  }
+
+  SyncSummary summary;
+  for (std::size_t i = 0; i < folders->size(); ++i) {
+    const Mailbox& folder = (*folders)[i];
+    stats_.folders.push_back(folder.name);
+    std::optional<FolderState> stored;
+    if (auto checkpoint = checkpoints(folder.name)) stored = FolderState::from_json(checkpoint->state);
+    FolderSync folder_sync(session, discovery->capabilities, folder, options_, sink, progress, summary, stats_);
+    auto result = folder_sync.run(stored, statuses[i]);
+    if (!result) return std::unexpected(result.error());
+  }
+  stats_.round_trips = session.round_trips();
+  session.logout();
+  return summary;
+}
+
+}  // namespace prospectd::connectors::imap

@@ -1,0 +1,59 @@
+// `prospectd sync [--account NAME]`: one pass over the accounts, live progress on a terminal,
+// a one-line summary per account, exit 0 only if every account synced.
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "daemon/commands.h"
+#include "daemon/progress_display.h"
+#include "daemon/source_factory.h"
+#include "daemon/sync_runner.h"
+#include "store/reader.h"
+
+namespace prospectd::daemon {
+
+int run_sync_command(const Config& config, const SyncCommandOptions& options) {
+  std::vector<const AccountConfig*> accounts;
+  for (const auto& account : config.accounts) {
+    if (!options.account || account.name == *options.account) accounts.push_back(&account);
+  }
+  if (options.account && accounts.empty()) {
+    throw ConfigError(config.source.string() + ": no account named \"" + *options.account + "\"");
+  }
+  if (accounts.empty()) {
+    throw ConfigError(config.source.string() + ": no [[accounts]] configured");
+  }
+  store::Store store(config.store_file());
+  const rules::Identity identity = identity_from(config);
+  ProgressDisplay display(stderr, isatty(STDERR_FILENO) != 0);
+  int exit_code = 0;
+  for (const AccountConfig* account : accounts) {
+    AccountSyncReport report{account->name, connectors::SyncSummary{}};
+    auto source = make_source(*account);
+    if (!source) {
+      report.result = std::unexpected(source.error());
+      const auto id = store.ensure_account(account->name, account->type);
+      store.record_sync_failed(id, std::time(nullptr), connectors::to_string(source.error().kind),
+                               source.error().message);
+    } else {
+      report = sync_account(*account, **source, store, identity,
+                            [&](const connectors::Progress& progress) { display.update(account->name, progress); });
+    }
+    display.finish();
+    if (!report.result) {
+      std::fprintf(stderr, "prospectd: %s: %s\n", account->name.c_str(), report.result.error().message.c_str());
+      exit_code = 1;
+      continue;
+    }
+    const double rate = report.seconds > 0 ? static_cast<double>(report.result->messages_fetched) / report.seconds : 0;
+    std::printf("%s: %zu new messages (%llu fetched, %llu skipped) in %.1f s, %.0f msg/s\n",
+                account->name.c_str(), report.inserted,
+                static_cast<unsigned long long>(report.result->messages_fetched),
+                static_cast<unsigned long long>(report.result->items_skipped), report.seconds, rate);
+  }
+  std::fflush(stdout);
+  return exit_code;
+}
+
+}  // namespace prospectd::daemon

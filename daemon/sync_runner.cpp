@@ -1,0 +1,74 @@
+// Wires connector -> rules -> store for one account and records the outcome.
+// A failure inside the sink (the store) stops the connector and is reported as fatal.
+#include "daemon/sync_runner.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <ctime>
+
+#include "daemon/classify.h"
+
+namespace prospectd::daemon {
+namespace {
+
+std::int64_t now() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+// Thrown through the connector to stop it when the store cannot take a batch.
+struct StoreFailure {
+  std::string message;
+};
+
+}  // namespace
+
+rules::Identity identity_from(const Config& config) {
+  rules::Identity identity(config.own_addresses, config.internal_domains);
+  for (const auto& account : config.accounts) identity.add_own_address(account.username);
+  return identity;
+}
+
+AccountSyncReport sync_account(const AccountConfig& account, connectors::MessageSource& source,
+                               store::Store& store, const rules::Identity& identity,
+                               const connectors::ProgressObserver& progress) {
+  const auto started = std::chrono::steady_clock::now();
+  AccountSyncReport report{account.name, connectors::SyncSummary{}};
+  try {
+    const store::AccountId id = store.ensure_account(account.name, account.type);
+    store.record_sync_started(id, now());
+    const connectors::CheckpointReader checkpoints = [&](const std::string& scope) {
+      return store.checkpoint(id, scope);
+    };
+    const connectors::BatchSink sink = [&](connectors::Batch&& batch) {
+      try {
+        const store::BatchOutcome outcome = store.commit_batch(id, classify_batch(std::move(batch), identity));
+        report.inserted += outcome.inserted;
+        report.new_locations += outcome.new_locations;
+        report.already_stored += outcome.already_stored;
+      } catch (const std::exception& error) {
+        throw StoreFailure{std::string("cannot write the store ") + store.file().string() + ": " + error.what()};
+      }
+    };
+    try {
+      report.result = source.sync(checkpoints, sink, progress);
+    } catch (const StoreFailure& failure) {
+      report.result = std::unexpected(connectors::SourceError{connectors::ErrorKind::fatal, failure.message});
+    }
+    if (report.result) {
+      store.record_sync_succeeded(id, now());
+    } else {
+      store.record_sync_failed(id, now(), connectors::to_string(report.result.error().kind),
+                               report.result.error().message);
+    }
+  } catch (const std::exception& error) {
+    // The store itself failed (full disk, unreadable file): report it; keep the first error.
+    if (report.result) {
+      report.result = std::unexpected(connectors::SourceError{
+          connectors::ErrorKind::fatal, std::string("store error: ") + error.what()});
+    }
+    spdlog::warn("{}: could not record the sync state: {}", account.name, error.what());
+  }
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return report;
+}
+
+}  // namespace prospectd::daemon

@@ -1,0 +1,33 @@
+// One sync pass of one account: the connector's batches are classified by rules/ and committed
+// by the store, each with its checkpoint. The account's sync state is recorded either way.
+#pragma once
+
+#include <expected>
+#include <string>
+
+#include "connectors/message_source.h"
+#include "daemon/config.h"
+#include "rules/identity.h"
+#include "store/store.h"
+
+namespace prospectd::daemon {
+
+struct AccountSyncReport {
+  std::string account;
+  std::expected<connectors::SyncSummary, connectors::SourceError> result;
+  std::size_t inserted = 0;        // new messages stored
+  std::size_t new_locations = 0;   // known messages found in another folder
+  std::size_t already_stored = 0;  // refetched after an interruption; not stored twice
+  double seconds = 0;
+};
+
+// The rep's identities: configured addresses, every account's username, internal domains.
+rules::Identity identity_from(const Config& config);
+
+// Runs one pass. Never throws for network, server or store failures: they come back in
+// `result` (a store failure such as a full disk is `fatal`).
+AccountSyncReport sync_account(const AccountConfig& account, connectors::MessageSource& source,
+                               store::Store& store, const rules::Identity& identity,
+                               const connectors::ProgressObserver& progress);
+
+}  // namespace prospectd::daemon
