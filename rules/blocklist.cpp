@@ -1,0 +1,64 @@
+// Blocklist matching: exact canonical addresses, and domains with their subdomains.
+// Entries are canonicalised once here so that blocks() is a few hash lookups.
+#include "rules/blocklist.h"
+
+#include "rules/canonical_address.h"
+
+namespace prospectd::rules {
+namespace {
+
+std::string_view trimmed(std::string_view s) {
+  const auto is_blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+bool has_blank(std::string_view s) { return s.find_first_of(" \t\r\n") != std::string_view::npos; }
+
+// "@example.com", "*@example.com", ".example.com", "*.example.com" -> "example.com".
+std::string_view without_domain_prefix(std::string_view entry) {
+  for (std::string_view prefix : {"*@", "*.", "@", "."}) {
+    if (entry.starts_with(prefix)) return entry.substr(prefix.size());
+  }
+  return entry;
+}
+
+}  // namespace
+
+Blocklist::Blocklist(const std::vector<std::string>& entries) {
+  for (const std::string& raw : entries) {
+    const std::string_view entry = trimmed(raw);
+    if (entry.empty()) continue;
+    if (!has_blank(entry)) {
+      const std::string_view domain = without_domain_prefix(entry);
+      if (domain.find('@') == std::string_view::npos) {
+        // canonical_address lower-cases the domain exactly as it does an address's domain.
+        std::string canonical = canonical_address("x@" + std::string(domain));
+        while (canonical.ends_with('.')) canonical.pop_back();  // "example.com." is a FQDN
+        if (canonical.size() > 2) {
+          domains_.insert(canonical.substr(2));
+          continue;
+        }
+      } else if (std::string canonical = canonical_address(entry); !canonical.empty()) {
+        addresses_.insert(std::move(canonical));
+        continue;
+      }
+    }
+    rejected_.emplace_back(entry);
+  }
+}
+
+bool Blocklist::blocks(std::string_view canonical) const {
+  if (addresses_.contains(std::string(canonical))) return true;
+  std::string_view domain = domain_of(canonical);
+  while (!domain.empty()) {
+    if (domains_.contains(std::string(domain))) return true;
+    const auto dot = domain.find('.');
+    if (dot == std::string_view::npos) break;
+    domain.remove_prefix(dot + 1);
+  }
+  return false;
+}
+
+}  // namespace prospectd::rules

@@ -1,0 +1,93 @@
+// Contact selection from one message's address headers: direction decides which headers
+// count, and the same exclusions (us, robots, blocklist, junk) apply to all of them.
+#include "rules/contact_candidates.h"
+
+#include <algorithm>
+
+#include "rules/automation.h"
+#include "rules/canonical_address.h"
+
+namespace prospectd::rules {
+namespace {
+
+std::string_view trimmed(std::string_view s) {
+  const auto is_blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+bool equals_ignoring_ascii_case(std::string_view a, std::string_view b) {
+  const auto lower = [](char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  };
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [&](char x, char y) { return lower(x) == lower(y); });
+}
+
+// An address a person could be reached at: no blanks, control characters or list
+// punctuation, and a dotted domain without empty labels ("undisclosed-recipients:;",
+// "jane@localhost" and "jane@example..com" are not).
+bool is_plausible(std::string_view canonical) {
+  if (canonical.empty()) return false;
+  const bool junk_char = std::any_of(canonical.begin(), canonical.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte <= 0x20 || byte == 0x7f || c == '<' || c == '>' || c == ',' || c == ';' ||
+           c == ':' || c == '(' || c == ')' || c == '[' || c == ']';
+  });
+  if (junk_char) return false;
+  const std::string_view domain = domain_of(canonical);
+  return domain.find('.') != std::string_view::npos && !domain.starts_with('.') &&
+         !domain.ends_with('.') && domain.find("..") == std::string_view::npos;
+}
+
+}  // namespace
+
+std::string clean_display_name(std::string_view name, std::string_view canonical) {
+  name = trimmed(name);
+  while (name.size() >= 2 && ((name.front() == '\'' && name.back() == '\'') ||
+                              (name.front() == '"' && name.back() == '"'))) {
+    name = trimmed(name.substr(1, name.size() - 2));
+  }
+  if (canonical_address(name) == canonical) return {};
+  if (equals_ignoring_ascii_case(name, canonical)) return {};
+  return std::string(name);
+}
+
+std::vector<Candidate> contact_candidates(const connectors::MessageMeta& message,
+                                          Direction direction, bool automated,
+                                          const Identity& identity, const Blocklist& blocklist) {
+  std::vector<Candidate> candidates;
+  if (automated || direction == Direction::internal) return candidates;
+
+  std::vector<const std::vector<connectors::Address>*> fields;
+  if (direction == Direction::inbound) {
+    // The author and the people they wrote to alongside the rep. Bcc of an inbound message
+    // is at most the rep (a sender's other Bcc recipients are not visible to us).
+    fields = {&message.from, &message.to, &message.cc};
+  } else {
+    fields = {&message.to, &message.cc, &message.bcc};
+  }
+
+  for (const auto* field : fields) {
+    for (const connectors::Address& address : *field) {
+      std::string canonical = canonical_address(address.email);
+      if (!is_plausible(canonical) || identity.is_us(canonical) ||
+          is_automated_local_part(canonical) || blocklist.blocks(canonical)) {
+        continue;
+      }
+      std::string name = clean_display_name(address.name, canonical);
+      const auto seen = std::find_if(candidates.begin(), candidates.end(),
+                                     [&](const Candidate& c) { return c.email == canonical; });
+      if (seen == candidates.end()) {
+        candidates.push_back(
+            {std::move(canonical), std::string(trimmed(address.email)), std::move(name)});
+      } else if (seen->name.empty()) {
+        seen->name = std::move(name);
+      }
+    }
+  }
+  return candidates;
+}
+
+}  // namespace prospectd::rules
