@@ -19,4 +19,31 @@ struct StatusCommandOptions {
 };
 int run_status_command(const Config& config, const StatusCommandOptions& options);
 
+struct ContactsCommandOptions {
+  std::optional<std::string> stage;
+  bool json = false;
+};
+int run_contacts_command(const Config& config, const ContactsCommandOptions& options);
+
+struct ContactCommandOptions {
+  std::string email;
+  bool json = false;
+};
+int run_contact_command(const Config& config, const ContactCommandOptions& options);
+
+struct ThreadsCommandOptions {
+  std::optional<std::string> contact;
+  bool json = false;
+};
+int run_threads_command(const Config& config, const ThreadsCommandOptions& options);
+
+struct StageCommandOptions {
+  std::string email;
+  std::string stage;
+  std::string note;
+};
+int run_stage_command(const Config& config, const StageCommandOptions& options);
+
+int run_rebuild_command(const Config& config);
+
 }  // namespace prospectd::daemon

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <set>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include <toml++/toml.h>
@@ -44,6 +45,14 @@ class TableReader {
     if (!node) return std::nullopt;
     if (!node->is_string()) fail(file_, *node, qualified(key), "must be a string");
     return node->as_string()->get();
+  }
+
+  std::optional<std::int64_t> integer(const std::string& key) {
+    known_.insert(key);
+    const toml::node* node = table_.get(key);
+    if (!node) return std::nullopt;
+    if (!node->is_integer()) fail(file_, *node, qualified(key), "must be a whole number");
+    return node->as_integer()->get();
   }
 
   std::string required_string(const std::string& key) {
@@ -121,6 +130,8 @@ class TableReader {
     return source;
   }
 
+  void mark_known(const std::string& key) { known_.insert(key); }
+
   std::string qualified(const std::string& key) const {
     return prefix_.empty() ? key : prefix_ + "." + key;
   }
@@ -174,6 +185,12 @@ AccountConfig read_account(const toml::table& table, const std::filesystem::path
       fail(file, *table.get("starttls"), reader.qualified("starttls"),
            "must be \"auto\", \"required\" or \"off\"");
     }
+    if (auto batch = reader.integer("batch_size")) {
+      if (*batch < 1 || *batch > 100000) {
+        fail(file, *table.get("batch_size"), reader.qualified("batch_size"), "must be between 1 and 100000");
+      }
+      account.batch_size = static_cast<std::uint32_t>(*batch);
+    }
     account.auth = reader.string("auth").value_or("password");
     if (account.auth != "password" && account.auth != "xoauth2") {
       fail(file, *table.get("auth"), reader.qualified("auth"), "must be \"password\" or \"xoauth2\"");
@@ -190,6 +207,47 @@ AccountConfig read_account(const toml::table& table, const std::filesystem::path
   }
   reader.reject_unknown();
   return account;
+}
+
+StageRuleConfig read_stage_rule(const toml::table& table, const std::filesystem::path& file,
+                                std::size_t index) {
+  TableReader reader(table, file, "stage_rules[" + std::to_string(index) + "]");
+  StageRuleConfig rule;
+  rule.name = reader.required_string("name");
+  rule.stage = reader.required_string("stage");
+  if (rule.stage != "opportunity" && rule.stage != "customer" && rule.stage != "disqualified" &&
+      rule.stage != "prospect") {
+    fail(file, *table.get("stage"), reader.qualified("stage"),
+         "must be \"prospect\", \"opportunity\", \"customer\" or \"disqualified\"");
+  }
+  rule.pattern = reader.required_string("pattern");
+  try {
+    std::regex check(rule.pattern, std::regex::ECMAScript | std::regex::icase);
+  } catch (const std::regex_error& error) {
+    fail(file, *table.get("pattern"), reader.qualified("pattern"),
+         std::string("is not a valid regular expression: ") + error.what());
+  }
+  const auto fields = reader.string_list("fields");
+  if (!fields.empty()) {
+    rule.match_subject = rule.match_snippet = false;
+    for (const auto& field : fields) {
+      if (field == "subject") {
+        rule.match_subject = true;
+      } else if (field == "snippet") {
+        rule.match_snippet = true;
+      } else {
+        fail(file, *table.get("fields"), reader.qualified("fields"),
+             "may hold \"subject\" and \"snippet\" (got \"" + field + "\")");
+      }
+    }
+  }
+  if (const toml::node* enabled = table.get("enabled")) {
+    if (!enabled->is_boolean()) fail(file, *enabled, reader.qualified("enabled"), "must be true or false");
+    rule.enabled = enabled->as_boolean()->get();
+  }
+  reader.mark_known("enabled");
+  reader.reject_unknown();
+  return rule;
 }
 
 }  // namespace
@@ -249,6 +307,24 @@ Config parse_config(std::string_view text, const std::filesystem::path& source_n
     config.own_addresses = identity_reader.string_list("addresses");
     config.internal_domains = identity_reader.string_list("internal_domains");
     identity_reader.reject_unknown();
+  }
+  if (const toml::table* contacts = reader.subtable("contacts")) {
+    TableReader contacts_reader(*contacts, source_name, "contacts");
+    config.blocklist = contacts_reader.string_list("blocklist");
+    if (auto days = contacts_reader.integer("gone_quiet_days")) {
+      if (*days < 1 || *days > 3650) {
+        fail(source_name, *contacts->get("gone_quiet_days"), "contacts.gone_quiet_days",
+             "must be between 1 and 3650");
+      }
+      config.gone_quiet_days = static_cast<int>(*days);
+    }
+    contacts_reader.reject_unknown();
+  }
+  if (const toml::array* rules = reader.array_of_tables("stage_rules")) {
+    std::size_t index = 0;
+    for (const auto& node : *rules) {
+      config.stage_rules.push_back(read_stage_rule(*node.as_table(), source_name, index++));
+    }
   }
   if (const toml::table* log = reader.subtable("log")) {
     TableReader log_reader(*log, source_name, "log");

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <stdexcept>
@@ -37,6 +38,7 @@ struct AccountConfig {
   std::string ca_file;
   std::string starttls = "auto";     // "auto" | "required" | "off"
   std::string auth = "password";     // "password" | "xoauth2" (token from password source)
+  std::uint32_t batch_size = 1000;   // messages per stored batch (one transaction each)
   // gmail
   std::string client_id;
   SecretSource client_secret;
@@ -45,12 +47,26 @@ struct AccountConfig {
   std::string token_uri = "https://oauth2.googleapis.com/token";
 };
 
+// A configurable forward rule (DESIGN §2): an inbound human message from a contact whose
+// subject or snippet matches `pattern` moves the contact forward to `stage`.
+struct StageRuleConfig {
+  std::string name;
+  std::string stage;    // opportunity | customer | disqualified
+  std::string pattern;  // ECMAScript regular expression, matched case-insensitively
+  bool match_subject = true;
+  bool match_snippet = true;
+  bool enabled = true;
+};
+
 struct Config {
   std::filesystem::path source;  // the file it was read from
   std::filesystem::path data_dir;
   std::string http_listen = "127.0.0.1:8787";
   std::vector<std::string> own_addresses;
   std::vector<std::string> internal_domains;
+  std::vector<std::string> blocklist;  // addresses or domains that never become contacts
+  int gone_quiet_days = 14;            // a prospect with no message for this long has gone quiet
+  std::vector<StageRuleConfig> stage_rules;
   std::string log_level = "info";
   std::filesystem::path log_file;
   std::vector<AccountConfig> accounts;

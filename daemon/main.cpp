@@ -40,6 +40,32 @@ int main(int argc, char** argv) {
   CLI::App* status = app.add_subcommand("status", "Show each account's sync state and what is stored");
   status->add_flag("--json", status_options.json, "Print the status as JSON");
 
+  ContactsCommandOptions contacts_options;
+  CLI::App* contacts = app.add_subcommand("contacts", "List contacts with their stage and activity");
+  contacts->add_option("--stage", contacts_options.stage,
+                       "Only this stage: lead, prospect, opportunity, customer, disqualified");
+  contacts->add_flag("--json", contacts_options.json, "Print JSON");
+
+  ContactCommandOptions contact_options;
+  CLI::App* contact = app.add_subcommand("contact", "Show one contact: threads and stage history (exit 1 if unknown)");
+  contact->add_option("email", contact_options.email, "The contact's address (any spelling)")->required();
+  contact->add_flag("--json", contact_options.json, "Print JSON");
+
+  ThreadsCommandOptions threads_options;
+  CLI::App* threads = app.add_subcommand("threads", "List threads with their messages and participants");
+  threads->add_option("--contact", threads_options.contact, "Only threads of this contact");
+  threads->add_flag("--json", threads_options.json, "Print JSON");
+
+  StageCommandOptions stage_options;
+  CLI::App* stage = app.add_subcommand("stage", "Move a contact to a stage by hand (rules never undo it)");
+  stage->add_option("email", stage_options.email, "The contact's address")->required();
+  stage->add_option("stage", stage_options.stage,
+                    "lead, prospect, opportunity, customer or disqualified")->required();
+  stage->add_option("--note", stage_options.note, "Why (kept in the stage history)");
+
+  CLI::App* rebuild = app.add_subcommand(
+      "rebuild", "Recompute contacts and stages from the stored messages (after changing identity or rules)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -51,6 +77,11 @@ int main(int argc, char** argv) {
     set_up_logging(verbose ? "debug" : config.log_level == "info" ? "warn" : config.log_level);
     if (*sync) return run_sync_command(config, sync_options);
     if (*status) return run_status_command(config, status_options);
+    if (*contacts) return run_contacts_command(config, contacts_options);
+    if (*contact) return run_contact_command(config, contact_options);
+    if (*threads) return run_threads_command(config, threads_options);
+    if (*stage) return run_stage_command(config, stage_options);
+    if (*rebuild) return run_rebuild_command(config);
   } catch (const ConfigError& error) {
     std::fprintf(stderr, "prospectd: %s\n", error.what());
     return 2;

@@ -30,6 +30,7 @@ std::expected<std::unique_ptr<connectors::MessageSource>, connectors::SourceErro
                              : account.starttls == "off"    ? connectors::imap::StartTls::off
                                                             : connectors::imap::StartTls::automatic;
   options.folders = account.folders;
+  options.batch_size = account.batch_size;
   return std::make_unique<connectors::imap::ImapSource>(std::move(options));
 }
 

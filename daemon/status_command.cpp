@@ -13,8 +13,12 @@ namespace prospectd::daemon {
 int run_status_command(const Config& config, const StatusCommandOptions& options) {
   if (!std::filesystem::exists(config.store_file())) {
     if (options.json) {
+      nlohmann::json stages;
+      for (const char* stage : {"lead", "prospect", "opportunity", "customer", "disqualified"}) stages[stage] = 0;
       std::cout << nlohmann::json{{"version", PROSPECTD_VERSION}, {"accounts", nlohmann::json::array()},
-                                  {"threads", 0}, {"messages", 0}}.dump(2) << "\n";
+                                  {"stages", stages}, {"contacts", 0}, {"threads", 0}, {"messages", 0}}
+                       .dump(2)
+                << "\n";
     } else {
       std::cout << "No data yet: run `prospectd sync` (store: " << config.store_file().string() << ")\n";
     }
@@ -40,7 +44,10 @@ int run_status_command(const Config& config, const StatusCommandOptions& options
     }
   }
   const auto totals = reader.totals();
-  std::cout << totals.messages << " messages in " << totals.threads << " threads\n";
+  std::cout << totals.messages << " messages in " << totals.threads << " threads; " << totals.contacts
+            << " contacts:";
+  for (const auto& [stage, count] : totals.stages) std::cout << " " << count << " " << stage;
+  std::cout << "\n";
   return 0;
 }
 

@@ -2,6 +2,7 @@
 // `progress` is null here; the daemon overlays live progress while a sync runs.
 #include "daemon/status_json.h"
 
+#include "daemon/crm_json.h"
 #include "daemon/time_format.h"
 
 namespace prospectd::daemon {
@@ -40,6 +41,8 @@ nlohmann::json status_json(store::StoreReader& reader) {
   const store::StoreTotals totals = reader.totals();
   return {{"version", PROSPECTD_VERSION},
           {"accounts", accounts},
+          {"stages", stage_counts_json(totals)},
+          {"contacts", totals.contacts},
           {"threads", totals.threads},
           {"messages", totals.messages}};
 }

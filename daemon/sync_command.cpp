@@ -25,11 +25,12 @@ int run_sync_command(const Config& config, const SyncCommandOptions& options) {
     throw ConfigError(config.source.string() + ": no [[accounts]] configured");
   }
   store::Store store(config.store_file());
-  const rules::Identity identity = identity_from(config);
+  const RulesContext rules = rules_context_from(config);
   ProgressDisplay display(stderr, isatty(STDERR_FILENO) != 0);
   int exit_code = 0;
   for (const AccountConfig* account : accounts) {
-    AccountSyncReport report{account->name, connectors::SyncSummary{}};
+    AccountSyncReport report;
+    report.account = account->name;
     auto source = make_source(*account);
     if (!source) {
       report.result = std::unexpected(source.error());
@@ -37,7 +38,7 @@ int run_sync_command(const Config& config, const SyncCommandOptions& options) {
       store.record_sync_failed(id, std::time(nullptr), connectors::to_string(source.error().kind),
                                source.error().message);
     } else {
-      report = sync_account(*account, **source, store, identity,
+      report = sync_account(*account, **source, store, rules,
                             [&](const connectors::Progress& progress) { display.update(account->name, progress); });
     }
     display.finish();
@@ -47,10 +48,12 @@ int run_sync_command(const Config& config, const SyncCommandOptions& options) {
       continue;
     }
     const double rate = report.seconds > 0 ? static_cast<double>(report.result->messages_fetched) / report.seconds : 0;
-    std::printf("%s: %zu new messages (%llu fetched, %llu skipped) in %.1f s, %.0f msg/s\n",
+    std::printf("%s: %zu new messages (%llu fetched, %llu skipped), %zu new contacts, %zu promoted,"
+                " in %.1f s, %.0f msg/s\n",
                 account->name.c_str(), report.inserted,
                 static_cast<unsigned long long>(report.result->messages_fetched),
-                static_cast<unsigned long long>(report.result->items_skipped), report.seconds, rate);
+                static_cast<unsigned long long>(report.result->items_skipped), report.contacts_created,
+                report.promoted.size(), report.seconds, rate);
   }
   std::fflush(stdout);
   return exit_code;

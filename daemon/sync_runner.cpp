@@ -21,26 +21,25 @@ struct StoreFailure {
 
 }  // namespace
 
-rules::Identity identity_from(const Config& config) {
-  rules::Identity identity(config.own_addresses, config.internal_domains);
-  for (const auto& account : config.accounts) identity.add_own_address(account.username);
-  return identity;
-}
-
 AccountSyncReport sync_account(const AccountConfig& account, connectors::MessageSource& source,
-                               store::Store& store, const rules::Identity& identity,
+                               store::Store& store, const RulesContext& rules,
                                const connectors::ProgressObserver& progress) {
   const auto started = std::chrono::steady_clock::now();
-  AccountSyncReport report{account.name, connectors::SyncSummary{}};
+  AccountSyncReport report;
+  report.account = account.name;
   try {
     const store::AccountId id = store.ensure_account(account.name, account.type);
     store.record_sync_started(id, now());
     const connectors::CheckpointReader checkpoints = [&](const std::string& scope) {
       return store.checkpoint(id, scope);
     };
+    const store::ContactEvaluator evaluate = rules.evaluator();
     const connectors::BatchSink sink = [&](connectors::Batch&& batch) {
       try {
-        const store::BatchOutcome outcome = store.commit_batch(id, classify_batch(std::move(batch), identity));
+        const store::BatchOutcome outcome =
+            store.commit_batch(id, classify_batch(std::move(batch), rules), evaluate);
+        report.contacts_created += outcome.contacts_created;
+        report.promoted.insert(report.promoted.end(), outcome.promoted.begin(), outcome.promoted.end());
         report.inserted += outcome.inserted;
         report.new_locations += outcome.new_locations;
         report.already_stored += outcome.already_stored;

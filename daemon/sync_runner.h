@@ -7,7 +7,7 @@
 
 #include "connectors/message_source.h"
 #include "daemon/config.h"
-#include "rules/identity.h"
+#include "daemon/rules_context.h"
 #include "store/store.h"
 
 namespace prospectd::daemon {
@@ -18,16 +18,15 @@ struct AccountSyncReport {
   std::size_t inserted = 0;        // new messages stored
   std::size_t new_locations = 0;   // known messages found in another folder
   std::size_t already_stored = 0;  // refetched after an interruption; not stored twice
+  std::size_t contacts_created = 0;
+  std::vector<std::string> promoted;  // contacts whose stage moved forward
   double seconds = 0;
 };
-
-// The rep's identities: configured addresses, every account's username, internal domains.
-rules::Identity identity_from(const Config& config);
 
 // Runs one pass. Never throws for network, server or store failures: they come back in
 // `result` (a store failure such as a full disk is `fatal`).
 AccountSyncReport sync_account(const AccountConfig& account, connectors::MessageSource& source,
-                               store::Store& store, const rules::Identity& identity,
+                               store::Store& store, const RulesContext& rules,
                                const connectors::ProgressObserver& progress);
 
 }  // namespace prospectd::daemon

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "rules/canonical_address.h"
+#include "store/contact_book.h"
 #include "store/statements.h"
 #include "store/store.h"
 #include "store/synthetic_id.h"
@@ -87,7 +88,7 @@ void bind_optional(SQLite::Statement& statement, int index, const std::optional<
 class BatchWriter {
  public:
   BatchWriter(SQLite::Database& db, Store::Statements& statements, AccountId account)
-      : db_(db), statements_(statements), account_(account), threads_(db, statements) {}
+      : db_(db), statements_(statements), account_(account), threads_(db, statements), contacts_(db) {}
 
   void reset_scope(const std::string& folder) {
     SQLite::Statement forget(db_, "DELETE FROM message_locations WHERE account_id = ? AND folder = ?");
@@ -124,11 +125,16 @@ class BatchWriter {
     ++outcome_.inserted;
   }
 
-  BatchOutcome finish() {
+  // Re-evaluates every contact in the threads this batch touched.
+  BatchOutcome finish(const ContactEvaluator& evaluate) {
     std::set<ThreadId> touched;
     for (ThreadId thread : touched_) touched.insert(threads_.current(thread));
     outcome_.touched_threads.assign(touched.begin(), touched.end());
     outcome_.thread_merges = threads_.merges();
+    for (ContactId contact : contacts_.contacts_in(outcome_.touched_threads)) {
+      ++outcome_.contacts_evaluated;
+      if (contacts_.reevaluate(contact, evaluate)) outcome_.promoted.push_back(contacts_.email_of(contact));
+    }
     return outcome_;
   }
 
@@ -202,6 +208,10 @@ class BatchWriter {
       insert->bind(3, parent);
       insert->exec();
     }
+    for (const auto& candidate : message.contacts) {
+      if (contacts_.upsert(candidate).second) ++outcome_.contacts_created;
+    }
+    contacts_.link_participants(threads_.current(thread), participants);
     if (date) {
       threads_.adopt_subject_orphans(threads_.current(thread), message.base_subject, *date,
                                      participants);
@@ -223,13 +233,15 @@ class BatchWriter {
   Store::Statements& statements_;
   AccountId account_;
   ThreadGraph threads_;
+  ContactBook contacts_;
   BatchOutcome outcome_;
   std::vector<ThreadId> touched_;
 };
 
 }  // namespace
 
-BatchOutcome Store::commit_batch(AccountId account, const ClassifiedBatch& batch) {
+BatchOutcome Store::commit_batch(AccountId account, const ClassifiedBatch& batch,
+                                 const ContactEvaluator& evaluate) {
   WriteTransaction transaction(*db_, "batch of " + std::to_string(batch.messages.size()) +
                                          " messages for " + batch.checkpoint.scope);
   BatchWriter writer(*db_, *statements_, account);
@@ -248,7 +260,7 @@ BatchOutcome Store::commit_batch(AccountId account, const ClassifiedBatch& batch
     upsert->bind(5, static_cast<std::int64_t>(std::time(nullptr)));
     upsert->exec();
   }
-  BatchOutcome outcome = writer.finish();
+  BatchOutcome outcome = writer.finish(evaluate);
   transaction.commit();
   return outcome;
 }

@@ -86,7 +86,56 @@ CREATE TABLE thread_nodes (
 CREATE INDEX thread_nodes_by_thread ON thread_nodes(thread_id);
 )sql";
 
-constexpr std::array kMigrations = {kV1};
+// v2: contacts (one per canonical address), the spellings seen, the threads each is in, and the
+// stage history with its reasons. Aggregates are kept on the contact row for fast listing.
+constexpr const char* kV2 = R"sql(
+CREATE TABLE contacts (
+  id              INTEGER PRIMARY KEY,
+  email           TEXT NOT NULL UNIQUE,
+  name            TEXT NOT NULL DEFAULT '',
+  company         TEXT,
+  stage           TEXT NOT NULL DEFAULT 'lead'
+                  CHECK (stage IN ('lead', 'prospect', 'opportunity', 'customer', 'disqualified')),
+  manual          INTEGER NOT NULL DEFAULT 0,
+  first_seen      INTEGER,
+  last_inbound    INTEGER,
+  last_outbound   INTEGER,
+  last_message_at INTEGER,
+  thread_count    INTEGER NOT NULL DEFAULT 0,
+  inbound_count   INTEGER NOT NULL DEFAULT 0,
+  outbound_count  INTEGER NOT NULL DEFAULT 0,
+  needs_reply     INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX contacts_by_stage ON contacts(stage, last_message_at);
+CREATE INDEX contacts_by_company ON contacts(company);
+CREATE TABLE contact_variants (
+  contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+  raw_email  TEXT NOT NULL,
+  PRIMARY KEY (contact_id, raw_email)
+) WITHOUT ROWID;
+CREATE TABLE contact_threads (
+  contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+  thread_id  INTEGER NOT NULL,
+  PRIMARY KEY (contact_id, thread_id)
+) WITHOUT ROWID;
+CREATE INDEX contact_threads_by_thread ON contact_threads(thread_id, contact_id);
+CREATE TABLE stage_events (
+  id         INTEGER PRIMARY KEY,
+  contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+  from_stage TEXT,
+  to_stage   TEXT NOT NULL,
+  at         INTEGER NOT NULL,
+  actor      TEXT NOT NULL CHECK (actor IN ('rule', 'user')),
+  rule       TEXT NOT NULL DEFAULT '',
+  thread_id  INTEGER,
+  message_id TEXT NOT NULL DEFAULT '',
+  note       TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX stage_events_by_contact ON stage_events(contact_id, id);
+CREATE INDEX stage_events_by_stage_at ON stage_events(to_stage, at);
+)sql";
+
+constexpr std::array kMigrations = {kV1, kV2};
 
 }  // namespace
 

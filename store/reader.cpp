@@ -69,6 +69,16 @@ StoreTotals StoreReader::totals() {
   StoreTotals totals;
   totals.messages = db_->execAndGet("SELECT COUNT(*) FROM messages").getInt64();
   totals.threads = db_->execAndGet("SELECT COUNT(DISTINCT thread_id) FROM messages").getInt64();
+  totals.contacts = db_->execAndGet("SELECT COUNT(*) FROM contacts").getInt64();
+  for (const char* stage : {"lead", "prospect", "opportunity", "customer", "disqualified"}) {
+    totals.stages.emplace_back(stage, 0);
+  }
+  SQLite::Statement stages(*db_, "SELECT stage, COUNT(*) FROM contacts GROUP BY stage");
+  while (stages.executeStep()) {
+    for (auto& [name, count] : totals.stages) {
+      if (name == stages.getColumn(0).getString()) count = stages.getColumn(1).getInt64();
+    }
+  }
   return totals;
 }
 

@@ -37,6 +37,66 @@ struct AccountStatus {
 struct StoreTotals {
   std::int64_t messages = 0;
   std::int64_t threads = 0;
+  std::int64_t contacts = 0;
+  std::vector<std::pair<std::string, std::int64_t>> stages;  // every stage, in pipeline order
+};
+
+struct ContactRow {
+  std::string email;
+  std::string name;
+  std::optional<std::string> company;
+  std::string stage;
+  bool manual = false;
+  std::int64_t thread_count = 0, inbound_count = 0, outbound_count = 0;
+  std::optional<std::int64_t> first_seen, last_inbound, last_outbound, last_message_at;
+  bool needs_reply = false;
+  std::optional<std::int64_t> stage_changed_at;  // time of the latest stage event
+};
+
+struct ContactQuery {
+  std::optional<std::string> stage;
+  std::optional<std::string> text;  // matches email, name or company (case-insensitive)
+  std::optional<std::int64_t> quiet_since;  // only contacts with no message after this time
+  std::int64_t limit = -1;          // -1: all
+  std::int64_t offset = 0;
+};
+
+struct ThreadSummary {
+  std::int64_t id = 0;
+  std::string subject;
+  std::int64_t message_count = 0;
+  std::vector<std::string> message_ids;
+  std::vector<std::string> participants;  // canonical addresses, sorted
+  std::optional<std::int64_t> first_message_at, last_message_at;
+  bool needs_reply = false;
+};
+
+struct StageEventRow {
+  std::optional<std::string> from;
+  std::string to;
+  std::int64_t at = 0;
+  std::string actor;  // rule | user
+  std::string rule;
+  std::optional<std::int64_t> thread;
+  std::string message_id;
+  std::string note;
+};
+
+struct ContactDetail {
+  ContactRow contact;
+  std::vector<std::string> variants;
+  std::vector<ThreadSummary> threads;
+  std::vector<StageEventRow> history;
+};
+
+// A stage change with its contact, for "recently promoted" lists.
+struct Promotion {
+  std::string email;
+  std::string name;
+  std::string to;
+  std::int64_t at = 0;
+  std::optional<std::int64_t> thread;
+  std::string thread_subject;
 };
 
 class StoreReader {
@@ -49,6 +109,15 @@ class StoreReader {
 
   std::vector<AccountStatus> accounts();
   StoreTotals totals();
+
+  std::vector<ContactRow> contacts(const ContactQuery& query);
+  std::optional<ContactDetail> contact(const std::string& canonical_email);
+  // All threads, or those of one contact; newest activity first.
+  std::vector<ThreadSummary> threads(const std::optional<std::string>& contact_email);
+  // Threads whose latest human message is inbound from a contact (DESIGN §2), oldest first.
+  std::vector<ThreadSummary> threads_needing_reply(std::int64_t limit);
+  // Rule or manual moves to `stage` at or after `since`, newest first.
+  std::vector<Promotion> promotions(const std::string& stage, std::int64_t since, std::int64_t limit);
 
   SQLite::Database& database();
 

@@ -5,13 +5,16 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "connectors/message_meta.h"
+#include "rules/lifecycle.h"
 
 namespace SQLite {
 class Database;
@@ -22,6 +25,14 @@ namespace prospectd::store {
 using AccountId = std::int64_t;
 using ThreadId = std::int64_t;
 
+// An address rules/ decided is a contact because of one message.
+struct ContactCandidate {
+  std::string email;      // canonical
+  std::string raw_email;  // as written
+  std::string name;       // decoded display name, may be empty
+  std::optional<std::string> company;  // domain, or nullopt for free-mail
+};
+
 // A message with the decisions rules/ made about it, ready to be stored.
 struct ClassifiedMessage {
   connectors::MessageMeta meta;
@@ -29,7 +40,13 @@ struct ClassifiedMessage {
   std::string automation;    // why it is automated; empty for human mail
   std::string base_subject;  // subject without reply/forward prefixes, for threading
   bool is_reply_subject = false;  // subject carries a reply prefix (Re:, AW:, SV:, ...)
+  std::vector<ContactCandidate> contacts;  // who this message makes a contact
 };
+
+// Decides a contact's stage history and activity from the messages of its threads
+// (rules::evaluate_contact with the configured stage rules). Must be pure.
+using ContactEvaluator =
+    std::function<rules::ContactEvaluation(std::span<const rules::MessageFact> facts)>;
 
 struct ClassifiedBatch {
   std::vector<ClassifiedMessage> messages;
@@ -43,6 +60,31 @@ struct BatchOutcome {
   std::size_t already_stored = 0;   // the same source id again (a re-run after a crash)
   std::size_t thread_merges = 0;    // stored threads joined by a late message
   std::vector<ThreadId> touched_threads;  // threads that gained messages (after merges)
+  std::size_t contacts_created = 0;
+  std::size_t contacts_evaluated = 0;
+  std::vector<std::string> promoted;      // contacts whose stage moved forward in this batch
+};
+
+// What rules/ decides again about a stored message during a rebuild.
+struct Reclassification {
+  std::string direction;
+  std::vector<ContactCandidate> contacts;
+};
+// Given a stored message (addresses, subject, date, ids) and whether it was automated.
+using Reclassifier =
+    std::function<Reclassification(const connectors::MessageMeta& message, bool automated)>;
+
+struct RebuildOutcome {
+  std::size_t messages = 0;
+  std::size_t contacts = 0;
+  std::size_t manual_kept = 0;  // contacts whose manual stage was kept as it was
+};
+
+// Why a manual move was refused (unknown contact); the CLI turns it into exit 1.
+struct ManualMoveResult {
+  bool found = false;
+  std::string from;
+  std::string to;
 };
 
 enum class SyncState { never, syncing, ok, error };
@@ -64,7 +106,19 @@ class Store {
 
   // Stores the batch's messages and its checkpoint in one transaction: after a crash at any
   // instant the store is as it was after some whole batch. Idempotent per source id.
-  BatchOutcome commit_batch(AccountId account, const ClassifiedBatch& batch);
+  // Contacts in threads the batch touched are re-evaluated with `evaluate` in the same
+  // transaction; contacts moved by hand keep their stage (rules never override them).
+  BatchOutcome commit_batch(AccountId account, const ClassifiedBatch& batch,
+                            const ContactEvaluator& evaluate);
+
+  // Recomputes directions, contacts, thread links and every rule-made stage change from the
+  // stored messages, in one transaction. Contacts moved by hand keep their stage and history.
+  // Must agree with incremental evaluation (the same rules over the same facts).
+  RebuildOutcome rebuild(const Reclassifier& reclassify, const ContactEvaluator& evaluate);
+
+  // A manual move (actor "user"): recorded with the note, and never overridden by rules.
+  ManualMoveResult move_stage(const std::string& canonical_email, const std::string& stage,
+                              const std::string& note, std::int64_t now);
 
   void record_sync_started(AccountId account, std::int64_t now);
   void record_sync_succeeded(AccountId account, std::int64_t now);

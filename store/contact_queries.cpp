@@ -1,0 +1,192 @@
+// Read queries over contacts, threads and stage history (StoreReader's CRM half).
+// Every statement is parameterised; results are plain structs for the CLI and the HTTP API.
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include <algorithm>
+
+#include "store/reader.h"
+
+namespace prospectd::store {
+namespace {
+
+std::optional<std::int64_t> optional_int(const SQLite::Column& column) {
+  if (column.isNull()) return std::nullopt;
+  return column.getInt64();
+}
+
+constexpr const char* kContactColumns =
+    "c.email, c.name, c.company, c.stage, c.manual, c.thread_count, c.inbound_count, c.outbound_count,"
+    " c.first_seen, c.last_inbound, c.last_outbound, c.last_message_at, c.needs_reply,"
+    " (SELECT max(e.at) FROM stage_events e WHERE e.contact_id = c.id AND e.from_stage IS NOT NULL)";
+
+ContactRow read_contact(SQLite::Statement& query) {
+  ContactRow row;
+  row.email = query.getColumn(0).getString();
+  row.name = query.getColumn(1).getString();
+  if (!query.getColumn(2).isNull()) row.company = query.getColumn(2).getString();
+  row.stage = query.getColumn(3).getString();
+  row.manual = query.getColumn(4).getInt() != 0;
+  row.thread_count = query.getColumn(5).getInt64();
+  row.inbound_count = query.getColumn(6).getInt64();
+  row.outbound_count = query.getColumn(7).getInt64();
+  row.first_seen = optional_int(query.getColumn(8));
+  row.last_inbound = optional_int(query.getColumn(9));
+  row.last_outbound = optional_int(query.getColumn(10));
+  row.last_message_at = optional_int(query.getColumn(11));
+  row.needs_reply = query.getColumn(12).getInt() != 0;
+  row.stage_changed_at = optional_int(query.getColumn(13));
+  return row;
+}
+
+// Thread summary columns for a thread id bound as ?1. needs_reply: the latest non-automated
+// message is inbound from a contact (DESIGN §2); a later outbound message would be that message.
+constexpr const char* kThreadSummarySql =
+    "SELECT count(*), min(coalesce(date, received_at)), max(coalesce(date, received_at)),"
+    " (SELECT subject FROM messages f WHERE f.thread_id = ?1 ORDER BY f.date, f.id LIMIT 1),"
+    " coalesce((SELECT l.direction = 'inbound' AND EXISTS (SELECT 1 FROM contacts c WHERE c.email = l.from_email)"
+    "  FROM messages l WHERE l.thread_id = ?1 AND l.automation = '' ORDER BY l.date DESC, l.id DESC LIMIT 1), 0)"
+    " FROM messages WHERE thread_id = ?1";
+
+}  // namespace
+
+std::vector<ContactRow> StoreReader::contacts(const ContactQuery& query) {
+  std::string sql = std::string("SELECT ") + kContactColumns + " FROM contacts c WHERE 1 = 1";
+  if (query.stage) sql += " AND c.stage = :stage";
+  if (query.text) sql += " AND (c.email LIKE :text ESCAPE '\\' OR c.name LIKE :text ESCAPE '\\' OR c.company LIKE :text ESCAPE '\\')";
+  if (query.quiet_since) sql += " AND coalesce(c.last_message_at, 0) < :quiet";
+  sql += " ORDER BY c.last_message_at DESC, c.email LIMIT :limit OFFSET :offset";
+  SQLite::Statement statement(*db_, sql);
+  if (query.stage) statement.bind(":stage", *query.stage);
+  if (query.text) {
+    std::string pattern = "%";
+    for (char c : *query.text) {
+      if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+      pattern += c;
+    }
+    statement.bind(":text", pattern + "%");
+  }
+  if (query.quiet_since) statement.bind(":quiet", *query.quiet_since);
+  statement.bind(":limit", query.limit);
+  statement.bind(":offset", query.offset);
+  std::vector<ContactRow> rows;
+  while (statement.executeStep()) rows.push_back(read_contact(statement));
+  return rows;
+}
+
+std::optional<ContactDetail> StoreReader::contact(const std::string& canonical_email) {
+  SQLite::Statement query(*db_, std::string("SELECT ") + kContactColumns + ", c.id FROM contacts c WHERE c.email = ?");
+  query.bind(1, canonical_email);
+  if (!query.executeStep()) return std::nullopt;
+  ContactDetail detail;
+  detail.contact = read_contact(query);
+  const std::int64_t id = query.getColumn(14).getInt64();
+  SQLite::Statement variants(*db_, "SELECT raw_email FROM contact_variants WHERE contact_id = ? ORDER BY raw_email");
+  variants.bind(1, id);
+  while (variants.executeStep()) detail.variants.push_back(variants.getColumn(0).getString());
+  detail.threads = threads(canonical_email);
+  SQLite::Statement history(*db_,
+                            "SELECT from_stage, to_stage, at, actor, rule, thread_id, message_id, note"
+                            " FROM stage_events WHERE contact_id = ? ORDER BY at, id");
+  history.bind(1, id);
+  while (history.executeStep()) {
+    StageEventRow event;
+    if (!history.getColumn(0).isNull()) event.from = history.getColumn(0).getString();
+    event.to = history.getColumn(1).getString();
+    event.at = history.getColumn(2).getInt64();
+    event.actor = history.getColumn(3).getString();
+    event.rule = history.getColumn(4).getString();
+    event.thread = optional_int(history.getColumn(5));
+    event.message_id = history.getColumn(6).getString();
+    event.note = history.getColumn(7).getString();
+    detail.history.push_back(std::move(event));
+  }
+  return detail;
+}
+
+namespace {
+
+ThreadSummary summarise_thread(SQLite::Database& db, std::int64_t thread) {
+  ThreadSummary summary;
+  summary.id = thread;
+  SQLite::Statement query(db, kThreadSummarySql);
+  query.bind(1, thread);
+  if (query.executeStep()) {
+    summary.message_count = query.getColumn(0).getInt64();
+    summary.first_message_at = optional_int(query.getColumn(1));
+    summary.last_message_at = optional_int(query.getColumn(2));
+    summary.subject = query.getColumn(3).isNull() ? "" : query.getColumn(3).getString();
+    summary.needs_reply = query.getColumn(4).getInt() != 0;
+  }
+  SQLite::Statement ids(db, "SELECT message_id FROM messages WHERE thread_id = ? ORDER BY date, id");
+  ids.bind(1, thread);
+  while (ids.executeStep()) summary.message_ids.push_back(ids.getColumn(0).getString());
+  SQLite::Statement people(db,
+                           "SELECT DISTINCT a.email FROM message_addresses a JOIN messages m ON m.id = a.message_row"
+                           " WHERE m.thread_id = ? AND a.email <> '' AND a.role IN ('from', 'to', 'cc', 'bcc')"
+                           " ORDER BY a.email");
+  people.bind(1, thread);
+  while (people.executeStep()) summary.participants.push_back(people.getColumn(0).getString());
+  return summary;
+}
+
+}  // namespace
+
+std::vector<ThreadSummary> StoreReader::threads(const std::optional<std::string>& contact_email) {
+  std::vector<std::int64_t> ids;
+  if (contact_email) {
+    SQLite::Statement query(*db_,
+                            "SELECT ct.thread_id FROM contact_threads ct JOIN contacts c ON c.id = ct.contact_id"
+                            " WHERE c.email = ?");
+    query.bind(1, *contact_email);
+    while (query.executeStep()) ids.push_back(query.getColumn(0).getInt64());
+  } else {
+    SQLite::Statement query(*db_, "SELECT DISTINCT thread_id FROM messages");
+    while (query.executeStep()) ids.push_back(query.getColumn(0).getInt64());
+  }
+  std::vector<ThreadSummary> summaries;
+  summaries.reserve(ids.size());
+  for (std::int64_t id : ids) summaries.push_back(summarise_thread(*db_, id));
+  std::sort(summaries.begin(), summaries.end(), [](const ThreadSummary& a, const ThreadSummary& b) {
+    return std::tie(b.last_message_at, b.id) < std::tie(a.last_message_at, a.id);
+  });
+  return summaries;
+}
+
+std::vector<ThreadSummary> StoreReader::threads_needing_reply(std::int64_t limit) {
+  // Candidates: threads of contacts flagged needs_reply; then checked exactly per thread.
+  SQLite::Statement query(*db_,
+                          "SELECT DISTINCT ct.thread_id FROM contacts c JOIN contact_threads ct ON ct.contact_id = c.id"
+                          " WHERE c.needs_reply = 1");
+  std::vector<ThreadSummary> summaries;
+  while (query.executeStep()) {
+    ThreadSummary summary = summarise_thread(*db_, query.getColumn(0).getInt64());
+    if (summary.needs_reply) summaries.push_back(std::move(summary));
+  }
+  std::sort(summaries.begin(), summaries.end(), [](const ThreadSummary& a, const ThreadSummary& b) {
+    return std::tie(a.last_message_at, a.id) < std::tie(b.last_message_at, b.id);
+  });
+  if (limit >= 0 && summaries.size() > static_cast<std::size_t>(limit)) summaries.resize(static_cast<std::size_t>(limit));
+  return summaries;
+}
+
+std::vector<Promotion> StoreReader::promotions(const std::string& stage, std::int64_t since, std::int64_t limit) {
+  SQLite::Statement query(*db_,
+                          "SELECT c.email, c.name, e.to_stage, e.at, e.thread_id,"
+                          " coalesce((SELECT subject FROM messages m WHERE m.thread_id = e.thread_id"
+                          "           ORDER BY m.date, m.id LIMIT 1), '')"
+                          " FROM stage_events e JOIN contacts c ON c.id = e.contact_id"
+                          " WHERE e.to_stage = ? AND e.at >= ? AND e.from_stage IS NOT NULL AND c.stage = e.to_stage"
+                          " ORDER BY e.at DESC LIMIT ?");
+  query.bind(1, stage);
+  query.bind(2, since);
+  query.bind(3, limit);
+  std::vector<Promotion> rows;
+  while (query.executeStep()) {
+    rows.push_back({query.getColumn(0).getString(), query.getColumn(1).getString(), query.getColumn(2).getString(),
+                    query.getColumn(3).getInt64(), optional_int(query.getColumn(4)), query.getColumn(5).getString()});
+  }
+  return rows;
+}
+
+}  // namespace prospectd::store

@@ -1,0 +1,167 @@
+"""Shared fixtures for prospectd's integration tests: a real Dovecot with a generated mailbox,
+a config file, the prospectd binary, and read access to its SQLite store."""
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SCRIPTS = os.path.join(ROOT, "scripts")
+BINARY = os.environ.get("PROSPECTD_BIN", os.path.join(ROOT, "build", "prospectd"))
+USER = "rep@acme-sales.com"
+PASSWORD = "secret"
+
+
+def free_port():
+    """Two consecutive free ports (IMAP and IMAPS); returns the first."""
+    out = subprocess.run([sys.executable, os.path.join(SCRIPTS, "free_port.py")],
+                         check=True, capture_output=True, text=True).stdout
+    return int(out.split()[0])
+
+
+def generate_mailbox(out_dir, messages, seed, extra=()):
+    subprocess.run([sys.executable, os.path.join(SCRIPTS, "gen_mailbox.py"), "--messages", str(messages),
+                    "--seed", str(seed), "--out", out_dir, *extra],
+                   check=True, capture_output=True, text=True)
+    with open(os.path.join(out_dir, "ground_truth.json"), encoding="utf-8") as f:
+        return json.load(f)
+
+
+class Dovecot:
+    """A throw-away Dovecot on 127.0.0.1 serving DIR/Maildir (scripts/dovecot_testbed.sh)."""
+
+    def __init__(self, mail_dir):
+        self.mail_dir = mail_dir
+        self.port = free_port()
+        self.tls_port = self.port + 1
+
+    def script(self, *args):
+        return subprocess.run(["bash", os.path.join(SCRIPTS, "dovecot_testbed.sh"), *args],
+                              check=True, capture_output=True, text=True).stdout
+
+    def start(self):
+        self.script("start", self.mail_dir, str(self.port))
+        return self
+
+    def stop(self):
+        self.script("stop", self.mail_dir, str(self.port))
+
+    @property
+    def cert(self):
+        return os.path.join(self.mail_dir, "dovecot-%d" % self.port, "cert.pem")
+
+    def new_uidvalidity(self, folder):
+        self.script("uidvalidity", self.mail_dir, str(self.port), folder)
+
+
+class Prospectd:
+    """A config file and data dir in a temporary directory, and ways to run the binary on them."""
+
+    def __init__(self, work_dir, accounts, identity=None, extra=""):
+        self.work_dir = work_dir
+        self.data_dir = os.path.join(work_dir, "data")
+        self.config = os.path.join(work_dir, "config.toml")
+        identity = identity or {"addresses": ["rep@acme-sales.com", "rep@acme.io"],
+                                "internal_domains": ["acme-sales.com", "acme.io"]}
+        lines = ['data_dir = "%s"' % self.data_dir, "", "[identity]",
+                 "addresses = %s" % json.dumps(identity["addresses"]),
+                 "internal_domains = %s" % json.dumps(identity["internal_domains"]), extra, ""]
+        for account in accounts:
+            lines.append("[[accounts]]")
+            for key, value in account.items():
+                lines.append("%s = %s" % (key, json.dumps(value)))
+            lines.append("")
+        with open(self.config, "w", encoding="utf-8") as f:
+            f.write("\n".join(lines))
+
+    @property
+    def store(self):
+        return os.path.join(self.data_dir, "prospectd.sqlite")
+
+    def run(self, *args, check=True, timeout=300, env=None):
+        result = subprocess.run([BINARY, "--config", self.config, *args], capture_output=True, text=True,
+                                timeout=timeout, env=env)
+        if check and result.returncode != 0:
+            raise AssertionError("prospectd %s failed (%d):\n%s\n%s" % (" ".join(args), result.returncode,
+                                                                       result.stdout, result.stderr))
+        return result
+
+    def spawn(self, *args):
+        return subprocess.Popen([BINARY, "--config", self.config, *args], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+
+    def query(self, sql, params=()):
+        db = sqlite3.connect("file:%s?mode=ro" % self.store, uri=True)
+        try:
+            return db.execute(sql, params).fetchall()
+        finally:
+            db.close()
+
+    def snapshot(self):
+        """Everything a sync stores, in a form independent of row ids and insertion order."""
+        db = sqlite3.connect("file:%s?mode=ro" % self.store, uri=True)
+        try:
+            messages = sorted(db.execute(
+                "SELECT message_id, synthetic_id, date, subject, direction, automation, from_email,"
+                " in_reply_to FROM messages").fetchall())
+            locations = sorted(db.execute(
+                "SELECT l.folder, l.source_id, m.message_id FROM message_locations l"
+                " JOIN messages m ON m.id = l.message_row").fetchall())
+            addresses = sorted(db.execute(
+                "SELECT m.message_id, a.role, a.position, a.email, a.raw_email, a.name FROM message_addresses a"
+                " JOIN messages m ON m.id = a.message_row").fetchall())
+            groups = {}
+            for message_id, thread in db.execute("SELECT message_id, thread_id FROM messages"):
+                groups.setdefault(thread, []).append(message_id)
+            threads = sorted(sorted(g) for g in groups.values())
+            checkpoints = sorted(db.execute("SELECT scope, state, server_count FROM checkpoints").fetchall())
+            integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
+            return {"messages": messages, "locations": locations, "addresses": addresses,
+                    "threads": threads, "checkpoints": checkpoints, "integrity": integrity}
+        finally:
+            db.close()
+
+
+def imap_account(dovecot, **overrides):
+    account = {"name": "work", "type": "imap", "url": "imap://127.0.0.1:%d" % dovecot.port,
+               "username": USER, "password_env": "PROSPECTD_TEST_PASSWORD", "poll_interval": "60s",
+               "ca_file": dovecot.cert}
+    account.update(overrides)
+    for key in [key for key, value in account.items() if value is None]:
+        del account[key]
+    return account
+
+
+os.environ.setdefault("PROSPECTD_TEST_PASSWORD", PASSWORD)
+
+
+class TempDirTestCase(unittest.TestCase):
+    """A test case with a fresh temporary directory that is removed afterwards (kept on failure
+    when PROSPECTD_KEEP_TEST_DIRS is set)."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="prospectd-test-")
+
+    def tearDown(self):
+        if not os.environ.get("PROSPECTD_KEEP_TEST_DIRS"):
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def wait_for(predicate, timeout, interval=0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return False
+
+
+def kill9(process):
+    process.send_signal(signal.SIGKILL)
+    process.wait()

@@ -1,0 +1,190 @@
+"""IMAP sync against a real Dovecot: completeness, incrementality, UIDVALIDITY changes,
+SIGKILL at random moments, hostile headers, and clear failures (issue: IMAP sync foundation)."""
+import json
+import os
+import random
+import re
+import time
+import unittest
+
+import harness
+from harness import Dovecot, Prospectd, TempDirTestCase, imap_account
+
+
+def fetched_count(sync_output):
+    match = re.search(r"\((\d+) fetched", sync_output)
+    assert match, "no summary line in: %r" % sync_output
+    return int(match.group(1))
+
+
+class ImapSyncTest(TempDirTestCase):
+    def start_mailbox(self, messages, seed, extra=()):
+        mail_dir = os.path.join(self.tmp, "mail")
+        truth = harness.generate_mailbox(mail_dir, messages, seed, extra)
+        dovecot = Dovecot(mail_dir).start()
+        self.addCleanup(dovecot.stop)
+        return truth, dovecot
+
+    def test_initial_sync_stores_every_message_exactly_once(self):
+        truth, dovecot = self.start_mailbox(1500, 11)
+        app = Prospectd(os.path.join(self.tmp, "app"), [imap_account(dovecot)])
+        result = app.run("sync")
+        self.assertEqual(fetched_count(result.stdout), truth["totals"]["messages"])
+        (stored,) = app.query("SELECT COUNT(*) FROM messages")[0]
+        (distinct,) = app.query("SELECT COUNT(DISTINCT message_id) FROM messages")[0]
+        self.assertEqual(stored, truth["totals"]["unique_messages"])
+        self.assertEqual(distinct, stored)
+        (threads,) = app.query("SELECT COUNT(DISTINCT thread_id) FROM messages")[0]
+        self.assertEqual(threads, truth["totals"]["threads"])
+        per_folder = dict(app.query("SELECT folder, COUNT(*) FROM message_locations GROUP BY folder"))
+        self.assertEqual(per_folder, {"INBOX": truth["totals"]["inbox"], "Sent": truth["totals"]["sent"]})
+        status = json.loads(app.run("status", "--json").stdout)
+        (account,) = status["accounts"]
+        self.assertEqual(account["state"], "ok")
+        self.assertEqual(account["messages"], truth["totals"]["unique_messages"])
+        for folder in account["folders"]:
+            self.assertEqual(folder["server_count"], folder["stored_count"], folder)
+        self.assertEqual(status["messages"], truth["totals"]["unique_messages"])
+
+    def test_a_second_sync_fetches_only_new_messages(self):
+        truth, dovecot = self.start_mailbox(800, 12)
+        app = Prospectd(os.path.join(self.tmp, "app"), [imap_account(dovecot)])
+        app.run("sync")
+        self.assertEqual(fetched_count(app.run("sync").stdout), 0, "a no-change sync fetched messages")
+        extended = harness.generate_mailbox(dovecot.mail_dir, 25, 99, ("--extend", dovecot.mail_dir))
+        added = extended["totals"]["messages"] - truth["totals"]["messages"]
+        self.assertGreater(added, 0)
+        self.assertEqual(fetched_count(app.run("sync").stdout), added)
+        (stored,) = app.query("SELECT COUNT(*) FROM messages")[0]
+        self.assertEqual(stored, extended["totals"]["unique_messages"])
+
+    def test_a_new_uidvalidity_resyncs_the_folder_without_duplicates(self):
+        truth, dovecot = self.start_mailbox(600, 13)
+        app = Prospectd(os.path.join(self.tmp, "app"), [imap_account(dovecot)])
+        app.run("sync")
+        before = app.snapshot()
+        (old_state,) = app.query("SELECT state FROM checkpoints WHERE scope = 'INBOX'")[0]
+        dovecot.new_uidvalidity("INBOX")
+        result = app.run("sync")
+        self.assertEqual(fetched_count(result.stdout), truth["totals"]["inbox"], "INBOX was not fetched again")
+        after = app.snapshot()
+        (new_state,) = app.query("SELECT state FROM checkpoints WHERE scope = 'INBOX'")[0]
+        self.assertNotEqual(json.loads(old_state)["uidvalidity"], json.loads(new_state)["uidvalidity"])
+        self.assertEqual(after["messages"], before["messages"])
+        self.assertEqual(after["threads"], before["threads"])
+        validity = str(json.loads(new_state)["uidvalidity"])
+        inbox = [row for row in after["locations"] if row[0] == "INBOX"]
+        self.assertEqual(len(inbox), truth["totals"]["inbox"])
+        self.assertTrue(all(source.startswith(validity + ":") for _, source, _ in inbox))
+
+    def test_sigkill_at_random_moments_never_loses_or_duplicates(self):
+        truth, dovecot = self.start_mailbox(5000, 14)
+        reference = Prospectd(os.path.join(self.tmp, "reference"), [imap_account(dovecot, batch_size=150)])
+        reference.run("sync")
+        expected = reference.snapshot()
+        self.assertEqual(len(expected["messages"]), truth["totals"]["unique_messages"])
+
+        app = Prospectd(os.path.join(self.tmp, "app"), [imap_account(dovecot, batch_size=150)])
+        rng = random.Random(2026)
+        kills = 0
+        for _ in range(12):
+            process = app.spawn("sync")
+            time.sleep(rng.uniform(0.02, 0.5))
+            if process.poll() is None:
+                harness.kill9(process)
+                kills += 1
+            else:
+                process.communicate()
+        self.assertGreaterEqual(kills, 10, "the sync finished before it could be killed often enough")
+        app.run("sync")
+        actual = app.snapshot()
+        self.assertEqual(actual["integrity"], "ok")
+        for key in ("messages", "locations", "addresses", "threads", "checkpoints"):
+            self.assertEqual(actual[key], expected[key], "store differs from an uninterrupted run in %s" % key)
+
+    def test_headers_that_look_like_imap_responses_do_not_desynchronise_the_session(self):
+        truth, dovecot = self.start_mailbox(300, 15, ("--hostile",))
+        app = Prospectd(os.path.join(self.tmp, "app"), [imap_account(dovecot, batch_size=50)])
+        app.run("sync")
+        (stored,) = app.query("SELECT COUNT(*) FROM messages")[0]
+        self.assertEqual(stored, truth["totals"]["unique_messages"])
+        (long_refs,) = app.query("SELECT COUNT(*) FROM messages m WHERE"
+                                 " (SELECT COUNT(*) FROM message_references r WHERE r.message_row = m.id) > 100")[0]
+        self.assertGreaterEqual(long_refs, 1, "the message with a 200 KB References header is missing")
+        # Messages after the hostile ones (highest UIDs of each folder) are stored.
+        for folder in ("INBOX", "Sent"):
+            (count,) = app.query("SELECT COUNT(*) FROM message_locations WHERE folder = ?", (folder,))[0]
+            self.assertEqual(count, truth["totals"]["inbox" if folder == "INBOX" else "sent"])
+
+
+class ImapFailureTest(TempDirTestCase):
+    @classmethod
+    def setUpClass(cls):
+        import tempfile
+        cls.mail_tmp = tempfile.mkdtemp(prefix="prospectd-failure-")
+        cls.mail_dir = os.path.join(cls.mail_tmp, "mail")
+        cls.truth = harness.generate_mailbox(cls.mail_dir, 200, 16)
+        cls.dovecot = Dovecot(cls.mail_dir).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.dovecot.stop()
+        import shutil
+        shutil.rmtree(cls.mail_tmp, ignore_errors=True)
+
+    def assert_one_clear_line(self, result, *phrases):
+        self.assertNotEqual(result.returncode, 0)
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        self.assertEqual(len(lines), 1, result.stderr)
+        for phrase in phrases:
+            self.assertIn(phrase, lines[0])
+        self.assertNotIn(harness.PASSWORD, result.stderr + result.stdout)
+
+    def test_a_wrong_password_fails_with_one_line_and_stores_nothing(self):
+        app = Prospectd(os.path.join(self.tmp, "app"), [imap_account(self.dovecot)])
+        env = dict(os.environ, PROSPECTD_TEST_PASSWORD="not-the-password")
+        result = app.run("sync", check=False, env=env)
+        self.assert_one_clear_line(result, "work:", "refused the login")
+        self.assertEqual(app.query("SELECT COUNT(*) FROM messages")[0][0], 0)
+        status = json.loads(app.run("status", "--json").stdout)
+        self.assertEqual(status["accounts"][0]["state"], "error")
+        self.assertIn("refused the login", status["accounts"][0]["last_error"])
+        app.run("sync")
+        self.assertEqual(app.query("SELECT COUNT(*) FROM messages")[0][0], self.truth["totals"]["messages"])
+
+    def test_an_unreachable_server_fails_with_one_line_and_keeps_the_store(self):
+        app = Prospectd(os.path.join(self.tmp, "app"), [imap_account(self.dovecot)])
+        app.run("sync")
+        before = app.snapshot()
+        down = Prospectd(os.path.join(self.tmp, "app"),
+                         [imap_account(self.dovecot, url="imap://127.0.0.1:%d" % harness.free_port())])
+        result = down.run("sync", check=False)
+        self.assert_one_clear_line(result, "cannot reach")
+        self.assertEqual(down.snapshot(), before)
+
+    def test_an_untrusted_certificate_is_refused_and_ca_file_trusts_it(self):
+        url = "imaps://127.0.0.1:%d" % self.dovecot.tls_port
+        app = Prospectd(os.path.join(self.tmp, "app"), [imap_account(self.dovecot, url=url, ca_file=None)])
+        result = app.run("sync", check=False)
+        self.assert_one_clear_line(result, "not trusted", "ca_file")
+        self.assertEqual(app.query("SELECT COUNT(*) FROM messages")[0][0], 0)
+        trusted = Prospectd(os.path.join(self.tmp, "app"),
+                            [imap_account(self.dovecot, url=url, ca_file=self.dovecot.cert)])
+        trusted.run("sync")
+        self.assertEqual(trusted.query("SELECT COUNT(*) FROM messages")[0][0], self.truth["totals"]["messages"])
+
+    def test_starttls_required_upgrades_the_plain_port(self):
+        app = Prospectd(os.path.join(self.tmp, "app"),
+                        [imap_account(self.dovecot, starttls="required", ca_file=self.dovecot.cert)])
+        app.run("sync")
+        self.assertEqual(app.query("SELECT COUNT(*) FROM messages")[0][0], self.truth["totals"]["messages"])
+
+    def test_a_config_error_names_file_line_and_key(self):
+        app = Prospectd(os.path.join(self.tmp, "app"), [imap_account(self.dovecot, pasword_env="X")])
+        result = app.run("sync", check=False)
+        self.assertEqual(result.returncode, 2)
+        self.assertRegex(result.stderr.strip(), r"config\.toml:\d+: accounts\[0\]\.pasword_env: unknown key")
+
+
+if __name__ == "__main__":
+    unittest.main()
