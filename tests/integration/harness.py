@@ -26,10 +26,22 @@ def free_port():
 
 
 def generate_mailbox(out_dir, messages, seed, extra=()):
-    subprocess.run([sys.executable, os.path.join(SCRIPTS, "gen_mailbox.py"), "--messages", str(messages),
-                    "--seed", str(seed), "--out", out_dir, *extra],
-                   check=True, capture_output=True, text=True)
-    with open(os.path.join(out_dir, "ground_truth.json"), encoding="utf-8") as f:
+    """A new generated mailbox in out_dir; returns its ground truth."""
+    return _generator(["--out", out_dir, *extra], out_dir, messages, seed)
+
+
+def extend_mailbox(mail_dir, messages, seed):
+    """More messages (new replies and noise) for an existing generated mailbox; returns the new
+    ground truth. The new files land in the Maildir's new/, so a running Dovecot sees them."""
+    return _generator(["--extend", mail_dir], mail_dir, messages, seed)
+
+
+def _generator(arguments, mail_dir, messages, seed):
+    result = subprocess.run([sys.executable, os.path.join(SCRIPTS, "gen_mailbox.py"), "--messages", str(messages),
+                             "--seed", str(seed), *arguments], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise AssertionError("gen_mailbox.py failed:\n%s%s" % (result.stdout, result.stderr))
+    with open(os.path.join(mail_dir, "ground_truth.json"), encoding="utf-8") as f:
         return json.load(f)
 
 
@@ -42,8 +54,11 @@ class Dovecot:
         self.tls_port = self.port + 1
 
     def script(self, *args):
-        return subprocess.run(["bash", os.path.join(SCRIPTS, "dovecot_testbed.sh"), *args],
-                              check=True, capture_output=True, text=True).stdout
+        result = subprocess.run(["bash", os.path.join(SCRIPTS, "dovecot_testbed.sh"), *args],
+                                capture_output=True, text=True)
+        if result.returncode != 0:
+            raise AssertionError("dovecot_testbed.sh %s failed:\n%s%s" % (" ".join(args), result.stdout, result.stderr))
+        return result.stdout
 
     def start(self):
         self.script("start", self.mail_dir, str(self.port))
@@ -67,6 +82,7 @@ class Prospectd:
         self.work_dir = work_dir
         self.data_dir = os.path.join(work_dir, "data")
         self.config = os.path.join(work_dir, "config.toml")
+        os.makedirs(work_dir, exist_ok=True)
         identity = identity or {"addresses": ["rep@acme-sales.com", "rep@acme.io"],
                                 "internal_domains": ["acme-sales.com", "acme.io"]}
         lines = ['data_dir = "%s"' % self.data_dir, "", "[identity]",
@@ -147,6 +163,7 @@ class TempDirTestCase(unittest.TestCase):
 
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="prospectd-test-")
+        os.chmod(self.tmp, 0o755)  # Dovecot's unprivileged mail user must reach the Maildir
 
     def tearDown(self):
         if not os.environ.get("PROSPECTD_KEEP_TEST_DIRS"):
@@ -164,4 +181,4 @@ def wait_for(predicate, timeout, interval=0.1):
 
 def kill9(process):
     process.send_signal(signal.SIGKILL)
-    process.wait()
+    process.communicate()

@@ -51,7 +51,7 @@ class ImapSyncTest(TempDirTestCase):
         app = Prospectd(os.path.join(self.tmp, "app"), [imap_account(dovecot)])
         app.run("sync")
         self.assertEqual(fetched_count(app.run("sync").stdout), 0, "a no-change sync fetched messages")
-        extended = harness.generate_mailbox(dovecot.mail_dir, 25, 99, ("--extend", dovecot.mail_dir))
+        extended = harness.extend_mailbox(dovecot.mail_dir, 25, 99)
         added = extended["totals"]["messages"] - truth["totals"]["messages"]
         self.assertGreater(added, 0)
         self.assertEqual(fetched_count(app.run("sync").stdout), added)
@@ -122,6 +122,7 @@ class ImapFailureTest(TempDirTestCase):
     def setUpClass(cls):
         import tempfile
         cls.mail_tmp = tempfile.mkdtemp(prefix="prospectd-failure-")
+        os.chmod(cls.mail_tmp, 0o755)
         cls.mail_dir = os.path.join(cls.mail_tmp, "mail")
         cls.truth = harness.generate_mailbox(cls.mail_dir, 200, 16)
         cls.dovecot = Dovecot(cls.mail_dir).start()
@@ -150,7 +151,7 @@ class ImapFailureTest(TempDirTestCase):
         self.assertEqual(status["accounts"][0]["state"], "error")
         self.assertIn("refused the login", status["accounts"][0]["last_error"])
         app.run("sync")
-        self.assertEqual(app.query("SELECT COUNT(*) FROM messages")[0][0], self.truth["totals"]["messages"])
+        self.assertEqual(app.query("SELECT COUNT(*) FROM messages")[0][0], self.truth["totals"]["unique_messages"])
 
     def test_an_unreachable_server_fails_with_one_line_and_keeps_the_store(self):
         app = Prospectd(os.path.join(self.tmp, "app"), [imap_account(self.dovecot)])
@@ -171,13 +172,13 @@ class ImapFailureTest(TempDirTestCase):
         trusted = Prospectd(os.path.join(self.tmp, "app"),
                             [imap_account(self.dovecot, url=url, ca_file=self.dovecot.cert)])
         trusted.run("sync")
-        self.assertEqual(trusted.query("SELECT COUNT(*) FROM messages")[0][0], self.truth["totals"]["messages"])
+        self.assertEqual(trusted.query("SELECT COUNT(*) FROM messages")[0][0], self.truth["totals"]["unique_messages"])
 
     def test_starttls_required_upgrades_the_plain_port(self):
         app = Prospectd(os.path.join(self.tmp, "app"),
                         [imap_account(self.dovecot, starttls="required", ca_file=self.dovecot.cert)])
         app.run("sync")
-        self.assertEqual(app.query("SELECT COUNT(*) FROM messages")[0][0], self.truth["totals"]["messages"])
+        self.assertEqual(app.query("SELECT COUNT(*) FROM messages")[0][0], self.truth["totals"]["unique_messages"])
 
     def test_a_config_error_names_file_line_and_key(self):
         app = Prospectd(os.path.join(self.tmp, "app"), [imap_account(self.dovecot, pasword_env="X")])
