@@ -39,8 +39,9 @@ bool istarts_with(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
 }
 
-// Printable ASCII as is, everything else as \r, \n or \xNN; at most `max` input bytes.
-std::string escape(std::string_view bytes, std::size_t max) {
+// Printable ASCII as is, everything else as \r, \n or \xNN; at most `max` input bytes. Inside
+// quotes, `"` and `\` are escaped too.
+std::string escape(std::string_view bytes, std::size_t max, bool quoted = true) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   for (std::size_t i = 0; i < bytes.size() && i < max; ++i) {
@@ -49,7 +50,7 @@ std::string escape(std::string_view bytes, std::size_t max) {
       out += "\\r";
     } else if (c == '\n') {
       out += "\\n";
-    } else if (c == '"' || c == '\\') {
+    } else if (quoted && (c == '"' || c == '\\')) {
       out += '\\';
       out += static_cast<char>(c);
     } else if (c >= 0x20 && c < 0x7f) {
@@ -101,13 +102,14 @@ enum class Shape { continuation, status, data };
 // Decided from the first line alone, before any literal: status responses and continuation
 // requests are one line whose text is `text` (§9 resp-text, TEXT-CHAR), so a "{5}" at its end is
 // text, not a literal. Only response data (§7.2-§7.4) can carry literals.
+// Words end at SP or CR, exactly as Reader::read_word sees them.
 Shape classify(std::string_view first_line) {
   if (!first_line.empty() && first_line.front() == '+') return Shape::continuation;
-  const std::size_t space = first_line.find(' ');
+  const std::size_t space = first_line.find_first_of(" \r");
   if (first_line.substr(0, space) != "*") return Shape::status;  // tagged: resp-cond-state
-  if (space == std::string_view::npos) return Shape::data;       // "*" alone: the reader fails
+  if (space == std::string_view::npos || first_line[space] != ' ') return Shape::data;  // fails
   const std::string_view rest = first_line.substr(space + 1);
-  return is_status_word(rest.substr(0, rest.find(' '))) ? Shape::status : Shape::data;
+  return is_status_word(rest.substr(0, rest.find_first_of(" \r"))) ? Shape::status : Shape::data;
 }
 
 // The octet count of a literal announced at the end of a response-data line: "{n}", the
@@ -631,7 +633,7 @@ std::string debug_string(const Response& response) {
   if (!response.name.empty()) out += " " + response.name;
   if (response.code) {
     out += " [" + response.code->name;
-    if (!response.code->args.empty()) out += " " + escape(response.code->args, 200);
+    if (!response.code->args.empty()) out += " " + escape(response.code->args, 200, false);
     out += "]";
   }
   for (const FetchAttribute& item : response.attributes) {
@@ -687,10 +689,11 @@ std::optional<std::size_t> ResponseParser::find_response_end() {
       check_size(buffer_.size() - begin_);
       return std::nullopt;
     }
+    // The size first, so that the error does not depend on how the bytes were split.
+    check_size(lf + 1 - begin_);
     // Lines end with CRLF (§2.2). No server is known to end lines with a bare LF, and accepting
     // one would let a stray LF shift the framing, so it is an error.
     if (lf == line_start_ || buffer_[lf - 1] != '\r') fail("line ends with a bare LF", lf);
-    check_size(lf + 1 - begin_);
     if (frame_line(lf)) return lf + 1;
   }
 }

@@ -41,17 +41,19 @@ const std::vector<std::pair<std::string, std::string>> kNames = {
 }  // namespace
 
 TEST_CASE("mailbox names encode to the modified UTF-7 of RFC 3501 §5.1.3") {
-  for (const auto& [utf8, encoded] : kNames) {
+  for (const auto& name : kNames) {
+    const std::string& encoded = name.second;  // named, not bound: CAPTURE needs a variable
     CAPTURE(encoded);
-    CHECK(imap::encode_mailbox_name(utf8) == encoded);
+    CHECK(imap::encode_mailbox_name(name.first) == encoded);
   }
 }
 
 TEST_CASE("modified UTF-7 names decode back to UTF-8") {
-  for (const auto& [utf8, encoded] : kNames) {
+  for (const auto& name : kNames) {
+    const std::string& encoded = name.second;
     CAPTURE(encoded);
-    CHECK(imap::decode_modified_utf7(encoded) == utf8);
-    CHECK(imap::decode_mailbox_name(encoded) == utf8);
+    CHECK(imap::decode_modified_utf7(encoded) == name.first);
+    CHECK(imap::decode_mailbox_name(encoded) == name.first);
   }
 }
 
