@@ -1,0 +1,20 @@
+// RFC 5322 §3.4 address-list parsing (From, To, Cc, ...) into connectors::Address values.
+// Pure function; safe to call from any thread.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "connectors/message_meta.h"
+
+namespace prospectd::connectors::mail {
+
+// Parses an address-list field body. Groups are flattened into their mailboxes (an empty
+// group such as `undisclosed-recipients:;` yields nothing). Display names are decoded to
+// UTF-8 (RFC 2047 encoded words, RFC 6532 raw UTF-8, else windows-1252) and trimmed of
+// whitespace and surrounding quotes; emails are kept as written (case and +tag). A mailbox
+// without an address is dropped. Malformed parts are skipped, the rest is kept; NUL bytes
+// count as spaces.
+std::vector<connectors::Address> parse_address_list(std::string_view value);
+
+}  // namespace prospectd::connectors::mail

@@ -1,0 +1,24 @@
+// Recovery of the mailboxes GMime's address-list parser drops from malformed lists
+// ("a@x.com; b@x.com", "Jane Doe jane@x.com", an unclosed comment). Internal to
+// connectors/mail; used by parse_address_list.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+#include "connectors/message_meta.h"
+
+namespace prospectd::connectors::mail::detail {
+
+// Splits `value` into list elements (at ',' and ';' outside quoted strings, comments and
+// angle brackets; a leading "group name:" is dropped) and returns, for every element that
+// shows an addr-spec none of which is in `found`, the mailboxes written in it: the
+// "<addr-spec>" with the text before it as name, else each bare addr-spec outside quoted
+// strings, comments and encoded words (never a mailbox out of a display name). An addr-spec
+// here has exactly one '@' with text on both sides. Linear in the size of `value`.
+std::vector<connectors::Address> recover_dropped_addresses(
+    std::string_view value, const std::unordered_set<std::string>& found);
+
+}  // namespace prospectd::connectors::mail::detail

@@ -1,0 +1,94 @@
+// Hostile input: random bytes and header-looking noise never crash, throw or yield invalid
+// UTF-8 (a cheap stand-in for fuzzing, with a fixed seed so failures reproduce).
+#include <doctest/doctest.h>
+
+#include <random>
+#include <string>
+#include <string_view>
+
+#include "connectors/mail/address_list.h"
+#include "connectors/mail/date.h"
+#include "connectors/mail/encoded_words.h"
+#include "connectors/mail/header_parser.h"
+#include "connectors/mail/message_ids.h"
+#include "connectors/mail/subject.h"
+
+namespace prospectd::connectors::mail {
+namespace {
+
+std::string random_header(std::mt19937& rng) {
+  static constexpr std::string_view kPieces[] = {"From: ",
+                                                 "To: ",
+                                                 "Subject: ",
+                                                 "References: ",
+                                                 "Date: ",
+                                                 "\r\n",
+                                                 "\r\n ",
+                                                 "\n",
+                                                 "\r",
+                                                 "<",
+                                                 ">",
+                                                 "\"",
+                                                 "(",
+                                                 ")",
+                                                 ",",
+                                                 ";",
+                                                 ":",
+                                                 "@",
+                                                 "=?",
+                                                 "?=",
+                                                 "=?utf-8?q?",
+                                                 "=?iso-8859-1?b?",
+                                                 "?Q?",
+                                                 "=C3",
+                                                 "==",
+                                                 "[",
+                                                 "]",
+                                                 "Re: ",
+                                                 "\\",
+                                                 " ",
+                                                 "\t",
+                                                 "a@b.example",
+                                                 "Jürgen",
+                                                 std::string_view("\0", 1),
+                                                 "\xFF",
+                                                 "\xC3",
+                                                 "\xED\xA0\x80",
+                                                 "1 Jan 2020 10:00 +0100"};
+  std::uniform_int_distribution<std::size_t> piece(0, std::size(kPieces) - 1);
+  std::uniform_int_distribution<int> length(0, 60);
+  std::uniform_int_distribution<int> byte(0, 255);
+  std::string out;
+  for (int i = length(rng); i > 0; --i) {
+    if (i % 7 == 0) {
+      out.push_back(static_cast<char>(byte(rng)));
+    } else {
+      out += kPieces[piece(rng)];
+    }
+  }
+  return out;
+}
+
+TEST_CASE("random header bytes never break the parsers or their UTF-8 guarantee") {
+  std::mt19937 rng(20240601);
+  for (int round = 0; round < 3000; ++round) {
+    const std::string input = random_header(rng);
+    const connectors::MessageMeta meta = parse_header_block(input);
+    CHECK(is_valid_utf8(meta.subject));
+    for (const auto* list : {&meta.from, &meta.to}) {
+      for (const connectors::Address& a : *list) {
+        CHECK(is_valid_utf8(a.name));
+        CHECK(is_valid_utf8(a.email));
+      }
+    }
+    for (const auto& a : parse_address_list(input)) CHECK(is_valid_utf8(a.name + a.email));
+    CHECK(is_valid_utf8(decode_unstructured(input)));
+    CHECK(is_valid_utf8(base_subject(decode_unstructured(input))));
+    for (const auto& id : parse_message_id_list(input)) CHECK(is_valid_utf8(id));
+    (void)parse_date(input);
+    (void)has_reply_prefix(input);
+  }
+}
+
+}  // namespace
+}  // namespace prospectd::connectors::mail
