@@ -2,6 +2,8 @@
 // The scheduler holds a MessageSource&; tests hand it a fake.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <expected>
 #include <functional>
@@ -45,9 +47,22 @@ struct SyncSummary {
   std::uint64_t items_skipped = 0;  // bad_item: unparseable messages skipped and counted
 };
 
+// How a wait for new mail ended.
+enum class WaitOutcome { unsupported, new_mail, timed_out, cancelled };
+
 class MessageSource {
  public:
   virtual ~MessageSource() = default;
+
+  // Blocks until the server announces new mail (IMAP IDLE, RFC 2177), `max_wait` passes, or
+  // `cancel` becomes true. Sources that cannot push return `unsupported` at once.
+  virtual std::expected<WaitOutcome, SourceError> wait_for_new_mail(std::chrono::seconds max_wait,
+                                                                    const std::atomic<bool>& cancel) {
+    (void)max_wait;
+    (void)cancel;
+    return WaitOutcome::unsupported;
+  }
+
   // Fetches everything newer than the stored checkpoints and hands it to `sink` in
   // batches, oldest first within each scope. Not thread-safe; one sync at a time.
   virtual std::expected<SyncSummary, SourceError> sync(const CheckpointReader& checkpoints,

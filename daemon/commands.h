@@ -46,4 +46,7 @@ int run_stage_command(const Config& config, const StageCommandOptions& options);
 
 int run_rebuild_command(const Config& config);
 
+// The daemon: syncs every account in the background and serves the HTTP API until SIGTERM.
+int run_daemon_command(const Config& config);
+
 }  // namespace prospectd::daemon

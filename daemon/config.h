@@ -24,6 +24,7 @@ struct SecretSource {
   Kind kind = Kind::none;
   std::string value;       // the command line, file path or variable name
   std::string config_key;  // e.g. "accounts[0].password_cmd", for error messages
+  bool operator==(const SecretSource&) const = default;
 };
 
 struct AccountConfig {
@@ -45,6 +46,7 @@ struct AccountConfig {
   std::string token_file;
   std::string api_base = "https://gmail.googleapis.com";
   std::string token_uri = "https://oauth2.googleapis.com/token";
+  bool operator==(const AccountConfig&) const = default;
 };
 
 // A configurable forward rule (DESIGN §2): an inbound human message from a contact whose
@@ -56,6 +58,7 @@ struct StageRuleConfig {
   bool match_subject = true;
   bool match_snippet = true;
   bool enabled = true;
+  bool operator==(const StageRuleConfig&) const = default;
 };
 
 struct Config {

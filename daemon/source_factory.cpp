@@ -8,7 +8,7 @@
 namespace prospectd::daemon {
 
 std::expected<std::unique_ptr<connectors::MessageSource>, connectors::SourceError> make_source(
-    const AccountConfig& account) {
+    const AccountConfig& account, const std::atomic<bool>* cancel) {
   if (account.type != "imap") {
     return std::unexpected(connectors::SourceError{
         connectors::ErrorKind::fatal, "account type \"" + account.type + "\" is not supported by this build yet"});
@@ -26,6 +26,7 @@ std::expected<std::unique_ptr<connectors::MessageSource>, connectors::SourceErro
     options.connect.password = std::move(*secret);
   }
   options.connect.ca_file = account.ca_file;
+  options.connect.cancel = cancel;
   options.connect.starttls = account.starttls == "required" ? connectors::imap::StartTls::required
                              : account.starttls == "off"    ? connectors::imap::StartTls::off
                                                             : connectors::imap::StartTls::automatic;

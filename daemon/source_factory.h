@@ -2,6 +2,7 @@
 // Secrets live only inside the connector; they are never logged.
 #pragma once
 
+#include <atomic>
 #include <expected>
 #include <memory>
 
@@ -10,7 +11,8 @@
 
 namespace prospectd::daemon {
 
+// `cancel` (optional) lets a shutdown interrupt the connector's network waits.
 std::expected<std::unique_ptr<connectors::MessageSource>, connectors::SourceError> make_source(
-    const AccountConfig& account);
+    const AccountConfig& account, const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace prospectd::daemon

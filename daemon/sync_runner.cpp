@@ -19,11 +19,15 @@ struct StoreFailure {
   std::string message;
 };
 
+// Thrown through the connector when the daemon is stopping: the batch in hand is dropped.
+struct Stopped {};
+
 }  // namespace
 
 AccountSyncReport sync_account(const AccountConfig& account, connectors::MessageSource& source,
                                store::Store& store, const RulesContext& rules,
-                               const connectors::ProgressObserver& progress) {
+                               const connectors::ProgressObserver& progress,
+                               const std::atomic<bool>* stop) {
   const auto started = std::chrono::steady_clock::now();
   AccountSyncReport report;
   report.account = account.name;
@@ -35,6 +39,7 @@ AccountSyncReport sync_account(const AccountConfig& account, connectors::Message
     };
     const store::ContactEvaluator evaluate = rules.evaluator();
     const connectors::BatchSink sink = [&](connectors::Batch&& batch) {
+      if (stop && stop->load()) throw Stopped{};
       try {
         const store::BatchOutcome outcome =
             store.commit_batch(id, classify_batch(std::move(batch), rules), evaluate);
@@ -51,6 +56,9 @@ AccountSyncReport sync_account(const AccountConfig& account, connectors::Message
       report.result = source.sync(checkpoints, sink, progress);
     } catch (const StoreFailure& failure) {
       report.result = std::unexpected(connectors::SourceError{connectors::ErrorKind::fatal, failure.message});
+    } catch (const Stopped&) {
+      report.result = std::unexpected(connectors::SourceError{
+          connectors::ErrorKind::transient, "stopped before the sync finished (prospectd was shut down)"});
     }
     if (report.result) {
       store.record_sync_succeeded(id, now());

@@ -2,6 +2,7 @@
 // by the store, each with its checkpoint. The account's sync state is recorded either way.
 #pragma once
 
+#include <atomic>
 #include <expected>
 #include <string>
 
@@ -25,8 +26,11 @@ struct AccountSyncReport {
 
 // Runs one pass. Never throws for network, server or store failures: they come back in
 // `result` (a store failure such as a full disk is `fatal`).
+// When `stop` is set and becomes true, the batch in hand is not committed (it is rolled back)
+// and the pass ends with a transient "stopped" error; every committed batch stays.
 AccountSyncReport sync_account(const AccountConfig& account, connectors::MessageSource& source,
                                store::Store& store, const RulesContext& rules,
-                               const connectors::ProgressObserver& progress);
+                               const connectors::ProgressObserver& progress,
+                               const std::atomic<bool>* stop = nullptr);
 
 }  // namespace prospectd::daemon

@@ -2,6 +2,7 @@
 // CURLOPT_CONNECT_ONLY, then hands the authenticated socket to our engine (DESIGN §1).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -20,6 +21,8 @@ struct ConnectOptions {
   std::string ca_file;   // extra trust anchor for a self-signed server
   StartTls starttls = StartTls::automatic;
   std::chrono::seconds connect_timeout{30};
+  // When set and true, connecting and waiting stop within a fraction of a second (shutdown).
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 class CurlTransport final : public Transport {

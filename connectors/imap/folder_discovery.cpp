@@ -54,9 +54,9 @@ std::expected<Discovery, SourceError> discover(Session& session) {
       for (const auto& attribute : response.data[0].items) {
         if (attribute.is_atom()) mailbox.attributes.insert(upper(attribute.text));
       }
-      const Value& name = response.data[2];
-      if (!name.is_atom() && !name.is_string() && !name.is_number()) return;
-      mailbox.wire_name = name.is_number() ? std::to_string(name.number) : name.text;
+      const auto name = response.data[2].astring();  // a bare "007" keeps its spelling
+      if (!name) return;
+      mailbox.wire_name = std::string(*name);
       mailbox.name = decode_mailbox_name(mailbox.wire_name);
       discovery.mailboxes.push_back(std::move(mailbox));
     }

@@ -231,6 +231,7 @@ std::expected<SyncSummary, SourceError> ImapSource::sync(const CheckpointReader&
   Session session(**transport);
   auto discovery = discover(session);
   if (!discovery) return std::unexpected(discovery.error());
+  idle_supported_ = discovery->capabilities.idle();
   auto folders = choose_folders(*discovery, options_.folders);
   if (!folders) return std::unexpected(folders.error());
 
@@ -246,8 +247,9 @@ std::expected<SyncSummary, SourceError> ImapSource::sync(const CheckpointReader&
   for (std::size_t i = 0; i < folders->size(); ++i) {
     auto done = session.wait_for(tags[i], [&](Response& response) {
       if (response.name != "STATUS" || response.data.empty()) return;
-      const Value& name = response.data[0];
-      const std::string wire = name.is_number() ? std::to_string(name.number) : name.text;
+      const auto name = response.data[0].astring();
+      if (!name) return;
+      const std::string wire(*name);
       for (std::size_t j = 0; j < folders->size(); ++j) {
         if ((*folders)[j].wire_name == wire) read_status(response, statuses[j]);
       }
@@ -268,10 +270,87 @@ std::expected<SyncSummary, SourceError> ImapSource::sync(const CheckpointReader&
     FolderSync folder_sync(session, discovery->capabilities, folder, options_, sink, progress, summary, stats_);
     auto result = folder_sync.run(stored, statuses[i]);
     if (!result) return std::unexpected(result.error());
+    if (folder.name == "INBOX") inbox_uidnext_ = statuses[i].uidnext;
   }
   stats_.round_trips = session.round_trips();
   session.logout();
   return summary;
+}
+
+}  // namespace prospectd::connectors::imap
+
+namespace prospectd::connectors::imap {
+
+std::expected<WaitOutcome, SourceError> ImapSource::wait_for_new_mail(std::chrono::seconds max_wait,
+                                                                      const std::atomic<bool>& cancel) {
+  if (!idle_supported_) return WaitOutcome::unsupported;
+  ConnectOptions connect = options_.connect;
+  connect.cancel = &cancel;
+  auto transport = options_.transport_factory(connect);
+  if (!transport) return std::unexpected(transport.error());
+  Session session(**transport);
+  Capabilities capabilities;
+  auto listed = session.run("CAPABILITY", [&](Response& response) {
+    if (response.name != "CAPABILITY") return;
+    for (const auto& value : response.data) {
+      if (value.is_atom()) {
+        std::string name = value.text;
+        for (auto& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        capabilities.names.insert(name);
+      }
+    }
+  });
+  if (!listed) return std::unexpected(listed.error());
+  if (!capabilities.idle()) {
+    idle_supported_ = false;
+    session.logout();
+    return WaitOutcome::unsupported;
+  }
+  std::uint64_t exists_at_select = 0;
+  std::uint64_t uidnext = 0;
+  auto examined = session.run("EXAMINE INBOX", [&](Response& response) {
+    if (response.name == "EXISTS" && response.number) exists_at_select = *response.number;
+    if (response.code && response.code->name == "UIDNEXT") uidnext = response.code->number().value_or(0);
+  });
+  if (!examined) return std::unexpected(examined.error());
+  if (inbox_uidnext_ != 0 && uidnext > inbox_uidnext_) {
+    session.logout();  // mail arrived after the last sync looked: no need to wait
+    return WaitOutcome::new_mail;
+  }
+  // RFC 2177 §3: clients should re-issue IDLE at least every 29 minutes.
+  const auto wait = std::min<std::chrono::seconds>(max_wait, std::chrono::minutes(29));
+  const std::string tag = session.queue("IDLE");
+  bool idling = false;
+  auto started = session.read_until([&](Response& response) {
+    if (response.kind == ResponseKind::continuation) idling = true;
+    return idling || response.kind == ResponseKind::tagged;
+  }, std::chrono::seconds(30));
+  if (!started) return std::unexpected(started.error());
+  if (!idling) return WaitOutcome::unsupported;
+  WaitOutcome outcome = WaitOutcome::timed_out;
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (cancel.load()) {
+      outcome = WaitOutcome::cancelled;
+      break;
+    }
+    auto heard = session.read_until([&](Response& response) {
+      // A new message raises EXISTS above what EXAMINE reported (RFC 3501 §7.3.1).
+      return response.name == "EXISTS" && response.number && *response.number > exists_at_select;
+    }, std::chrono::milliseconds(500));
+    if (!heard) {
+      if (cancel.load()) return WaitOutcome::cancelled;
+      return std::unexpected(heard.error());
+    }
+    if (*heard) {
+      outcome = WaitOutcome::new_mail;
+      break;
+    }
+  }
+  session.queue_raw("DONE");
+  (void)session.wait_for(tag, nullptr);
+  session.logout();
+  return outcome;
 }
 
 }  // namespace prospectd::connectors::imap

@@ -35,11 +35,17 @@ class ImapSource final : public MessageSource {
   explicit ImapSource(ImapSourceOptions options);
   std::expected<SyncSummary, SourceError> sync(const CheckpointReader& checkpoints, const BatchSink& sink,
                                                const ProgressObserver& progress) override;
+  // IDLE on INBOX over a second connection (RFC 2177). Re-issued within 29 minutes as the
+  // RFC advises; `unsupported` when the server lacks the IDLE capability.
+  std::expected<WaitOutcome, SourceError> wait_for_new_mail(std::chrono::seconds max_wait,
+                                                            const std::atomic<bool>& cancel) override;
   const ImapSyncStats& last_stats() const { return stats_; }
 
  private:
   ImapSourceOptions options_;
   ImapSyncStats stats_;
+  bool idle_supported_ = true;  // learnt from CAPABILITY during sync
+  std::uint32_t inbox_uidnext_ = 0;  // INBOX's UIDNEXT when it was last synced
 };
 
 }  // namespace prospectd::connectors::imap

@@ -55,8 +55,41 @@ std::expected<Response, SourceError> Session::wait_for(const std::string& tag,
     }
     auto received = transport_.receive(buffer.data(), buffer.size(), read_timeout_);
     if (!received) return std::unexpected(received.error());
+    if (*received == 0) {
+      return std::unexpected(SourceError{ErrorKind::transient, "the server stopped answering (no reply in " +
+                                                                   std::to_string(read_timeout_.count() / 1000) + " s)"});
+    }
     parser_.feed(std::string_view(buffer.data(), *received));
   }
+}
+
+std::expected<bool, SourceError> Session::read_until(const std::function<bool(Response&)>& on_response,
+                                                     std::chrono::milliseconds timeout) {
+  if (auto flushed = flush(); !flushed) return std::unexpected(flushed.error());
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::array<char, 16 * 1024> buffer;
+  for (;;) {
+    try {
+      while (auto response = parser_.next()) {
+        if (response->kind == ResponseKind::untagged && response->status == "BYE") {
+          return std::unexpected(SourceError{ErrorKind::transient, "the server closed the session: " + response->text});
+        }
+        if (on_response(*response)) return true;
+      }
+    } catch (const ProtocolError& error) {
+      return std::unexpected(SourceError{ErrorKind::transient, std::string("unreadable IMAP response: ") + error.what()});
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    auto received = transport_.receive(buffer.data(), buffer.size(), left);
+    if (!received) return std::unexpected(received.error());
+    parser_.feed(std::string_view(buffer.data(), *received));
+  }
+}
+
+void Session::queue_raw(std::string_view line) {
+  outgoing_ += line;
+  outgoing_ += "\r\n";
 }
 
 std::expected<Response, SourceError> Session::run(std::string_view command,

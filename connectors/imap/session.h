@@ -37,6 +37,14 @@ class Session {
   // Sends LOGOUT without waiting for the reply (the connection is dropped next).
   void logout();
 
+  // Sends what is queued, then hands every response (untagged, continuation, tagged) to
+  // `on_response` until it returns true, or until `timeout` passes (then false).
+  std::expected<bool, SourceError> read_until(const std::function<bool(Response&)>& on_response,
+                                              std::chrono::milliseconds timeout);
+
+  // Sends a raw line (e.g. "DONE" ending IDLE, RFC 2177 §3) with CRLF, untagged.
+  void queue_raw(std::string_view line);
+
   // Times the session switched from sending to waiting: the round trips it cost.
   std::uint64_t round_trips() const { return round_trips_; }
 

@@ -17,7 +17,8 @@ class Transport {
   // Sends every byte, or fails.
   virtual std::expected<void, SourceError> send_all(std::string_view bytes) = 0;
   // Receives up to `capacity` bytes, waiting at most `timeout` for the first; returns the
-  // count (> 0). A closed connection or a timeout is a transient error.
+  // count, or 0 if nothing arrived in time. A closed connection is a transient error, and so is
+  // a cancellation (the daemon is stopping).
   virtual std::expected<std::size_t, SourceError> receive(char* buffer, std::size_t capacity,
                                                            std::chrono::milliseconds timeout) = 0;
 };
