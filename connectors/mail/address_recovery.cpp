@@ -1,6 +1,5 @@
-// Recovery of the mailboxes GMime's address-list parser drops from malformed lists.
-// A sales CRM must not lose a recipient because its sender's client wrote ';' between
-// addresses; GMime (correctly, for a strict parser) skips such elements.
+// Recovery of the mailboxes GMime's address-list parser drops from malformed lists: a CRM
+// must not lose a recipient because a client wrote ';' between addresses.
 #include "connectors/mail/address_recovery.h"
 
 #include <algorithm>

@@ -1,6 +1,5 @@
 // Recovery of the mailboxes GMime's address-list parser drops from malformed lists
-// ("a@x.com; b@x.com", "Jane Doe jane@x.com", an unclosed comment). Internal to
-// connectors/mail; used by parse_address_list.
+// ("a@x.com; b@x.com", "Jane jane@x.com"). Internal to connectors/mail (parse_address_list).
 #pragma once
 
 #include <string>

@@ -1,5 +1,7 @@
 // Date field parsing (RFC 5322 §3.3 and the obsolete forms of §4.3) to Unix time.
-// Hand-written: GMime's parser (3.2) was measured on the date vectors to invent midnight
+// Hand-written rather than GMime's, for the reasons that follow.
+//
+// GMime 3.2.13's parser was measured on the date vectors to invent midnight
 // when it cannot read the time ("13.47.26"), to ignore an offset written without a space
 // before it ("14:58:26-0800"), to accept "+2600", and to give military zones RFC 822's
 // inverted signs; each of those silently yields a wrong instant.

@@ -362,6 +362,10 @@ void for_each_segment(std::string_view s, OnText on_text, OnRun on_run) {
 
 bool is_valid_utf8(std::string_view bytes) {
   for (std::size_t i = 0; i < bytes.size();) {
+    if (static_cast<unsigned char>(bytes[i]) < 0x80) {  // the common case: ASCII
+      ++i;
+      continue;
+    }
     const std::size_t len = utf8_sequence_length(bytes, i);
     if (len == 0) return false;
     i += len;

@@ -1,4 +1,5 @@
 // Splitting a raw header block into unfolded (name, value) fields (RFC 5322 §2.2).
+// One linear pass over the bytes; values are copied once.
 #include "connectors/mail/header_block.h"
 
 #include <algorithm>

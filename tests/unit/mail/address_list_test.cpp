@@ -1,4 +1,5 @@
 // Behaviour of parse_address_list on the address headers sales mail really carries.
+// Names are decoded and trimmed, emails kept as written, nothing lost or invented.
 #include "connectors/mail/address_list.h"
 
 #include <doctest/doctest.h>

@@ -1,4 +1,5 @@
 // Behaviour of parse_date on the Date headers found in real mail.
+// Expected instants were computed independently (Python email.utils).
 #include "connectors/mail/date.h"
 
 #include <doctest/doctest.h>

@@ -1,4 +1,5 @@
 // Behaviour of decode_unstructured (Subject) and of the UTF-8 sanitiser.
+// RFC 2047 joining rules, charsets, malformed words, hostile sizes.
 #include "connectors/mail/encoded_words.h"
 
 #include <doctest/doctest.h>

@@ -1,4 +1,5 @@
 // Behaviour of split_header_block / find_field: fields, unfolding, the end of the header.
+// Garbage lines (an IMAP "A004 OK done", an mbox "From ") are skipped, never fatal.
 #include "connectors/mail/header_block.h"
 
 #include <doctest/doctest.h>

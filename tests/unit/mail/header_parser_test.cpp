@@ -1,4 +1,5 @@
 // Behaviour of parse_header_block: a whole header block to MessageMeta.
+// Covers every field it fills, the automation markers and the IMAP field list.
 #include "connectors/mail/header_parser.h"
 
 #include <doctest/doctest.h>

@@ -1,4 +1,5 @@
 // Behaviour of the Message-ID / In-Reply-To / References parsers used for threading.
+// Brackets removed, order kept, duplicates dropped, long lists bounded.
 #include "connectors/mail/message_ids.h"
 
 #include <doctest/doctest.h>
