@@ -145,6 +145,13 @@ void decide_stages(const std::vector<Timed>& timeline, std::span<const StageRule
 
 }  // namespace
 
+StageRule make_stage_rule(std::string name, Stage stage, std::string_view pattern,
+                          bool match_subject, bool match_snippet) {
+  return {std::move(name), stage,
+          std::regex(pattern.begin(), pattern.end(), std::regex::ECMAScript | std::regex::icase),
+          match_subject, match_snippet};
+}
+
 ContactEvaluation evaluate_contact(std::span<const MessageFact> facts,
                                    std::span<const StageRule> rules) {
   ContactEvaluation result;

@@ -11,9 +11,15 @@
 
 #include <cstdint>
 #include <optional>
+// GCC 12 warns -Wmaybe-uninitialized inside <regex> when optimising with sanitizers (GCC bug
+// 105562, a false positive in libstdc++'s std::function moves). Silenced for that header only.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <regex>
+#pragma GCC diagnostic pop
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "rules/identity.h"
@@ -37,8 +43,8 @@ struct MessageFact {
 };
 
 // A configurable forward rule: a human inbound message from the contact whose subject or
-// snippet matches `pattern` (std::regex_search; compile it case-insensitive as the config
-// wishes) moves the contact to `stage`. `name` is recorded in the history.
+// snippet contains a match of `pattern` (std::regex_search) moves the contact to `stage`.
+// `name` is recorded in the history. Build it with make_stage_rule.
 struct StageRule {
   std::string name;
   Stage stage = Stage::opportunity;
@@ -46,6 +52,11 @@ struct StageRule {
   bool match_subject = true;
   bool match_snippet = true;
 };
+
+// A rule from configuration strings: `pattern` is an ECMAScript regex matched case-insensitively.
+// Throws std::regex_error for an invalid pattern, for the config to report with the rule's name.
+StageRule make_stage_rule(std::string name, Stage stage, std::string_view pattern,
+                          bool match_subject = true, bool match_snippet = true);
 
 // One decided history entry. `from` is nullopt for the creation event.
 struct StageChange {
