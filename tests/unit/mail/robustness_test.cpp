@@ -5,6 +5,8 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <vector>
 
 #include "connectors/mail/address_list.h"
 #include "connectors/mail/date.h"
@@ -88,6 +90,31 @@ TEST_CASE("random header bytes never break the parsers or their UTF-8 guarantee"
     (void)parse_date(input);
     (void)has_reply_prefix(input);
   }
+}
+
+TEST_CASE("parsers called from several threads at once agree with a single thread") {
+  const std::string block =
+      "From: =?iso-8859-1?Q?J=FCrgen?= <j@x.de>\r\nTo: a@x.example; b@x.example\r\n"
+      "Subject: =?gb2312?b?1eLKx9bQzsSy4srUo6E=?=\r\nDate: 1 Jan 2020 10:00 +0100\r\n"
+      "References: <a@x> <b@x>\r\n";
+  const connectors::MessageMeta expected = parse_header_block(block);
+  std::vector<int> mismatches(4, 0);
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < mismatches.size(); ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 300; ++i) {
+        const connectors::MessageMeta meta = parse_header_block(block);
+        if (meta.from != expected.from || meta.to != expected.to ||
+            meta.subject != expected.subject || meta.date != expected.date ||
+            meta.references != expected.references) {
+          ++mismatches[t];
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  CHECK(mismatches == std::vector<int>(4, 0));
+  CHECK(expected.to.size() == 2);
 }
 
 }  // namespace
