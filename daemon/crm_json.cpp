@@ -15,7 +15,7 @@ nlohmann::json optional_time(const std::optional<std::int64_t>& value) {
 
 nlohmann::json contact_json(const store::ContactRow& contact) {
   return {{"email", contact.email},
-          {"name", contact.name},
+          {"name", contact.name.empty() ? nlohmann::json(nullptr) : nlohmann::json(contact.name)},
           {"company", contact.company ? nlohmann::json(*contact.company) : nlohmann::json(nullptr)},
           {"stage", contact.stage},
           {"thread_count", contact.thread_count},

@@ -25,6 +25,7 @@ BUILD_PKGS=(
   libcli11-dev                # command line
   libgmime-3.0-dev            # RFC 5322 addresses, RFC 2047 words, dates
   libssl-dev                  # TLS for the raw benchmark client and tests
+  libsystemd-dev              # optional: sd_notify (Type=notify, watchdog) for `prospectd run`
 )
 # test: unit test framework; a real IMAP server and the tools the test
 # scripts use (certificate generation, the mailbox generator, the database)

@@ -32,8 +32,10 @@ CREATE TABLE checkpoints (
   last_sync_at INTEGER NOT NULL,
   PRIMARY KEY (account_id, scope)
 ) WITHOUT ROWID;
+-- AUTOINCREMENT: a merged-away thread's id must never come back for a new thread, or
+-- references to the old id (and a batch's merge map) would point at the wrong conversation.
 CREATE TABLE threads (
-  id INTEGER PRIMARY KEY
+  id INTEGER PRIMARY KEY AUTOINCREMENT
 );
 CREATE TABLE messages (
   id                 INTEGER PRIMARY KEY,
