@@ -1,5 +1,5 @@
 // RFC 5322 §3.4 address-list parsing (From, To, Cc, ...) into connectors::Address values.
-// GMime does the grammar and the RFC 2047 decoding; this file flattens and cleans up.
+// GMime does the grammar, our encoded-word decoder the charsets; this file cleans up.
 #include "connectors/mail/address_list.h"
 
 #include <algorithm>
