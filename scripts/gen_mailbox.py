@@ -4,14 +4,21 @@
 USAGE
   gen_mailbox.py --messages N --seed S --out DIR [--start-index K] [--hostile] [--force]
   gen_mailbox.py --extend DIR --messages M --seed S2 [--hostile]
+  gen_mailbox.py --verify DIR
 
   A new corpus has exactly N message files; --extend adds exactly M more.
-  Python 3 standard library only; 100k messages take a few seconds.
+  Same arguments, same bytes (file names, contents, ground truth).
+  --verify re-derives the expected CRM state from DIR's message files alone
+  (Python's email parser + the rules below applied to the headers as
+  written) and compares it with DIR/ground_truth.json: exit 0 when equal.
+  Python 3 standard library only; 100k messages take well under a minute
+  (mostly file creation).
 
 OUTPUT
   DIR/Maildir/{cur,new,tmp}          INBOX (Maildir++ root)
   DIR/Maildir/.Sent/{cur,new,tmp}    Sent (with the `maildirfolder` marker)
-  DIR/ground_truth.json              expected CRM state (shape below)
+  DIR/ground_truth.json              expected CRM state (shape below; top
+                                     level indented, one contact per line)
   DIR/promoted.json                  (--extend only) sorted JSON list of the
                                      canonical addresses whose stage changed
                                      (lead -> prospect) because of that extension
@@ -32,8 +39,10 @@ THE REP
 GROUND TRUTH SEMANTICS (DESIGN.md section 2, applied to the generated headers)
   Canonical address: lower-cased, a "+tag" removed from the local part
   (Jane.Doe+acme@GMail.com -> jane.doe@gmail.com). Unique messages: files
-  with the same Message-ID are one message (the rep Bcc'ing herself leaves a
-  copy in INBOX and in Sent); a message without Message-ID is always its own.
+  with the same Message-ID are one message (the rep Bcc'ing their own address
+  leaves a copy in INBOX and in Sent -- never for a message with Bcc recipients,
+  whose INBOX copy would lack them); a message without Message-ID is always
+  its own.
   Direction: outbound if From is the rep, internal if From is at an internal
   domain, inbound otherwise.
   Automated: out-of-office replies (each carries at least one of
@@ -87,9 +96,10 @@ GROUND TRUTH SEMANTICS (DESIGN.md section 2, applied to the generated headers)
     the later of its first human message and the rep's first message there:
     {at, message_id (null if that message has none), subject, folder,
     via_subject_fallback}).
-  "totals": messages (files), unique_messages, inbox, sent, in_new (files in
-  new/), threads, threads_needing_reply (latest non-automated message is
-  inbound human), without_message_id, by_category (per file), contacts,
+  "totals": messages (files), unique_messages, inbox, sent, in_new (files
+  --extend wrote into new/; Dovecot moves them to cur/ later), threads,
+  threads_needing_reply (latest non-automated message is inbound human),
+  without_message_id, by_category (per file), contacts,
   by_stage, needs_subject_threading. Also "rep", "freemail_domains",
   "automated_senders", "hostile", and "generator" (the parameters, from
   which --extend replays the corpus; keep ground_truth.json).
@@ -110,7 +120,10 @@ SCENARIOS
   is a prospect through another thread, forwards answered, replies without
   In-Reply-To/References (contact's or the rep's), newsletters/notifications,
   internal mail, mail without Message-ID, RFC 2047 names and subjects (Q and
-  B, UTF-8 and ISO-8859-1, split words), raw UTF-8 names, quoted names with
+  B, UTF-8 and ISO-8859-1; long ones split into several encoded words, also
+  inside a word: the white space between adjacent encoded words must be
+  dropped -- Python's email.headerregistry keeps it in display names, GMime
+  and email.header.decode_header drop it), raw UTF-8 names, quoted names with
   commas and escapes, mixed-case and +tag spellings, group syntax, folded
   headers, Received/DKIM/ARC/Authentication-Results noise, multipart bodies.
 
@@ -139,6 +152,7 @@ SCENARIOS
 """
 import argparse
 import base64
+import binascii
 import hashlib
 import json
 import os
@@ -310,7 +324,9 @@ class Msg:
 
     def __init__(self, **kw):
         for k in self.__slots__:
-            setattr(self, k, kw.get(k))
+            setattr(self, k, None)
+        for k, v in kw.items():
+            setattr(self, k, v)
 
 
 class Thread:
@@ -559,7 +575,7 @@ class Gen:
                          th.subject if parent is None else "Re: " + th.subject),
                      parent=parent, cat=cat, mid=mid, client="outlook", tz=REP_TZ, noref=noref)
         # the rep Bcc's herself now and then: the same message lands in INBOX too
-        if allow_copy and m.mid is not None and self.rng.random() < 0.02 and self.budget_left() > 0:
+        if allow_copy and m.mid is not None and not m.bcc and self.rng.random() < 0.02 and self.budget_left() > 0:
             c = Msg(**{k: getattr(m, k) for k in Msg.__slots__})
             c.serial, c.folder, c.cat, c.flags = self.serial, "INBOX", "bcc_self_copy", "S"
             self.serial += 1
@@ -882,7 +898,7 @@ class Gen:
                  (2.5, "bounce"), (1.6, "fallback"), (0.4, "expired"), (6, "inq_answered"),
                  (4, "inq_unanswered"), (0.6, "inq_noref"), (3, "cc_chain"), (2, "inq_cc"),
                  (1, "forward"), (0.8, "cc_person_writes"), (0.8, "prospect_new_inquiry"),
-                 (17, "newsletter"), (6, "notification"), (7, "internal")]
+                 (22, "newsletter"), (8, "notification"), (8, "internal")]
 
     def run_scenario(self, name):
         if name in ("cold", "followup", "answered", "ooo", "ooo_answered", "bounce", "fallback", "expired"):
@@ -952,24 +968,29 @@ class Gen:
         self.repair_norefs()
 
     # ---------------- extension ----------------
-    def extend(self, m_count, seed2, index, hostile):
+    def extend(self, m_count, seed2, index, hostile, truth=None):
         """Add m_count messages after everything so far (replies continuing
-        unanswered threads, replies in prospects' threads, and noise)."""
+        unanswered threads, replies in prospects' threads, and noise).
+        truth: self.truth() of the corpus so far, if the caller has it."""
         self.rng = random.Random("extend/%d/%d/%d" % (self.seed, seed2, index))
         rng = self.rng
         base = len(self.msgs)
         self.limit = base + m_count
-        truth = self.truth()
+        if truth is None:
+            truth = self.truth()
         stage = {k: c["stage"] for k, c in truth["contacts"].items()}
         t = max(m.date for m in self.msgs) + 3600
-        noref_keys = set()
+        noref_tids = {}   # (normalised subject, sender) of no-reference replies -> their threads
         for m in self.msgs:
             if m.noref is not None:
-                noref_keys.add((norm_subject(m.subject), m.frm.key, m.tid))
+                k = (norm_subject(m.subject), "(rep)" if is_own(m.frm.key) else m.frm.key)
+                noref_tids.setdefault(k, set()).add(m.tid)
 
         def clashes(th, sender_key):
-            ns = norm_subject(th.subject)
-            return any(k[0] == ns and k[1] == sender_key and k[2] != th.tid for k in noref_keys)
+            """Would sender writing in th give a no-reference reply elsewhere a
+            second candidate thread?"""
+            k = (norm_subject(th.subject), "(rep)" if is_own(sender_key) else sender_key)
+            return bool(noref_tids.get(k, set()) - {th.tid})
 
         outreach, inquiries, cc_threads, prospects = [], [], [], []
         for th in self.threads:
@@ -1523,18 +1544,8 @@ def body_text(rng, n=None, sign=None):
 
 
 def qp(text):
-    out = []
-    for line in text.split("\n"):
-        enc = "".join(c if (32 <= ord(c) < 127 and c != "=") else
-                      "".join("=%02X" % b for b in c.encode("utf-8")) for c in line)
-        while len(enc) > 76:
-            cut = 75
-            while enc[cut - 2:cut].find("=") >= 0 and cut > 70:
-                cut -= 1
-            out.append(enc[:cut] + "=")
-            enc = enc[cut:]
-        out.append(enc)
-    return "\n".join(out)
+    """Quoted-printable body (LF line ends)."""
+    return binascii.b2a_qp(text.encode("utf-8")).decode("ascii")
 
 
 class Renderer:
@@ -1729,10 +1740,10 @@ class Renderer:
                 text = line + "\n" + text
             if m.frm.person is not None and m.frm.person.lang == "de" and rng.random() < 0.5:
                 text += "\nMit freundlichen Grüßen\n"
-            nonascii = any(ord(c) > 127 for c in text)
+            nonascii = not text.isascii()
             alt = style in ("outlook", "gmail") or (m.auto is not None and rng.random() < 0.8)
             if m.auto and m.auto.startswith("list"):
-                text = text * rng.randint(3, 8)
+                text = text * rng.randint(2, 4)
             if alt:
                 bnd = ("_000_%s_" % hashlib.md5(str(m.serial).encode()).hexdigest().upper()[:24]) \
                     if style == "outlook" else "000000000000%s" % hashlib.md5(str(m.serial).encode()).hexdigest()[:12]
@@ -1740,8 +1751,7 @@ class Renderer:
                     text.replace("&", "&amp;").replace("<", "&lt;").replace("\n", "<br>\n"))
                 if rng.random() < 0.3:
                     hpart = "Content-Type: text/html; charset=\"utf-8\"\nContent-Transfer-Encoding: base64\n\n" + \
-                        "\n".join(base64.b64encode(html.encode()).decode()[i:i + 76]
-                                  for i in range(0, len(base64.b64encode(html.encode())), 76))
+                        base64.encodebytes(html.encode()).decode()
                 else:
                     hpart = "Content-Type: text/html; charset=\"utf-8\"\nContent-Transfer-Encoding: quoted-printable\n\n" \
                         + qp(html)
@@ -1843,6 +1853,256 @@ def document(gen, params, truth):
     }
 
 
+AUTO_SUBJECT = ("automatic reply:", "auto:", "out of office", "autoreply", "abwesenheitsnotiz",
+                "automatische antwort", "réponse automatique", "respuesta automática", "automatisch antwoord",
+                "autosvar")
+ID_RE = re.compile(r"<[^<>\s]+>")
+
+
+def verify(out):
+    """Derive the CRM state from the message files alone (Python's email
+    parser, DESIGN section 2 applied to the headers as written) and compare it
+    with ground_truth.json. Independent of the generator's model: it checks
+    that what was written says what the ground truth claims."""
+    import email.parser
+    import email.policy
+    from email.header import decode_header, make_header
+    from email.utils import getaddresses, parsedate_to_datetime
+
+    def raw(h, field):
+        """All values of a header field, unfolded, 8-bit bytes read as UTF-8."""
+        out_ = []
+        lf = field.lower()
+        for k_, v in h.raw_items():
+            if k_.lower() != lf:
+                continue
+            v = re.sub(r"\r?\n(?=[ \t])", "", v)
+            out_.append(v.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+        return out_
+
+    def dec(text):
+        # RFC 2047: white space between adjacent encoded words is dropped
+        # (email.headerregistry keeps it in display names; decode_header does not)
+        return str(make_header(decode_header(text))) if "=?" in text else text
+
+    with open(os.path.join(out, "ground_truth.json"), encoding="utf-8") as f:
+        gt = json.load(f)
+    free = set(gt["freemail_domains"])
+    parser = email.parser.BytesParser(policy=email.policy.compat32)
+    msgs = []
+    for folder, sub in (("INBOX", ""), ("Sent", ".Sent")):
+        for d in ("cur", "new"):
+            p = os.path.join(out, "Maildir", sub, d)
+            for name in sorted(os.listdir(p)) if os.path.isdir(p) else ():
+                with open(os.path.join(p, name), "rb") as f:
+                    h = parser.parse(f, headersonly=True)
+
+                def addrs(field):
+                    return [(a_, dec(n_) or None) for n_, a_ in getaddresses(raw(h, field)) if "@" in a_]
+
+                def one(field):
+                    v = raw(h, field)
+                    return v[0] if v else None
+                frm = addrs("From")
+                subj = WS_RE.sub(" ", dec(one("Subject") or "").strip())
+                mid = ID_RE.findall(one("Message-ID") or "")
+                mid = mid[0] if mid else None
+                irt = ID_RE.findall(one("In-Reply-To") or "")
+                refs = ID_RE.findall(one("References") or "")
+                sender = frm[0][0] if frm else ""
+                local = canon(sender).split("@")[0].replace("-", "").replace("_", "").replace(".", "")
+                asub = one("Auto-Submitted")
+                auto = (asub is not None and asub.strip().lower() != "no") \
+                    or one("X-Autoreply") is not None or one("X-Autorespond") is not None \
+                    or (one("Precedence") or "").strip().lower() in ("bulk", "junk", "list", "auto_reply") \
+                    or one("List-Id") is not None or one("List-Unsubscribe") is not None \
+                    or h.get_content_type() == "multipart/report" \
+                    or local in ("mailerdaemon", "postmaster", "noreply", "donotreply") \
+                    or subj.lower().startswith(AUTO_SUBJECT)
+                msgs.append({"folder": folder, "file": name, "frm": frm, "to": addrs("To"), "cc": addrs("Cc"),
+                             "bcc": addrs("Bcc"), "subject": subj, "mid": mid, "irt": irt, "refs": refs,
+                             "date": int(parsedate_to_datetime(one("Date")).timestamp()), "auto": auto})
+    problems = []
+    # unique messages (prefer the Sent copy: it keeps Bcc)
+    msgs.sort(key=lambda m: (m["date"], m["folder"] != "Sent", m["file"]))
+    seen, uniq = set(), []
+    for m in msgs:
+        if m["mid"]:
+            if m["mid"] in seen:
+                continue
+            seen.add(m["mid"])
+        uniq.append(m)
+    parent = list(range(len(uniq)))
+    ids = {}
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def node(x):
+        if x not in ids:
+            ids[x] = len(parent)
+            parent.append(len(parent))
+        return ids[x]
+    for i, m in enumerate(uniq):
+        for x in ([m["mid"]] if m["mid"] else []) + m["irt"] + m["refs"]:
+            a_, b_ = find(i), find(node(x))
+            if a_ != b_:
+                parent[a_] = b_
+    strict = [find(i) for i in range(len(uniq))]
+
+    def who(addr):
+        k = canon(addr)
+        return "(rep)" if is_own(k) else k
+
+    # subject fallback, in date order, over the components built so far
+    by_subject = {}
+    for i, m in enumerate(uniq):
+        by_subject.setdefault(norm_subject(m["subject"]), []).append(i)
+    for i, m in enumerate(uniq):   # uniq is in date order
+        if m["irt"] or m["refs"] or not REPLY_PREFIX_RE.match(m["subject"]) or not m["frm"]:
+            continue
+        s = who(m["frm"][0][0])
+        best = None
+        for j in by_subject.get(norm_subject(m["subject"]), ()):
+            x = uniq[j]
+            if j == i or find(j) == find(i) or not (0 <= m["date"] - x["date"] <= WINDOW):
+                continue
+            if s in {who(a_) for a_, _ in x["frm"] + x["to"] + x["cc"] + x["bcc"]}:
+                if best is None or x["date"] > uniq[best]["date"]:
+                    best = j
+        if best is not None:
+            a_, b_ = find(i), find(best)
+            parent[a_] = b_
+    final = [find(i) for i in range(len(uniq))]
+    automated = set()
+    C = {}
+
+    def role(addr, name, m):
+        k = canon(addr)
+        if is_own(k) or is_internal(k):
+            return None
+        c = C.setdefault(k, {"in": 0, "out": 0, "first": m["date"], "names": {}, "variants": set(),
+                             "last_in": None, "last_out": None})
+        c["first"] = min(c["first"], m["date"])
+        return c
+    rep_first, auth_first, rep_first_s, auth_first_s, latest = {}, {}, {}, {}, {}
+    for i, m in enumerate(uniq):
+        if not m["frm"]:
+            problems.append("no From: %s" % m["file"])
+            continue
+        k = canon(m["frm"][0][0])
+        d = "out" if is_own(k) else "internal" if is_internal(k) else "in"
+        if not m["auto"]:
+            latest[final[i]] = i
+        if d == "out":
+            rep_first.setdefault(final[i], i)
+            rep_first_s.setdefault(strict[i], i)
+            for a_, n_ in m["to"] + m["cc"] + m["bcc"]:
+                c = role(a_, n_, m)
+                if c is not None:
+                    c["out"] += 1
+                    c["last_out"] = m["date"]
+        elif d == "in" and not m["auto"]:
+            c = role(m["frm"][0][0], None, m)
+            if c is not None:
+                c["in"] += 1
+                c["last_in"] = m["date"]
+                auth_first.setdefault((final[i], k), i)
+                auth_first_s.setdefault((strict[i], k), i)
+            for a_, n_ in m["to"] + m["cc"]:
+                role(a_, n_, m)
+        elif d == "in":
+            automated.add(k)
+    human_senders = {canon(m["frm"][0][0]) for m in uniq if m["frm"] and not m["auto"]}
+    for m in uniq:
+        for a_, n_ in m["frm"] + m["to"] + m["cc"] + m["bcc"]:
+            k = canon(a_)
+            if k in C:
+                C[k]["variants"].add(a_)
+                if n_:
+                    C[k]["names"][m["date"]] = n_
+    want = gt["contacts"]
+    if set(C) != set(want):
+        problems.append("contact sets differ: only in files %s, only in ground truth %s"
+                        % (sorted(set(C) - set(want))[:5], sorted(set(want) - set(C))[:5]))
+    needs_reply = {canon(uniq[i]["frm"][0][0]) for c_, i in latest.items()
+                   if not is_own(canon(uniq[i]["frm"][0][0])) and not is_internal(canon(uniq[i]["frm"][0][0]))}
+    s2f = {strict[i]: final[i] for i in range(len(uniq))}
+    strict_pairs = {(s2f[s_], k) for (s_, k) in auth_first_s if s_ in rep_first_s}
+    stages = {"lead": 0, "prospect": 0}
+    for k in sorted(set(C) & set(want)):
+        c, w = C[k], want[k]
+        tw = []
+        for (f_, kk), i in auth_first.items():
+            if kk == k and f_ in rep_first:
+                j = rep_first[f_]
+                tw.append((max(uniq[i]["date"], uniq[j]["date"]), (f_, k) not in strict_pairs))
+        tw.sort()
+        got = {"stage": "prospect" if tw else "lead",
+               "name": c["names"][max(c["names"])] if c["names"] else None,
+               "company_domain": None if domain_of(k) in free else domain_of(k),
+               "variants": sorted(c["variants"]),
+               "needs_subject_threading": bool(tw) and all(v for _, v in tw),
+               "inbound_count": c["in"], "outbound_count": c["out"],
+               "first_seen": iso(c["first"]),
+               "last_inbound": iso(c["last_in"]) if c["last_in"] is not None else None,
+               "last_outbound": iso(c["last_out"]) if c["last_out"] is not None else None,
+               "needs_reply": k in needs_reply,
+               "promotion_at": iso(tw[0][0]) if tw else None}
+        stages[got["stage"]] += 1
+        exp = dict(w)
+        exp["promotion_at"] = w["promotion"]["at"] if w["promotion"] else None
+        for f_ in got:
+            if got[f_] != exp.get(f_):
+                problems.append("%s %s: files say %r, ground truth %r" % (k, f_, got[f_], exp.get(f_)))
+    t = gt["totals"]
+    checks = {"messages": len(msgs), "unique_messages": len(uniq), "threads": len(set(final)),
+              "threads_needing_reply": sum(1 for c_, i in latest.items()
+                                           if not is_own(canon(uniq[i]["frm"][0][0]))
+                                           and not is_internal(canon(uniq[i]["frm"][0][0]))),
+              "without_message_id": sum(1 for m in uniq if not m["mid"]),
+              "automated": sum(1 for m in msgs if m["auto"]),
+              "inbox": sum(1 for m in msgs if m["folder"] == "INBOX"),
+              "sent": sum(1 for m in msgs if m["folder"] == "Sent")}
+    cats = t["by_category"]
+    want_auto = sum(cats.get(k, 0) for k in ("auto_reply", "bounce", "newsletter", "notification"))
+    for k, v in checks.items():
+        if (want_auto if k == "automated" else t[k]) != v:
+            problems.append("totals.%s: files say %d, ground truth %d" % (k, v, want_auto if k == "automated" else t[k]))
+    if stages != t["by_stage"]:
+        problems.append("by_stage: files say %s, ground truth %s" % (stages, t["by_stage"]))
+    bad_auto = sorted((set(gt["automated_senders"]) & set(C)) | (set(gt["automated_senders"]) & human_senders))
+    if bad_auto:
+        problems.append("automated senders that are contacts or send human mail: %s" % bad_auto[:5])
+    if not set(gt["automated_senders"]) <= automated:
+        problems.append("automated senders never seen sending automated mail: %s"
+                        % sorted(set(gt["automated_senders"]) - automated)[:5])
+    return problems, checks, stages
+
+
+def write_json(doc, f):
+    """ground_truth.json: readable top level, one contact per line (fast to
+    write and grep-friendly)."""
+    f.write("{\n")
+    keys = sorted(doc)
+    for n, k in enumerate(keys):
+        end = ",\n" if n < len(keys) - 1 else "\n"
+        if k == "contacts":
+            f.write(' "contacts": {\n')
+            ck = sorted(doc[k])
+            for i, c in enumerate(ck):
+                f.write("  %s: %s%s\n" % (json.dumps(c), json.dumps(doc[k][c], ensure_ascii=False, sort_keys=True),
+                                          "," if i < len(ck) - 1 else ""))
+            f.write(" }" + end)
+        else:
+            f.write(" %s: %s%s" % (json.dumps(k), json.dumps(doc[k], ensure_ascii=False, sort_keys=True, indent=1)
+                                   .replace("\n", "\n "), end))
+    f.write("}\n")
+
+
 def replay(params):
     g = Gen(params["seed"], params.get("start_index", 0))
     g.build(params["messages"], params.get("hostile", False))
@@ -1861,6 +2121,19 @@ def main():
     ap.add_argument("--extend", metavar="DIR", help="add messages to the corpus in DIR")
     ap.add_argument("--hostile", action="store_true", help="include three parser-hostile messages")
     ap.add_argument("--force", action="store_true", help="replace an existing corpus in --out")
+    ap.add_argument("--verify", metavar="DIR", help="re-derive the truth from DIR's message files and "
+                                                     "compare with its ground_truth.json")
+    if "--verify" in sys.argv:
+        i = sys.argv.index("--verify")
+        if i + 1 >= len(sys.argv):
+            ap.error("--verify needs DIR")
+        t0 = time.time()
+        problems, checks, stages = verify(sys.argv[i + 1])
+        for p in problems[:50]:
+            print(p)
+        print("gen_mailbox: verify %s: %d problem(s); %s %s in %.1fs" % (
+            sys.argv[i + 1], len(problems), json.dumps(checks), json.dumps(stages), time.time() - t0))
+        sys.exit(1 if problems else 0)
     a = ap.parse_args()
     t0 = time.time()
     if (a.out is None) == (a.extend is None):
@@ -1907,7 +2180,7 @@ def main():
                   % missing, file=sys.stderr)
         k0 = len(g.msgs)
         ext = {"messages": a.messages, "seed": a.seed, "hostile": a.hostile}
-        g.extend(a.messages, a.seed, len(params["extends"]), a.hostile)
+        g.extend(a.messages, a.seed, len(params["extends"]), a.hostile, truth=before)
         params["extends"].append(ext)
         truth = g.truth()
         write_corpus(g, out, g.msgs[k0:], new=True)
@@ -1916,7 +2189,7 @@ def main():
     doc = document(g, params, truth)
     tmp = os.path.join(out, "ground_truth.json.tmp")
     with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(doc, f, indent=1, ensure_ascii=False, sort_keys=True)
+        write_json(doc, f)
     os.replace(tmp, os.path.join(out, "ground_truth.json"))
     if promoted is not None:
         with open(os.path.join(out, "promoted.json"), "w", encoding="utf-8") as f:
