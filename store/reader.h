@@ -99,6 +99,23 @@ struct Promotion {
   std::string thread_subject;
 };
 
+// A thread waiting for the rep's answer (DESIGN §2 "needs reply") and the contact who wrote
+// the unanswered message.
+struct ReplyOwed {
+  std::int64_t thread = 0;
+  std::string subject;
+  std::int64_t message_count = 0;
+  std::int64_t waiting_since = 0;  // date of the unanswered inbound message
+  std::string email;               // its author (canonical)
+  std::string name;
+  std::string stage;
+};
+
+struct RepliesOwed {
+  std::vector<ReplyOwed> threads;  // oldest first, at most the limit asked for
+  std::int64_t total = 0;          // all threads needing a reply
+};
+
 class StoreReader {
  public:
   // Opens the store read-only. Throws std::runtime_error naming the file if it cannot.
@@ -118,6 +135,11 @@ class StoreReader {
   std::vector<ThreadSummary> threads_needing_reply(std::int64_t limit);
   // Rule or manual moves to `stage` at or after `since`, newest first.
   std::vector<Promotion> promotions(const std::string& stage, std::int64_t since, std::int64_t limit);
+  // Dashboard queries (store/dashboard_queries.cpp), bounded for a page that polls them.
+  // Threads needing a reply with who is waiting, oldest first.
+  RepliesOwed replies_owed(std::int64_t limit);
+  // The date of the newest stored message; nullopt for an empty store.
+  std::optional<std::int64_t> newest_message_at();
 
   SQLite::Database& database();
 
