@@ -43,11 +43,19 @@ PIDFILE="$D/run/master.pid"
 USER_NAME=rep@acme-sales.com
 MAIL_USER=prospectd-mail
 
+# alive PID: the process exists and is not a zombie (an exited master can stay
+# a zombie for a while when PID 1 reaps slowly, e.g. in containers)
+alive() {
+  local st
+  st=$(sed -n 's/^.*) \([A-Za-z]\).*$/\1/p' "/proc/$1/stat" 2>/dev/null) || return 1
+  [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+
 running_pid() {
   local pid
   [ -f "$PIDFILE" ] || return 1
   pid=$(cat "$PIDFILE" 2>/dev/null) || return 1
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+  [ -n "$pid" ] && alive "$pid" || return 1
   # the pid must be a dovecot master (a stale pid file may name another process)
   [ "$(cat /proc/"$pid"/comm 2>/dev/null)" = dovecot ] || return 1
   echo "$pid"
@@ -66,10 +74,18 @@ status)
 stop)
   if pid=$(running_pid); then
     kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$pid" 2>/dev/null; then
+    for _ in $(seq 6); do alive "$pid" || break; sleep 0.05; done
+    # idle imap-login processes may linger ~2 s before they exit; this server
+    # proxies nothing, so end them now (by pid: children of this master only)
+    if alive "$pid"; then
+      for child in $(ps -o pid= -o comm= --ppid "$pid" 2>/dev/null | awk '$2 == "imap-login" {print $1}'); do
+        kill -KILL "$child" 2>/dev/null || true
+      done
+    fi
+    for _ in $(seq 200); do alive "$pid" || break; sleep 0.05; done
+    if alive "$pid"; then
       kill -KILL "$pid" 2>/dev/null || true
-      for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      for _ in $(seq 50); do alive "$pid" || break; sleep 0.1; done
     fi
     rm -f "$PIDFILE"
     echo "dovecot stopped pid=$pid port=$PORT"

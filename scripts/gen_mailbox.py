@@ -350,7 +350,6 @@ class Gen:
         self.cc_only = []     # persons Cc'd on an outbound message (candidates to write later)
         self.repliers = []    # persons who answered the rep somewhere
         self.used_subjects = set()
-        self.counter = 0
         self.hostile_info = []
 
     # ---------------- people ----------------
@@ -455,7 +454,7 @@ class Gen:
             return self.rng.choice(others)
         return self.new_person(co)
 
-    def addr(self, p, in_sent=False):
+    def addr(self, p):
         """How person p is written in one header."""
         rng = self.rng
         spelled = p.addr
@@ -959,11 +958,13 @@ class Gen:
                 self.single()
                 continue
             r, acc = self.rng.random() * total, 0.0
+            k0 = len(self.msgs)
             for w, name in self.SCENARIOS:
                 acc += w
                 if r <= acc:
                     self.run_scenario(name)
                     break
+            assert len(self.msgs) - k0 < 16, "a scenario must stay below 16 messages"
         assert len(self.msgs) == n, (len(self.msgs), n)
         self.repair_norefs()
 
@@ -1060,6 +1061,8 @@ class Gen:
                 used.add(th.tid)
                 p = th.main
                 last = last_linkable(th)
+                if last is None:
+                    continue
                 m = self.contact_msg(th, p, step(), parent=last)
                 self.note_replier(p)
                 if left >= 2 and rng.random() < 0.4:
@@ -1071,6 +1074,8 @@ class Gen:
                 used.add(th.tid)
                 p = th.main
                 last = last_linkable(th)
+                if last is None:
+                    continue
                 m = self.rep_out(th, step(), [self.addr(p)], parent=last, allow_copy=False)
                 if left >= 2 and rng.random() < 0.3:
                     self.contact_msg(th, p, step(), parent=m)
@@ -1081,6 +1086,8 @@ class Gen:
                 used.add(th.tid)
                 w = rng.choice(silent)
                 last = last_linkable(th)
+                if last is None:
+                    continue
                 self.contact_msg(th, w, step(), parent=last,
                                  cc=[self.addr(x) for x in th.people if x is not w])
                 self.note_replier(w)
@@ -1090,6 +1097,8 @@ class Gen:
                     continue
                 used.add(th.tid)
                 last = last_linkable(th)
+                if last is None:
+                    continue
                 self.contact_msg(th, th.main, step(), parent=last)
             else:
                 q = rng.random()
