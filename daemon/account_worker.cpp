@@ -97,7 +97,10 @@ void AccountWorker::run() {
       if (report.inserted > 0 || !report.promoted.empty()) {
         spdlog::info("{}: {} new messages, {} promoted", account_.name, report.inserted, report.promoted.size());
       }
-      for (const auto& email : report.promoted) spdlog::info("{}: {} moved forward", account_.name, email);
+      // A handful of promotions is news worth a line each; an initial sync's hundreds are not.
+      if (report.promoted.size() <= 10) {
+        for (const auto& email : report.promoted) spdlog::info("{}: {} moved forward", account_.name, email);
+      }
       // Wait for new mail: IDLE where the server offers it, else the poll interval.
       auto waited = source->wait_for_new_mail(account_.poll_interval, interrupt_);
       if (!waited) {

@@ -5,10 +5,11 @@
 #include <cstdlib>
 #include <set>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include <toml++/toml.h>
+
+#include "rules/lifecycle.h"
 
 namespace prospectd::daemon {
 namespace {
@@ -222,7 +223,7 @@ StageRuleConfig read_stage_rule(const toml::table& table, const std::filesystem:
   }
   rule.pattern = reader.required_string("pattern");
   try {
-    std::regex check(rule.pattern, std::regex::ECMAScript | std::regex::icase);
+    (void)rules::make_stage_rule(rule.name, rules::Stage::opportunity, rule.pattern);
   } catch (const std::regex_error& error) {
     fail(file, *table.get("pattern"), reader.qualified("pattern"),
          std::string("is not a valid regular expression: ") + error.what());

@@ -1,10 +1,13 @@
 // prospectd's entry point: parses the command line, loads the config, runs one command, and
 // turns configuration and programming errors into one clear line on stderr.
 #include <CLI/CLI.hpp>
+#include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 #include "daemon/commands.h"
@@ -12,11 +15,23 @@
 
 namespace {
 
-void set_up_logging(const std::string& level) {
-  auto logger = spdlog::stderr_logger_mt("prospectd");
-  logger->set_pattern("%Y-%m-%d %H:%M:%S %^%l%$ %v");
+// stderr, readable by journald (no timestamp of our own when JOURNAL_STREAM says journald
+// reads it), plus an optional rotating log file (10 MiB x 3).
+void set_up_logging(const std::string& level, const std::filesystem::path& file) {
+  std::vector<spdlog::sink_ptr> sinks;
+  auto console = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+  console->set_pattern(std::getenv("JOURNAL_STREAM") ? "%l: %v" : "%Y-%m-%d %H:%M:%S %l: %v");
+  sinks.push_back(console);
+  if (!file.empty()) {
+    if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
+    auto rotating = std::make_shared<spdlog::sinks::rotating_file_sink_mt>(file.string(), 10 << 20, 3);
+    rotating->set_pattern("%Y-%m-%d %H:%M:%S.%e %l: %v");
+    sinks.push_back(rotating);
+  }
+  auto logger = std::make_shared<spdlog::logger>("prospectd", sinks.begin(), sinks.end());
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(level));
+  spdlog::flush_on(spdlog::level::info);
 }
 
 }  // namespace
@@ -63,6 +78,10 @@ int main(int argc, char** argv) {
                     "lead, prospect, opportunity, customer or disqualified")->required();
   stage->add_option("--note", stage_options.note, "Why (kept in the stage history)");
 
+  CLI::App* run = app.add_subcommand(
+      "run", "Run as a service: sync every account in the background (IDLE or polling) and serve the\n"
+             "status page and JSON API on http.listen, until SIGTERM; SIGHUP reloads the config");
+
   CLI::App* rebuild = app.add_subcommand(
       "rebuild", "Recompute contacts and stages from the stored messages (after changing identity or rules)");
 
@@ -74,7 +93,10 @@ int main(int argc, char** argv) {
 
   try {
     const Config config = load_config(config_path);
-    set_up_logging(verbose ? "debug" : config.log_level == "info" ? "warn" : config.log_level);
+    // One-off commands stay quiet unless asked; the daemon logs at the configured level.
+    const bool daemon = run->parsed();
+    set_up_logging(verbose ? "debug" : (daemon || config.log_level != "info") ? config.log_level : "warn",
+                   daemon ? config.log_file : std::filesystem::path());
     if (*sync) return run_sync_command(config, sync_options);
     if (*status) return run_status_command(config, status_options);
     if (*contacts) return run_contacts_command(config, contacts_options);
@@ -82,6 +104,7 @@ int main(int argc, char** argv) {
     if (*threads) return run_threads_command(config, threads_options);
     if (*stage) return run_stage_command(config, stage_options);
     if (*rebuild) return run_rebuild_command(config);
+    if (*run) return run_daemon_command(config);
   } catch (const ConfigError& error) {
     std::fprintf(stderr, "prospectd: %s\n", error.what());
     return 2;

@@ -20,9 +20,8 @@ RulesContext rules_context_from(const Config& config) {
     if (!rule.enabled) continue;
     const auto stage = rules::stage_from_string(rule.stage);
     if (!stage) throw ConfigError(config.source.string() + ": stage rule \"" + rule.name + "\": unknown stage");
-    context.stage_rules.push_back(rules::StageRule{
-        rule.name, *stage, std::regex(rule.pattern, std::regex::ECMAScript | std::regex::icase),
-        rule.match_subject, rule.match_snippet});
+    context.stage_rules.push_back(
+        rules::make_stage_rule(rule.name, *stage, rule.pattern, rule.match_subject, rule.match_snippet));
   }
   return context;
 }

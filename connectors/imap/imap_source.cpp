@@ -3,6 +3,8 @@
 // with the checkpoint that is valid once it is stored.
 #include "connectors/imap/imap_source.h"
 
+#include <spdlog/spdlog.h>
+
 #include <deque>
 
 #include "connectors/imap/folder_discovery.h"
@@ -274,6 +276,8 @@ std::expected<SyncSummary, SourceError> ImapSource::sync(const CheckpointReader&
   }
   stats_.round_trips = session.round_trips();
   session.logout();
+  spdlog::debug("imap {}: {} round trips after login, {} messages fetched in {} folders", options_.connect.url,
+                stats_.round_trips, stats_.fetched_uids, stats_.folders.size());
   return summary;
 }
 
