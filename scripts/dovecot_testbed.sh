@@ -30,12 +30,13 @@
 # running instance only prints that line. `stop` waits until the master exits.
 set -euo pipefail
 
-usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0" >&2; exit 2; }
 [ $# -ge 3 ] || usage
 cmd=$1; PORT=$3
 case "$PORT" in ''|*[!0-9]*) echo "PORT must be a number" >&2; exit 2 ;; esac
 if [ "$PORT" -lt 1 ] || [ "$PORT" -gt 65534 ]; then echo "PORT must be 1..65534 (PORT+1 is IMAPS)" >&2; exit 2; fi
-mkdir -p "$2"
+if [ "$cmd" = start ]; then mkdir -p "$2"; fi
+if [ ! -d "$2" ]; then echo "dovecot not running (no directory $2)"; [ "$cmd" = status ] && exit 3; exit 0; fi
 DIR=$(cd "$2" && pwd -P)
 D="$DIR/dovecot-$PORT"
 CONF="$D/dovecot.conf"
@@ -128,8 +129,15 @@ if [ "$(id -u)" -eq 0 ]; then
   # chown only what is not already the mail user's (cheap on a re-start)
   find "$M" "$D/index" "$D/control" "$D/home" \( ! -user "$MUID" -o ! -group "$MGID" \) \
     -exec chown -h "$MUID:$MGID" {} + 2>/dev/null || true
-  # the mail user must be able to reach DIR (mkdtemp dirs are 0700)
+  # the mail user must be able to reach DIR: mkdtemp dirs are 0700, so make
+  # DIR and, inside the temp dir only, its parents searchable (o+x)
   chmod o+x "$DIR" "$D"
+  tmproot=$(cd "${TMPDIR:-/tmp}" 2>/dev/null && pwd -P || echo /tmp)
+  up=$(dirname "$DIR")
+  while [ "$up" != / ] && [ "$up" != "$tmproot" ]; do
+    case "$up" in "$tmproot"/*) runuser -u "$MAIL_USER" -- test -x "$up" 2>/dev/null || chmod o+x "$up" ;; esac
+    up=$(dirname "$up")
+  done
   if ! runuser -u "$MAIL_USER" -- test -w "$M/cur" 2>/dev/null; then
     echo "the mail user $MAIL_USER cannot reach $M: make the directories above it searchable (o+x)" >&2
     exit 1

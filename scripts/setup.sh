@@ -50,7 +50,7 @@ for arg in "$@"; do
   case "$arg" in
     --with-browser) want+=("${BROWSER_PKGS[@]}") ;;
     --with-bench)   want+=("${BENCH_PKGS[@]}") ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown option $arg (try --help)" >&2; exit 2 ;;
   esac
 done
