@@ -10,6 +10,8 @@
  *   -k, --chunk K       fetch in UID ranges of K (1:K, K+1:2K, ... up to
  *                       UIDNEXT-1) instead of one UID FETCH 1:*
  *   -p, --pipeline D    keep up to D chunk commands in flight (default 1)
+ *   -S, --section SEC   fetch BODY.PEEK[SEC] instead (e.g. HEADER, TEXT, 1):
+ *                       whole headers or bodies, for comparison
  *   -j, --json          print the result as one JSON object
  *
  * FIELDs default to the headers prospectd fetches. It connects, LOGINs,
@@ -301,14 +303,15 @@ static SSL *start_tls(int fd, const char *host, const char *cafile) {
 int main(int argc, char **argv) {
     int tls = 0, starttls = 0, json = 0;
     unsigned long chunk = 0, pipeline = 1;
-    const char *cafile = NULL;
+    const char *cafile = NULL, *section = NULL;
     static const struct option opts[] = {
         {"tls", no_argument, NULL, 't'},        {"starttls", no_argument, NULL, 's'},
         {"cafile", required_argument, NULL, 'c'}, {"chunk", required_argument, NULL, 'k'},
         {"pipeline", required_argument, NULL, 'p'}, {"json", no_argument, NULL, 'j'},
+        {"section", required_argument, NULL, 'S'},
         {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0}};
     int o;
-    while ((o = getopt_long(argc, argv, "tsk:p:jh", opts, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, "tsk:p:jS:h", opts, NULL)) != -1) {
         switch (o) {
         case 't': tls = 1; break;
         case 's': starttls = 1; break;
@@ -316,21 +319,25 @@ int main(int argc, char **argv) {
         case 'k': chunk = strtoul(optarg, NULL, 10); break;
         case 'p': pipeline = strtoul(optarg, NULL, 10); break;
         case 'j': json = 1; break;
+        case 'S': section = optarg; break;
         default:
-            fprintf(stderr, "usage: raw_imap_fetch [-t|-s] [--cafile F] [-k K] [-p D] [-j] "
+            fprintf(stderr, "usage: raw_imap_fetch [-t|-s] [--cafile F] [-k K] [-p D] [-S SEC] [-j] "
                             "HOST PORT USER PASSWORD FOLDER [FIELD...]\n");
             return o == 'h' ? 0 : 2;
         }
     }
     if (argc - optind < 5 || (tls && starttls) || pipeline < 1) {
-        fprintf(stderr, "usage: raw_imap_fetch [-t|-s] [--cafile F] [-k K] [-p D] [-j] "
+        fprintf(stderr, "usage: raw_imap_fetch [-t|-s] [--cafile F] [-k K] [-p D] [-S SEC] [-j] "
                         "HOST PORT USER PASSWORD FOLDER [FIELD...]\n");
         return 2;
     }
     const char *host = argv[optind], *port = argv[optind + 1], *user = argv[optind + 2];
     const char *pass = argv[optind + 3], *folder = argv[optind + 4];
     char fields[8192] = "";
-    if (argc - optind > 5) {
+    if (section) {
+        if (strlen(section) + 16 >= sizeof fields) die(2, "section too long");
+        snprintf(fields, sizeof fields, "BODY.PEEK[%s]", section);
+    } else if (argc - optind > 5) {
         for (int i = optind + 5; i < argc; i++) {
             if (strlen(fields) + strlen(argv[i]) + 2 >= sizeof fields) die(2, "too many fields");
             if (fields[0]) strcat(fields, " ");
@@ -339,6 +346,9 @@ int main(int argc, char **argv) {
     } else {
         snprintf(fields, sizeof fields, "%s", DEFAULT_FIELDS);
     }
+    char item[8300];
+    if (section) snprintf(item, sizeof item, "%s", fields);
+    else snprintf(item, sizeof item, "BODY.PEEK[HEADER.FIELDS (%s)]", fields);
 
     double t0 = now();
     struct addrinfo hints, *res;
@@ -388,11 +398,10 @@ int main(int argc, char **argv) {
     while (done < ncmd) {
         while (sent < ncmd && sent - done < pipeline) {
             if (chunk == 0) {
-                sendf(&c, "f%llu UID FETCH 1:* (UID BODY.PEEK[HEADER.FIELDS (%s)])\r\n", sent, fields);
+                sendf(&c, "f%llu UID FETCH 1:* (UID %s)\r\n", sent, item);
             } else {
                 unsigned long long hi = lo + chunk - 1;
-                sendf(&c, "f%llu UID FETCH %llu:%llu (UID BODY.PEEK[HEADER.FIELDS (%s)])\r\n", sent, lo, hi,
-                      fields);
+                sendf(&c, "f%llu UID FETCH %llu:%llu (UID %s)\r\n", sent, lo, hi, item);
                 lo = hi + 1;
             }
             sent++;
