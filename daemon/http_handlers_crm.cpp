@@ -82,9 +82,10 @@ void list_threads(const httplib::Request& req, httplib::Response& res) {
   if (!offset) return;
   const auto threads = worker_reader().threads(contact);
   nlohmann::json list = nlohmann::json::array();
-  const auto first = std::min(threads.size(), static_cast<std::size_t>(*offset));
-  const auto count = std::min(threads.size() - first, static_cast<std::size_t>(std::min<std::int64_t>(*limit, SIZE_MAX)));
-  for (std::size_t i = first; i < first + count; ++i) list.push_back(thread_json(threads[i]));
+  const auto size = static_cast<std::int64_t>(threads.size());
+  const std::int64_t first = std::min(size, *offset);
+  const std::int64_t last = first + std::min(size - first, *limit);
+  for (std::int64_t i = first; i < last; ++i) list.push_back(thread_json(threads[static_cast<std::size_t>(i)]));
   reply_json(res, 200, list);
 }
 

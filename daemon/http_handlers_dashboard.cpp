@@ -1,6 +1,6 @@
 // GET /api/dashboard: what the status page shows besides sync health — prospects promoted in
-// the last 7 and 30 days with the thread that promoted each, threads owed a reply (oldest
-// first), prospects gone quiet. Bounded lists, cached for a few seconds.
+// the last 7 and 30 days and the latest promotions with the thread that promoted each, threads
+// owed a reply (oldest first), prospects gone quiet. Bounded lists, cached for a few seconds.
 #include <ctime>
 
 #include "daemon/crm_json.h"
@@ -21,18 +21,14 @@ nlohmann::json optional_time(const std::optional<std::int64_t>& value) {
 
 nlohmann::json dashboard_document(int gone_quiet_days) {
   store::StoreReader& reader = worker_reader();
-  // Windows end now; for a mailbox with no mail in the last week (an archive, the demo) they
-  // end at its newest message instead, and the page says so.
   const std::int64_t now = std::time(nullptr);
-  const auto newest = reader.newest_message_at();
-  const bool as_of_newest = newest && *newest < now - 7 * kDay;
-  const std::int64_t as_of = as_of_newest ? *newest : now;
-
-  const auto promotions = reader.promotions("prospect", as_of - 30 * kDay, kMaxPromotions);
-  nlohmann::json promoted = nlohmann::json::array();
+  // Counts for the last 7 and 30 days, and the latest promotions whenever they were (so an
+  // archive or a quiet month still shows what promoted whom).
+  const auto last_30_days = reader.promotions("prospect", now - 30 * kDay, kMaxPromotions);
   std::int64_t last_7_days = 0;
-  for (const auto& promotion : promotions) {
-    if (promotion.at >= as_of - 7 * kDay) ++last_7_days;
+  for (const auto& promotion : last_30_days) last_7_days += promotion.at >= now - 7 * kDay ? 1 : 0;
+  nlohmann::json promoted = nlohmann::json::array();
+  for (const auto& promotion : reader.promotions("prospect", 0, kMaxListed)) {
     promoted.push_back({{"email", promotion.email},
                         {"name", promotion.name},
                         {"stage", promotion.to},
@@ -53,7 +49,7 @@ nlohmann::json dashboard_document(int gone_quiet_days) {
 
   store::ContactQuery quiet_query;
   quiet_query.stage = "prospect";
-  quiet_query.quiet_since = as_of - static_cast<std::int64_t>(gone_quiet_days) * kDay;
+  quiet_query.quiet_since = now - static_cast<std::int64_t>(gone_quiet_days) * kDay;
   quiet_query.limit = kMaxListed;
   nlohmann::json quiet = nlohmann::json::array();
   for (const auto& contact : reader.contacts(quiet_query)) {
@@ -62,13 +58,12 @@ nlohmann::json dashboard_document(int gone_quiet_days) {
     quiet.push_back(std::move(row));
   }
 
-  return {{"as_of", iso8601_utc(as_of)},
-          {"as_of_newest_message", as_of_newest},
+  return {{"as_of", iso8601_utc(now)},
           {"gone_quiet_days", gone_quiet_days},
           {"promoted", {{"last_7_days", last_7_days},
-                        {"last_30_days", promotions.size()},
-                        {"truncated", promotions.size() >= static_cast<std::size_t>(kMaxPromotions)},
-                        {"items", promoted}}},
+                        {"last_30_days", last_30_days.size()},
+                        {"at_least", last_30_days.size() >= static_cast<std::size_t>(kMaxPromotions)},
+                        {"latest", promoted}}},
           {"needs_reply", {{"total", owed.total}, {"threads", owed_threads}}},
           {"gone_quiet", {{"limit", kMaxListed}, {"contacts", quiet}}}};
 }

@@ -1,5 +1,5 @@
-// Read queries for the status page's dashboard: threads owed a reply with who is waiting, and
-// the newest message's date. Read-only; every statement is parameterised and bounded.
+// Read queries for the status page's dashboard: threads owed a reply with who is waiting.
+// Read-only; every statement is parameterised and bounded.
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
@@ -43,12 +43,6 @@ RepliesOwed StoreReader::replies_owed(std::int64_t limit) {
     owed.threads.push_back(std::move(row));
   }
   return owed;
-}
-
-std::optional<std::int64_t> StoreReader::newest_message_at() {
-  SQLite::Statement query(*db_, "SELECT max(date) FROM messages");
-  if (!query.executeStep() || query.getColumn(0).isNull()) return std::nullopt;
-  return query.getColumn(0).getInt64();
 }
 
 }  // namespace prospectd::store

@@ -138,8 +138,6 @@ class StoreReader {
   // Dashboard queries (store/dashboard_queries.cpp), bounded for a page that polls them.
   // Threads needing a reply with who is waiting, oldest first.
   RepliesOwed replies_owed(std::int64_t limit);
-  // The date of the newest stored message; nullopt for an empty store.
-  std::optional<std::int64_t> newest_message_at();
 
   SQLite::Database& database();
 

@@ -1,1 +1,442 @@
+// prospectd status page: a small single-page app over the JSON API (DESIGN §3) with hash
+// routes #/, #/contacts?stage=&q=, #/contact/<email>. Every value is inserted as text.
 "use strict";
+
+(() => {
+  const PIPELINE = ["lead", "prospect", "opportunity", "customer"];
+  const STAGE_NAMES = {
+    lead: "Lead", prospect: "Prospect", opportunity: "Opportunity", customer: "Customer",
+    disqualified: "Disqualified",
+  };
+  const ERROR_KINDS = {
+    auth: "Sign-in failed: check the account's user name and password. Syncing resumes when they change.",
+    transient: "The mail server could not be reached or answered with an error; retrying automatically.",
+    bad_item: "Some messages could not be read and were skipped.",
+    fatal: "Syncing stopped because of an error that needs attention.",
+  };
+  const STATE_NAMES = { ok: "Up to date", syncing: "Syncing", error: "Error", never: "Not synced yet" };
+  const PAGE_SIZE = 50;
+  const numberFormat = new Intl.NumberFormat();
+  const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
+  const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+
+  const $ = (id) => document.getElementById(id);
+
+  // el("a", {href: "#/", className: "x", dataset: {stage: "lead"}}, "text", child) — strings
+  // become text nodes, never markup.
+  function el(tag, props, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(props || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (key === "className") node.className = value;
+      else if (key === "dataset") Object.assign(node.dataset, value);
+      else node.setAttribute(key, value === true ? "" : String(value));
+    }
+    for (const child of children.flat()) {
+      if (child === null || child === undefined || child === false) continue;
+      node.append(child instanceof Node ? child : String(child));
+    }
+    return node;
+  }
+
+  function fill(node, ...children) {
+    node.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+  }
+
+  const fmt = (n) => numberFormat.format(n || 0);
+  const stageName = (stage) => STAGE_NAMES[stage] || stage || "–";
+  const contactLink = (email, text) =>
+    el("a", { href: "#/contact/" + encodeURIComponent(email), className: "contact-link" }, text || email);
+  const personName = (name, email) => (name && name.trim()) || email;
+  const badge = (stage) => el("span", { className: "badge stage-" + stage, dataset: { stage } }, stageName(stage));
+
+  function timeAgo(iso) {
+    if (!iso) return "never";
+    const seconds = Math.round((Date.now() - Date.parse(iso)) / 1000);
+    if (seconds < 0) return "just now";
+    if (seconds < 60) return seconds + " s ago";
+    if (seconds < 3600) return Math.round(seconds / 60) + " min ago";
+    if (seconds < 86400) return Math.round(seconds / 3600) + " h ago";
+    const days = Math.round(seconds / 86400);
+    if (days < 60) return days === 1 ? "1 day ago" : days + " days ago";
+    if (days < 730) return Math.round(days / 30.44) + " months ago";
+    return Math.round(days / 365.25) + " years ago";
+  }
+
+  // <time> with the absolute time as text or title.
+  function time(iso, relative) {
+    if (!iso) return el("span", { className: "muted" }, "never");
+    const date = new Date(iso);
+    return el("time", { datetime: iso, title: dateTimeFormat.format(date) },
+      relative ? timeAgo(iso) : dateFormat.format(date));
+  }
+
+  function duration(seconds) {
+    if (seconds === null || seconds === undefined) return "";
+    if (seconds < 60) return "about " + Math.max(1, Math.round(seconds)) + " s left";
+    if (seconds < 3600) return "about " + Math.round(seconds / 60) + " min left";
+    return "about " + (seconds / 3600).toFixed(1) + " h left";
+  }
+
+  class HttpError extends Error {
+    constructor(status, message) { super(message); this.status = status; }
+  }
+
+  async function getJSON(url) {
+    const response = await fetch(url, { headers: { Accept: "application/json" }, cache: "no-store" });
+    let body = null;
+    try { body = await response.json(); } catch (_) { /* not JSON */ }
+    if (!response.ok) throw new HttpError(response.status, (body && body.error) || response.statusText);
+    return body;
+  }
+
+  // ---- connection state -------------------------------------------------------------------
+  function connected(ok, error) {
+    const node = $("connection");
+    node.classList.toggle("offline", !ok);
+    node.textContent = ok ? "" : "Cannot reach prospectd (" + (error && error.message || "no answer") + "); retrying…";
+    if (ok) $("updated").textContent = "updated " + new Date().toLocaleTimeString();
+  }
+
+  // ---- accounts and pipeline (GET /api/status) --------------------------------------------
+  let lastStatusText = "";
+  let lastStatus = null;
+
+  function accountCard(account) {
+    const state = account.state || "never";
+    const head = el("div", { className: "account-head" },
+      el("h3", {}, account.name, account.type ? el("span", { className: "muted small" }, " · " + account.type) : null),
+      el("span", { className: "state state-" + state, dataset: { state } }, STATE_NAMES[state] || state));
+    const facts = el("dl", { className: "facts compact" },
+      el("div", {}, el("dt", {}, "Last success"), el("dd", {}, time(account.last_success_at, true))),
+      el("div", {}, el("dt", {}, "Messages stored"), el("dd", {}, fmt(account.messages))));
+    const parts = [head, facts];
+    if (account.progress) {
+      const p = account.progress;
+      const label = (p.folder ? p.folder + ": " : "") + fmt(p.done) + " of " + fmt(p.total) + " messages";
+      const bar = el("progress", { max: Math.max(1, p.total), value: Math.min(p.done, p.total || 0),
+        "aria-label": "Sync progress of " + account.name });
+      const details = [label];
+      if (p.rate) details.push(fmt(Math.round(p.rate)) + " msg/s");
+      if (p.eta_seconds !== null && p.eta_seconds !== undefined) details.push(duration(p.eta_seconds));
+      parts.push(el("div", { className: "progress", dataset: { done: p.done, total: p.total } },
+        bar, el("p", { className: "small" }, details.join(" · "))));
+    }
+    if (account.last_error && state !== "ok" && state !== "syncing") {
+      const explanation = ERROR_KINDS[account.last_error_kind] || "The last sync failed.";
+      parts.push(el("div", { className: "error-box", role: "alert" },
+        el("p", {}, el("strong", {}, explanation)),
+        el("p", { className: "small" }, account.last_error,
+          account.last_attempt_at ? el("span", { className: "muted" }, " (", time(account.last_attempt_at, true), ")") : null)));
+    }
+    if (account.folders && account.folders.length) {
+      const rows = account.folders.map((f) => {
+        const behind = f.server_count !== null && f.server_count !== f.stored_count;
+        return el("tr", { dataset: { folder: f.name } },
+          el("th", { scope: "row" }, f.name),
+          el("td", { className: "num" }, f.server_count === null ? "–" : fmt(f.server_count)),
+          el("td", { className: "num" + (behind ? " behind" : "") }, fmt(f.stored_count)),
+          el("td", { className: "wide-only" }, time(f.last_sync_at, true)));
+      });
+      parts.push(el("div", { className: "table-wrap" }, el("table", { className: "table folders" },
+        el("thead", {}, el("tr", {},
+          el("th", { scope: "col" }, "Folder"), el("th", { scope: "col", className: "num" }, "On server"),
+          el("th", { scope: "col", className: "num" }, "Stored"),
+          el("th", { scope: "col", className: "wide-only" }, "Checked"))),
+        el("tbody", {}, rows))));
+    } else if (state === "never") {
+      parts.push(el("p", { className: "muted small" }, "Waiting for the first sync of this account."));
+    }
+    return el("article", { className: "account", dataset: { account: account.name, state } }, parts);
+  }
+
+  function renderFunnel(status) {
+    const stages = status.stages || {};
+    const largest = Math.max(1, ...PIPELINE.map((s) => stages[s] || 0));
+    const total = status.contacts || 0;
+    fill($("funnel"), PIPELINE.map((stage) => {
+      const count = stages[stage] || 0;
+      const bar = el("span", { className: "funnel-fill stage-" + stage });
+      bar.style.width = Math.max(count ? 3 : 0.5, (100 * count) / largest) + "%";
+      const share = total ? Math.round((100 * count) / total) + "%" : "";
+      return el("li", { className: "funnel-step", dataset: { stage, count } },
+        el("a", { href: "#/contacts?stage=" + stage, className: "funnel-link",
+          "aria-label": stageName(stage) + ": " + fmt(count) + " contacts" },
+          el("span", { className: "funnel-name" }, stageName(stage)),
+          el("span", { className: "funnel-bar" }, bar),
+          el("span", { className: "funnel-count" }, fmt(count)),
+          el("span", { className: "funnel-share muted" }, share)));
+    }));
+    $("pipeline-total").textContent = fmt(total) + " contacts · " + fmt(status.threads) + " threads · " +
+      fmt(status.messages) + " messages";
+    const disqualified = stages.disqualified || 0;
+    fill($("funnel-extra"), el("a", { href: "#/contacts?stage=disqualified", dataset: { stage: "disqualified", count: disqualified } },
+      "Disqualified: ", el("span", { className: "funnel-count" }, fmt(disqualified))));
+  }
+
+  function renderStatus(status) {
+    lastStatus = status;
+    $("version").textContent = "prospectd " + status.version;
+    const accounts = status.accounts || [];
+    fill($("account-list"), accounts.length ? accounts.map(accountCard)
+      : el("p", { className: "muted" }, "No accounts are configured."));
+    renderFunnel(status);
+  }
+
+  let statusTimer = null;
+  async function refreshStatus() {
+    clearTimeout(statusTimer);
+    try {
+      const status = await getJSON("/api/status");
+      const text = JSON.stringify(status);
+      if (text !== lastStatusText) {
+        lastStatusText = text;
+        renderStatus(status);
+      }
+      connected(true);
+    } catch (error) {
+      connected(false, error);
+    }
+    const syncing = lastStatus && lastStatus.accounts.some((a) => a.state === "syncing");
+    statusTimer = setTimeout(refreshStatus, document.hidden ? 20000 : syncing ? 1000 : 4000);
+  }
+
+  // ---- dashboard lists (GET /api/dashboard) -----------------------------------------------
+  let lastDashboardText = "";
+  let dashboardTimer = null;
+
+  function empty(text) { return el("li", { className: "empty muted" }, text); }
+
+  function renderDashboard(d) {
+    $("promoted-7").textContent = fmt(d.promoted.last_7_days) + (d.promoted.at_least ? "+" : "");
+    $("promoted-30").textContent = fmt(d.promoted.last_30_days) + (d.promoted.at_least ? "+" : "");
+    fill($("promoted-list"), d.promoted.latest.length ? d.promoted.latest.map((p) =>
+      el("li", { className: "item", dataset: { email: p.email } },
+        el("div", { className: "item-main" }, contactLink(p.email, personName(p.name, p.email)),
+          el("span", { className: "item-sub" }, p.thread_subject ? "“" + p.thread_subject + "”" : "thread #" + p.thread)),
+        el("div", { className: "item-side" }, time(p.at, false))))
+      : empty("Nobody has been promoted yet."));
+
+    const owed = d.needs_reply;
+    $("needs-reply-summary").textContent = owed.total
+      ? fmt(owed.total) + (owed.total === 1 ? " thread" : " threads") + " need a reply, oldest first" +
+        (owed.total > owed.threads.length ? " (showing " + owed.threads.length + ")" : "") + "."
+      : "";
+    fill($("needs-reply-list"), owed.threads.length ? owed.threads.map((t) =>
+      el("li", { className: "item", dataset: { thread: t.id, email: t.contact.email } },
+        el("div", { className: "item-main" },
+          el("span", { className: "item-title" }, t.subject || "(no subject)"),
+          el("span", { className: "item-sub" }, contactLink(t.contact.email, personName(t.contact.name, t.contact.email)),
+            " · " + fmt(t.message_count) + (t.message_count === 1 ? " message" : " messages"))),
+        el("div", { className: "item-side" }, el("span", { className: "waiting" }, "waiting " + timeAgo(t.waiting_since).replace(" ago", "")),
+          time(t.waiting_since, false))))
+      : empty("Nothing is waiting for your reply."));
+
+    const quiet = d.gone_quiet.contacts;
+    $("gone-quiet-summary").textContent = "Prospects with no message for " + d.gone_quiet_days + " days or more" +
+      (quiet.length >= d.gone_quiet.limit ? " (the " + d.gone_quiet.limit + " that went quiet most recently)" : "") + ".";
+    fill($("gone-quiet-list"), quiet.length ? quiet.map((c) =>
+      el("li", { className: "item", dataset: { email: c.email } },
+        el("div", { className: "item-main" }, contactLink(c.email, personName(c.name, c.email)),
+          el("span", { className: "item-sub" }, c.company || c.email)),
+        el("div", { className: "item-side" }, el("span", {}, "quiet " + timeAgo(c.last_message_at).replace(" ago", "")),
+          time(c.last_message_at, false))))
+      : empty("No prospect has gone quiet."));
+  }
+
+  async function refreshDashboard() {
+    clearTimeout(dashboardTimer);
+    if (currentView !== "dashboard") return;
+    try {
+      const dashboard = await getJSON("/api/dashboard");
+      const text = JSON.stringify(dashboard);
+      if (text !== lastDashboardText) {
+        lastDashboardText = text;
+        renderDashboard(dashboard);
+      }
+      connected(true);
+    } catch (error) {
+      if (error.status !== 503) connected(false, error);
+    }
+    dashboardTimer = setTimeout(refreshDashboard, document.hidden ? 30000 : 10000);
+  }
+
+  // ---- contact list and search (GET /api/contacts) ----------------------------------------
+  let contactsQuery = { stage: "", q: "", offset: 0 };
+
+  function contactRow(c) {
+    return el("tr", { dataset: { email: c.email, stage: c.stage } },
+      el("td", {}, contactLink(c.email, personName(c.name, c.email)),
+        c.name ? el("span", { className: "cell-sub" }, c.email) : null,
+        c.needs_reply ? el("span", { className: "flag" }, "needs reply") : null),
+      el("td", {}, c.company || el("span", { className: "muted" }, "–")),
+      el("td", {}, badge(c.stage)),
+      el("td", { className: "num wide-only" }, fmt(c.thread_count)),
+      el("td", { className: "wide-only" }, time(c.last_inbound && c.last_outbound
+        ? (c.last_inbound > c.last_outbound ? c.last_inbound : c.last_outbound)
+        : c.last_inbound || c.last_outbound, true)));
+  }
+
+  async function loadContacts(append) {
+    const params = new URLSearchParams({ limit: String(PAGE_SIZE), offset: String(contactsQuery.offset) });
+    if (contactsQuery.stage) params.set("stage", contactsQuery.stage);
+    if (contactsQuery.q) params.set("q", contactsQuery.q);
+    const body = $("contacts-body");
+    if (!append) fill(body);
+    $("contacts-summary").textContent = "Loading…";
+    try {
+      const contacts = await getJSON("/api/contacts?" + params);
+      body.append(...contacts.map(contactRow));
+      const shown = body.children.length;
+      const what = (contactsQuery.stage ? stageName(contactsQuery.stage).toLowerCase() + " " : "") + "contacts";
+      $("contacts-summary").textContent = (shown ? fmt(shown) + " " + what : "No " + what) +
+        (contactsQuery.q ? " matching “" + contactsQuery.q + "”" : "") +
+        (contacts.length === PAGE_SIZE ? " so far" : "") + ", most recent activity first.";
+      $("contacts-more").hidden = contacts.length < PAGE_SIZE;
+      connected(true);
+    } catch (error) {
+      $("contacts-summary").textContent = "Could not load contacts: " + error.message;
+    }
+  }
+
+  function showContacts(params) {
+    contactsQuery = { stage: params.get("stage") || "", q: params.get("q") || "", offset: 0 };
+    $("stage-filter").value = contactsQuery.stage;
+    $("search").value = contactsQuery.q;
+    $("contacts-title").textContent = contactsQuery.q ? "Search results" : "Contacts";
+    document.title = (contactsQuery.q ? "Search: " + contactsQuery.q : "Contacts") + " · prospectd";
+    loadContacts(false);
+  }
+
+  function contactsHash(stage, q) {
+    const params = new URLSearchParams();
+    if (stage) params.set("stage", stage);
+    if (q) params.set("q", q);
+    const text = params.toString();
+    return "#/contacts" + (text ? "?" + text : "");
+  }
+
+  // ---- one contact (GET /api/contacts/{email}, /api/threads?contact=) ---------------------
+  function ruleText(event) {
+    if (event.actor === "user") return "moved by hand";
+    return "rule: " + (event.rule || "unnamed").replace(/_/g, " ");
+  }
+
+  function renderContact(detail, threads) {
+    const name = personName(detail.name, detail.email);
+    document.title = name + " · prospectd";
+    $("contact-name").textContent = name;
+    $("contact-email").textContent = detail.email + (detail.company ? " · " + detail.company : "");
+    const stage = $("contact-stage");
+    stage.className = "badge stage-" + detail.stage;
+    stage.dataset.stage = detail.stage;
+    stage.textContent = stageName(detail.stage);
+    const fact = (label, value) => el("div", {}, el("dt", {}, label), el("dd", {}, value));
+    fill($("contact-facts"),
+      fact("First seen", time(detail.first_seen, false)),
+      fact("Last from them", time(detail.last_inbound, true)),
+      fact("Last from you", time(detail.last_outbound, true)),
+      fact("Messages", fmt(detail.inbound_count) + " in · " + fmt(detail.outbound_count) + " out"),
+      fact("Threads", fmt(detail.thread_count)),
+      detail.needs_reply ? fact("Reply", el("span", { className: "flag" }, "waiting for your reply")) : null,
+      detail.variants && detail.variants.length > 1 ? fact("Also written", detail.variants.join(", ")) : null);
+
+    const subjects = new Map(detail.threads.map((t) => [t.id, t.subject]));
+    fill($("history"), detail.history.length ? detail.history.map((event) =>
+      el("li", { className: "history-event", dataset: { to: event.to, actor: event.actor, from: event.from || "" } },
+        el("p", { className: "history-move" },
+          event.from ? badge(event.from) : el("span", { className: "muted" }, "new"), " → ", badge(event.to)),
+        el("p", { className: "history-why" }, el("span", { className: "history-rule" }, ruleText(event)),
+          event.thread !== null && event.thread !== undefined
+            ? el("span", { className: "history-thread" }, " · in “" + (subjects.get(event.thread) || "thread #" + event.thread) + "”")
+            : null),
+        event.note ? el("p", { className: "history-note" }, "“" + event.note + "”") : null,
+        el("p", { className: "small muted" }, time(event.at, false), " · ", timeAgo(event.at))))
+      : empty("No stage changes recorded."));
+
+    const participants = new Map(threads.map((t) => [t.id, t.participants]));
+    fill($("contact-threads"), detail.threads.length ? detail.threads.map((t) => {
+      const others = (participants.get(t.id) || []).filter((p) => p !== detail.email);
+      return el("li", { className: "item", dataset: { thread: t.id } },
+        el("div", { className: "item-main" },
+          el("span", { className: "item-title" }, t.subject || "(no subject)"),
+          el("span", { className: "item-sub" }, fmt(t.message_count) + (t.message_count === 1 ? " message" : " messages") +
+            (others.length ? " · with " + others.join(", ") : "")),
+          t.needs_reply ? el("span", { className: "flag" }, "needs reply") : null),
+        el("div", { className: "item-side" }, time(t.last_message_at, false)));
+    }) : empty("No threads."));
+  }
+
+  let contactToken = 0;
+  async function showContact(email) {
+    const token = ++contactToken;
+    $("contact-name").textContent = email;
+    $("contact-email").textContent = "Loading…";
+    fill($("contact-facts"));
+    fill($("history"));
+    fill($("contact-threads"));
+    $("contact-stage").textContent = "";
+    try {
+      const [detail, threads] = await Promise.all([
+        getJSON("/api/contacts/" + encodeURIComponent(email)),
+        getJSON("/api/threads?contact=" + encodeURIComponent(email)),
+      ]);
+      if (token === contactToken) renderContact(detail, threads);
+      connected(true);
+    } catch (error) {
+      if (token !== contactToken) return;
+      $("contact-email").textContent = error.status === 404 ? "There is no contact with this address." : "Could not load: " + error.message;
+    }
+  }
+
+  // ---- routing ----------------------------------------------------------------------------
+  let currentView = "";
+
+  function show(view) {
+    currentView = view;
+    for (const name of ["dashboard", "contacts", "contact"]) $("view-" + name).hidden = name !== view;
+  }
+
+  function route() {
+    const hash = location.hash || "#/";
+    if (hash.startsWith("#/contact/")) {
+      show("contact");
+      showContact(decodeURIComponent(hash.slice("#/contact/".length)));
+    } else if (hash.startsWith("#/contacts")) {
+      show("contacts");
+      const query = hash.indexOf("?");
+      showContacts(new URLSearchParams(query >= 0 ? hash.slice(query + 1) : ""));
+    } else {
+      show("dashboard");
+      document.title = "prospectd";
+      refreshDashboard();
+    }
+    window.scrollTo(0, 0);
+  }
+
+  function start() {
+    window.addEventListener("hashchange", route);
+    $("search-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const q = $("search").value.trim();
+      location.hash = contactsHash(currentView === "contacts" ? contactsQuery.stage : "", q);
+    });
+    $("stage-filter").addEventListener("change", () => {
+      location.hash = contactsHash($("stage-filter").value, contactsQuery.q);
+    });
+    $("contacts-more").addEventListener("click", () => {
+      contactsQuery.offset += PAGE_SIZE;
+      loadContacts(true);
+    });
+    document.addEventListener("visibilitychange", () => {
+      if (!document.hidden) {
+        refreshStatus();
+        refreshDashboard();
+      }
+    });
+    route();
+    refreshStatus();
+  }
+
+  start();
+})();

@@ -182,3 +182,124 @@ def wait_for(predicate, timeout, interval=0.1):
 def kill9(process):
     process.send_signal(signal.SIGKILL)
     process.communicate()
+
+
+# ---- the daemon with its HTTP API (added for the HTTP API and status page tests) ---------------
+
+def http_section(port):
+    """The config lines that make `prospectd run` listen on 127.0.0.1:PORT (Prospectd's extra=)."""
+    return '[http]\nlisten = "127.0.0.1:%d"\n' % port
+
+
+class HttpResponse:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers  # list of (name, value), names as sent
+        self.body = body        # bytes
+
+    def header(self, name):
+        for key, value in self.headers:
+            if key.lower() == name.lower():
+                return value
+        return None
+
+    def json(self):
+        return json.loads(self.body.decode("utf-8"))
+
+    @property
+    def text(self):
+        return self.body.decode("utf-8")
+
+
+class Daemon:
+    """`prospectd run` on a Prospectd whose config has http_section(port); stdout and stderr go to
+    WORK_DIR/daemon.log (never a pipe: a full pipe would stall the daemon). stop() sends SIGTERM."""
+
+    def __init__(self, app, port):
+        self.app = app
+        self.port = port
+        self.log_path = os.path.join(app.work_dir, "daemon.log")
+        self.process = None
+
+    def start(self, timeout=60):
+        log = open(self.log_path, "ab")
+        self.process = subprocess.Popen([BINARY, "--config", self.app.config, "run"], stdout=log, stderr=log)
+        log.close()
+
+        def healthy():
+            if self.process.poll() is not None:
+                raise AssertionError("prospectd run exited with %d:\n%s" % (self.process.returncode, self.log()))
+            try:
+                return self.request("GET", "/healthz", timeout=2).status == 200
+            except OSError:
+                return False
+        if not wait_for(healthy, timeout):
+            raise AssertionError("/healthz did not answer within %d s:\n%s" % (timeout, self.log()))
+        return self
+
+    def stop(self, timeout=30):
+        """SIGTERM; returns the exit code."""
+        if self.process is None or self.process.poll() is not None:
+            return self.process.returncode if self.process else None
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise AssertionError("prospectd run did not stop within %d s of SIGTERM" % timeout)
+
+    def log(self):
+        try:
+            with open(self.log_path, encoding="utf-8", errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    @property
+    def base_url(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    @property
+    def token(self):
+        with open(os.path.join(self.app.data_dir, "http-token"), encoding="utf-8") as f:
+            return f.read().strip()
+
+    def request(self, method, path, body=None, headers=None, timeout=30):
+        """One request on a new connection; `headers` may replace Host. Returns an HttpResponse."""
+        import http.client
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            if isinstance(body, (dict, list)):
+                body = json.dumps(body).encode("utf-8")
+            connection.request(method, path, body=body, headers=headers or {})
+            response = connection.getresponse()
+            return HttpResponse(response.status, response.getheaders(), response.read())
+        finally:
+            connection.close()
+
+    def get_json(self, path, expect=200):
+        response = self.request("GET", path)
+        if response.status != expect:
+            raise AssertionError("GET %s answered %d (expected %d): %s" % (path, response.status, expect,
+                                                                         response.body[:500]))
+        return response.json()
+
+    def post(self, path, body=None, token=None):
+        headers = {"Content-Type": "application/json"}
+        if token is not None:
+            headers["Authorization"] = "Bearer " + token
+        return self.request("POST", path, body=body if body is not None else b"", headers=headers)
+
+    def wait_until_synced(self, timeout=300):
+        """Waits until every account in /api/status is `ok`; returns that status document."""
+        seen = {}
+
+        def synced():
+            seen["status"] = self.get_json("/api/status")
+            accounts = seen["status"]["accounts"]
+            return accounts and all(account["state"] == "ok" for account in accounts)
+        if not wait_for(synced, timeout, interval=0.2):
+            raise AssertionError("accounts not synced within %d s: %s\n%s" % (timeout, seen.get("status"),
+                                                                            self.log()[-3000:]))
+        return seen["status"]
