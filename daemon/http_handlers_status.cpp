@@ -1,7 +1,9 @@
 // GET /healthz, /api/status and /metrics: the daemon's health, each account's sync state with
 // live progress, and Prometheus counters. Store figures come from the cached status document.
-#include "daemon/http_handlers.h"
+#include <cstdio>
+#include <ctime>
 
+#include "daemon/http_handlers.h"
 #include "daemon/metrics_text.h"
 
 namespace prospectd::daemon {

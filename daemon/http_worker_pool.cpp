@@ -10,6 +10,7 @@ namespace {
 struct WorkerSlot {
   std::filesystem::path store_file;
   std::unique_ptr<store::StoreReader> reader;
+  bool schema_current = false;  // once true, stays true (migrations only run at daemon start)
 };
 
 thread_local WorkerSlot* current_slot = nullptr;
@@ -44,7 +45,7 @@ void HttpWorkerPool::shutdown() {
 }
 
 void HttpWorkerPool::work() {
-  WorkerSlot slot{store_file_, nullptr};
+  WorkerSlot slot{store_file_, nullptr, false};
   current_slot = &slot;
   for (;;) {
     std::function<void()> task;
@@ -72,6 +73,17 @@ store::StoreReader& worker_reader() {
     } catch (const std::exception& failure) {
       throw StoreUnavailable(failure.what());
     }
+  }
+  if (!current_slot->schema_current) {
+    bool current = false;
+    try {
+      current = current_slot->reader->schema_current();
+    } catch (const std::exception& failure) {
+      current_slot->reader.reset();  // opened too early (a file being created): reopen next time
+      throw StoreUnavailable(failure.what());
+    }
+    if (!current) throw StoreUnavailable("the store is being created");
+    current_slot->schema_current = true;
   }
   return *current_slot->reader;
 }

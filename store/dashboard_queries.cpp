@@ -1,11 +1,16 @@
-// Read queries for the status page's dashboard: threads owed a reply with who is waiting.
-// Read-only; every statement is parameterised and bounded.
+// Read queries for the HTTP API: whether the schema is ready, and the status page's threads
+// owed a reply with who is waiting. Read-only; every statement is parameterised and bounded.
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
+#include "store/migrations.h"
 #include "store/reader.h"
 
 namespace prospectd::store {
+
+bool StoreReader::schema_current() {
+  return db_->execAndGet("PRAGMA user_version").getInt() == latest_schema_version();
+}
 
 RepliesOwed StoreReader::replies_owed(std::int64_t limit) {
   // Candidates are the threads of contacts flagged needs_reply; a thread qualifies when its

@@ -135,6 +135,9 @@ class StoreReader {
   std::vector<ThreadSummary> threads_needing_reply(std::int64_t limit);
   // Rule or manual moves to `stage` at or after `since`, newest first.
   std::vector<Promotion> promotions(const std::string& stage, std::int64_t since, std::int64_t limit);
+  // False while the file has not been migrated to this build's schema yet (the daemon is
+  // creating the store): the other queries would fail on missing tables.
+  bool schema_current();
   // Dashboard queries (store/dashboard_queries.cpp), bounded for a page that polls them.
   // Threads needing a reply with who is waiting, oldest first.
   RepliesOwed replies_owed(std::int64_t limit);

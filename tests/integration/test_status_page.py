@@ -1,0 +1,228 @@
+"""The status page in headless Chromium against the synced demo mailbox (issue 5): the funnel
+shows the numbers of /api/status, a contact's stage history renders, search finds contacts,
+and screenshots (laptop and phone) are saved under the build tree for a person to look at."""
+import html.parser
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+import urllib.parse
+
+import harness
+from harness import Daemon, Dovecot, Prospectd, imap_account
+
+PIPELINE = ["lead", "prospect", "opportunity", "customer"]
+
+
+def chromium_binary():
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def artifacts_dir():
+    """$PROSPECTD_ARTIFACTS, or test-artifacts/ beside the binary under test (the build tree)."""
+    path = os.environ.get("PROSPECTD_ARTIFACTS") or os.path.join(os.path.dirname(os.path.abspath(harness.BINARY)),
+                                                                   "test-artifacts")
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+class Node:
+    def __init__(self, tag, attrs, parent):
+        self.tag, self.attrs, self.parent, self.children = tag, dict(attrs), parent, []
+
+    def text(self):
+        return "".join(c if isinstance(c, str) else c.text() for c in self.children)
+
+    def walk(self):
+        for child in self.children:
+            if isinstance(child, Node):
+                yield child
+                yield from child.walk()
+
+    def find_all(self, tag=None, cls=None, **attrs):
+        for node in self.walk():
+            if tag and node.tag != tag:
+                continue
+            if cls and cls not in node.attrs.get("class", "").split():
+                continue
+            if all(node.attrs.get(k.replace("_", "-")) == v for k, v in attrs.items()):
+                yield node
+
+    def find(self, tag=None, cls=None, **attrs):
+        return next(self.find_all(tag, cls, **attrs), None)
+
+    def by_id(self, ident):
+        return self.find(id=ident)
+
+
+class DomBuilder(html.parser.HTMLParser):
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.root = Node("#document", {}, None)
+        self.current = self.root
+
+    def handle_starttag(self, tag, attrs):
+        node = Node(tag, [(k, v if v is not None else "") for k, v in attrs], self.current)
+        self.current.children.append(node)
+        if tag not in self.VOID:
+            self.current = node
+
+    def handle_endtag(self, tag):
+        node = self.current
+        while node is not self.root and node.tag != tag:
+            node = node.parent
+        if node is not self.root:
+            self.current = node.parent
+
+    def handle_data(self, data):
+        self.current.children.append(data)
+
+
+def parse_dom(text):
+    builder = DomBuilder()
+    builder.feed(text)
+    return builder.root
+
+
+def number(text):
+    return int(text.replace(",", "").replace(".", "").replace("\u202f", "").replace("\xa0", "").strip())
+
+
+class StatusPageTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.chromium = chromium_binary()
+        if cls.chromium is None:
+            if os.environ.get("PROSPECTD_SKIP_BROWSER_TESTS"):
+                raise unittest.SkipTest("no Chromium and PROSPECTD_SKIP_BROWSER_TESTS is set")
+            raise AssertionError("Chromium is not installed: run scripts/setup.sh (it installs `chromium`)")
+        cls.tmp = tempfile.mkdtemp(prefix="prospectd-page-")
+        os.chmod(cls.tmp, 0o755)
+        mail_dir = os.path.join(cls.tmp, "mail")
+        cls.truth = harness.generate_mailbox(mail_dir, 2000, 1)  # the demo mailbox (scripts/demo.sh)
+        cls.dovecot = Dovecot(mail_dir).start()
+        cls.http_port = harness.free_port()
+        cls.app = Prospectd(os.path.join(cls.tmp, "app"), [imap_account(cls.dovecot, name="demo")],
+                            extra=harness.http_section(cls.http_port))
+        cls.daemon = Daemon(cls.app, cls.http_port).start()
+        cls.status = cls.daemon.wait_until_synced()
+        cls.artifacts = artifacts_dir()
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            cls.daemon.stop()
+        finally:
+            cls.dovecot.stop()
+            if not os.environ.get("PROSPECTD_KEEP_TEST_DIRS"):
+                shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def browser(self, *args, url):
+        """Runs headless Chromium once with a fresh profile; returns its stdout."""
+        profile = tempfile.mkdtemp(prefix="chromium-", dir=self.tmp)
+        command = [self.chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                   "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
+                   "--user-data-dir=" + profile, "--virtual-time-budget=8000", *args, url]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        if result.returncode != 0:
+            raise AssertionError("chromium failed (%d): %s" % (result.returncode, result.stderr[-2000:]))
+        return result.stdout
+
+    def dom(self, fragment=""):
+        return parse_dom(self.browser("--dump-dom", url=self.daemon.base_url + "/" + fragment))
+
+    def screenshot(self, name, fragment="", size="1280,1000"):
+        path = os.path.join(self.artifacts, name)
+        if os.path.exists(path):
+            os.remove(path)
+        self.browser("--screenshot=" + path, "--window-size=" + size, "--hide-scrollbars",
+                     url=self.daemon.base_url + "/" + fragment)
+        self.assertTrue(os.path.getsize(path) > 10000, "screenshot %s is empty" % path)
+        return path
+
+    def test_the_funnel_shows_the_numbers_of_the_status_api(self):
+        dom = self.dom()
+        status = self.daemon.get_json("/api/status")
+        funnel = dom.by_id("funnel")
+        self.assertIsNotNone(funnel, "no #funnel in the page")
+        steps = {node.attrs["data-stage"]: node for node in funnel.find_all("li", cls="funnel-step")}
+        self.assertEqual(list(steps), PIPELINE, "the funnel is not lead -> prospect -> opportunity -> customer")
+        for stage in PIPELINE:
+            self.assertEqual(int(steps[stage].attrs["data-count"]), status["stages"][stage], stage)
+            shown = steps[stage].find(cls="funnel-count").text()
+            self.assertEqual(number(shown), status["stages"][stage], stage)
+        self.assertGreater(status["stages"]["prospect"], 0)
+        self.assertEqual(status["stages"]["prospect"], self.truth["totals"]["by_stage"]["prospect"])
+        account = dom.find("article", cls="account")
+        self.assertEqual(account.attrs["data-account"], "demo")
+        self.assertEqual(account.attrs["data-state"], "ok")
+        for row in account.find_all("tr"):
+            if "data-folder" in row.attrs:
+                cells = [c.text() for c in row.find_all("td")]
+                self.assertEqual(number(cells[0]), number(cells[1]), "server vs stored in " + row.attrs["data-folder"])
+
+    def test_dashboard_lists_render(self):
+        dom = self.dom()
+        dashboard = self.daemon.get_json("/api/dashboard")
+        owed = [n.attrs["data-thread"] for n in dom.by_id("needs-reply-list").find_all("li", cls="item")]
+        self.assertEqual(owed, [str(t["id"]) for t in dashboard["needs_reply"]["threads"]])
+        self.assertTrue(owed)
+        promoted = [n.attrs["data-email"] for n in dom.by_id("promoted-list").find_all("li", cls="item")]
+        self.assertEqual(promoted, [p["email"] for p in dashboard["promoted"]["latest"]])
+        quiet = [n.attrs["data-email"] for n in dom.by_id("gone-quiet-list").find_all("li", cls="item")]
+        self.assertEqual(quiet, [c["email"] for c in dashboard["gone_quiet"]["contacts"]])
+        self.assertEqual(number(dom.by_id("promoted-30").text().rstrip("+")), dashboard["promoted"]["last_30_days"])
+
+    def test_opening_a_contact_shows_its_stage_history(self):
+        dashboard = self.dom()
+        link = dashboard.by_id("promoted-list").find("a", cls="contact-link")
+        self.assertIsNotNone(link, "no contact link in the promotions list")
+        href = link.attrs["href"]
+        self.assertTrue(href.startswith("#/contact/"), href)
+        email = urllib.parse.unquote(href[len("#/contact/"):])
+        detail = self.daemon.get_json("/api/contacts/" + urllib.parse.quote(email))
+        dom = self.dom(href)
+        self.assertFalse("hidden" in dom.by_id("view-contact").attrs, "the contact view is not shown")
+        self.assertEqual(dom.by_id("contact-stage").attrs.get("data-stage"), detail["stage"])
+        events = list(dom.by_id("history").find_all("li", cls="history-event"))
+        self.assertEqual([(e.attrs["data-to"], e.attrs["data-actor"]) for e in events],
+                         [(h["to"], h["actor"]) for h in detail["history"]])
+        promotion = [e for e in events if e.attrs["data-to"] == "prospect"][0]
+        self.assertIn("two-way", promotion.text())
+        subjects = {t["id"]: t["subject"] for t in detail["threads"]}
+        event = [h for h in detail["history"] if h["to"] == "prospect"][0]
+        self.assertIn(subjects[event["thread"]], promotion.text())
+        self.assertTrue(promotion.find("time"), "the promotion shows no time")
+        threads = [n.attrs["data-thread"] for n in dom.by_id("contact-threads").find_all("li", cls="item")]
+        self.assertEqual(threads, [str(t["id"]) for t in detail["threads"]])
+        self.screenshot("status-page-contact.png", href)
+
+    def test_search_finds_contacts_by_company(self):
+        email, contact = sorted((e, c) for e, c in self.truth["contacts"].items() if c.get("company_domain"))[0]
+        needle = contact["company_domain"].split(".")[0]
+        dom = self.dom("#/contacts?q=" + urllib.parse.quote(needle))
+        rows = [r.attrs["data-email"] for r in dom.by_id("contacts-body").find_all("tr")]
+        self.assertIn(email, rows)
+        api = self.daemon.get_json("/api/contacts?limit=50&q=" + urllib.parse.quote(needle))
+        self.assertEqual(rows, [c["email"] for c in api])
+
+    def test_a_stage_view_lists_that_stage(self):
+        dom = self.dom("#/contacts?stage=prospect")
+        stages = {r.attrs["data-stage"] for r in dom.by_id("contacts-body").find_all("tr")}
+        self.assertEqual(stages, {"prospect"})
+
+    def test_screenshots_on_a_laptop_and_a_phone(self):
+        for name, size in (("status-page-laptop.png", "1280,1000"), ("status-page-phone.png", "375,1400")):
+            path = self.screenshot(name, size=size)
+            print("screenshot: " + path)
+
+
+if __name__ == "__main__":
+    unittest.main()
