@@ -41,8 +41,14 @@ AccountSyncReport sync_account(const AccountConfig& account, connectors::Message
     const connectors::BatchSink sink = [&](connectors::Batch&& batch) {
       if (stop && stop->load()) throw Stopped{};
       try {
+        const auto batch_started = std::chrono::steady_clock::now();
+        const std::size_t size = batch.messages.size();
         const store::BatchOutcome outcome =
             store.commit_batch(id, classify_batch(std::move(batch), rules), evaluate);
+        spdlog::debug("{}: batch of {} stored in {:.1f} ms ({} contacts evaluated, {} thread merges)",
+                      account.name, size,
+                      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - batch_started).count(),
+                      outcome.contacts_evaluated, outcome.thread_merges);
         report.contacts_created += outcome.contacts_created;
         report.promoted.insert(report.promoted.end(), outcome.promoted.begin(), outcome.promoted.end());
         report.inserted += outcome.inserted;

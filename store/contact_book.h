@@ -10,6 +10,7 @@
 
 #include <SQLiteCpp/Database.h>
 
+#include "store/statements.h"
 #include "store/store.h"
 
 namespace prospectd::store {
@@ -18,7 +19,7 @@ using ContactId = std::int64_t;
 
 class ContactBook {
  public:
-  explicit ContactBook(SQLite::Database& db) : db_(db) {}
+  ContactBook(SQLite::Database& db, Store::Statements& statements) : db_(db), statements_(statements) {}
 
   // Creates the contact if new (stage lead) and records the spelling; returns its id and
   // whether it was created. A new contact is linked to every stored thread it appears in.
@@ -41,12 +42,13 @@ class ContactBook {
   std::string email_of(ContactId contact);
 
  private:
+  // Writes an evaluation: activity always; stage and rule history unless the contact was moved
+  // by hand. Returns true if the stage moved forward.
+  bool write_evaluation(ContactId contact, const rules::ContactEvaluation& evaluation);
+
   void link_all_threads(ContactId contact, const std::string& email);
   SQLite::Database& db_;
+  Store::Statements& statements_;
 };
-
-// Writes an evaluation for one contact: aggregates always; stage and rule history unless the
-// contact was moved by hand. Shared by batch evaluation and rebuild.
-bool write_evaluation(SQLite::Database& db, ContactId contact, const rules::ContactEvaluation& evaluation);
 
 }  // namespace prospectd::store

@@ -53,7 +53,45 @@ Store::Statements::Statements(SQLite::Database& db)
                            "SELECT y.thread_id, y.from_email FROM messages y"
                            " WHERE y.base_subject = ? AND y.subject_fallback = 1"
                            " AND y.date > ? AND y.date <= ? AND y.thread_id <> ?"
-                           " AND (SELECT COUNT(*) FROM messages z WHERE z.thread_id = y.thread_id) = 1") {}
+                           " AND NOT EXISTS (SELECT 1 FROM messages z WHERE z.thread_id = y.thread_id"
+                           "   AND (z.date < y.date OR (z.date = y.date AND z.id < y.id)))"),
+      contact_find(db, "SELECT id FROM contacts WHERE email = ?"),
+      contact_insert(db, "INSERT INTO contacts(email, name, company) VALUES (?, ?, ?)"),
+      contact_variant_insert(db, "INSERT OR IGNORE INTO contact_variants(contact_id, raw_email) VALUES (?, ?)"),
+      contact_link_all_threads(db,
+                               "INSERT OR IGNORE INTO contact_threads(contact_id, thread_id)"
+                               " SELECT DISTINCT ?1, m.thread_id FROM message_addresses a"
+                               " JOIN messages m ON m.id = a.message_row WHERE a.email = ?2"),
+      contact_link_participant(db,
+                               "INSERT OR IGNORE INTO contact_threads(contact_id, thread_id)"
+                               " SELECT id, ?1 FROM contacts WHERE email = ?2"),
+      contacts_in_thread(db, "SELECT contact_id FROM contact_threads WHERE thread_id = ?"),
+      contact_email(db, "SELECT email FROM contacts WHERE id = ?"),
+      contact_facts(db,
+                    "SELECT m.id, m.message_id, m.thread_id, m.date, m.direction, m.automation <> '',"
+                    " m.from_email = ?1,"
+                    " EXISTS (SELECT 1 FROM message_addresses a WHERE a.message_row = m.id AND a.email = ?1"
+                    "         AND a.role IN ('to', 'cc', 'bcc')),"
+                    " coalesce((SELECT a.name FROM message_addresses a WHERE a.message_row = m.id"
+                    "           AND a.email = ?1 AND a.name <> '' ORDER BY a.role = 'from' DESC, a.position"
+                    "           LIMIT 1), ''),"
+                    " m.subject, m.snippet"
+                    " FROM contact_threads ct JOIN messages m ON m.thread_id = ct.thread_id"
+                    " WHERE ct.contact_id = ?2 ORDER BY m.date, m.id"),
+      contact_current(db, "SELECT stage, manual FROM contacts WHERE id = ?"),
+      contact_update_activity(db,
+                              "UPDATE contacts SET name = CASE WHEN ?1 <> '' THEN ?1 ELSE name END,"
+                              " first_seen = ?2, last_inbound = ?3, last_outbound = ?4, last_message_at = ?5,"
+                              " thread_count = ?6, inbound_count = ?7, outbound_count = ?8, needs_reply = ?9"
+                              " WHERE id = ?10"),
+      contact_rule_events(db,
+                          "SELECT from_stage, to_stage, at, rule, thread_id, message_id FROM stage_events"
+                          " WHERE contact_id = ? AND actor = 'rule' ORDER BY id"),
+      contact_delete_rule_events(db, "DELETE FROM stage_events WHERE contact_id = ? AND actor = 'rule'"),
+      contact_insert_rule_event(db,
+                                "INSERT INTO stage_events(contact_id, from_stage, to_stage, at, actor, rule,"
+                                " thread_id, message_id) VALUES (?, ?, ?, ?, 'rule', ?, ?, ?)"),
+      contact_set_stage(db, "UPDATE contacts SET stage = ? WHERE id = ?") {}
 
 namespace {
 
@@ -88,7 +126,7 @@ void bind_optional(SQLite::Statement& statement, int index, const std::optional<
 class BatchWriter {
  public:
   BatchWriter(SQLite::Database& db, Store::Statements& statements, AccountId account)
-      : db_(db), statements_(statements), account_(account), threads_(db, statements), contacts_(db) {}
+      : db_(db), statements_(statements), account_(account), threads_(db, statements), contacts_(db, statements) {}
 
   void reset_scope(const std::string& folder) {
     SQLite::Statement forget(db_, "DELETE FROM message_locations WHERE account_id = ? AND folder = ?");
@@ -111,18 +149,31 @@ class BatchWriter {
     }
     const bool synthetic = meta.message_id.empty();
     const std::string message_id = synthetic ? synthetic_message_id(meta) : meta.message_id;
+    std::optional<std::int64_t> known;
     {
       StatementScope find(statements_.find_message);
       find->bind(1, message_id);
-      if (find->executeStep()) {
-        add_location(meta, find->getColumn(0).getInt64());
-        ++outcome_.new_locations;
-        return;
-      }
+      if (find->executeStep()) known = find->getColumn(0).getInt64();
+    }
+    if (known) {
+      add_location(meta, *known);
+      link_copy(meta, message_id);
+      ++outcome_.new_locations;
+      return;
     }
     const std::int64_t row = insert_message(message, message_id, synthetic);
     add_location(meta, row);
     ++outcome_.inserted;
+  }
+
+  // Another copy of a stored message may name ancestors (or a provider thread) the first copy
+  // did not: they join the graph too, so the thread does not depend on which copy came first.
+  void link_copy(const connectors::MessageMeta& meta, const std::string& message_id) {
+    const std::vector<std::string> nodes = graph_nodes(meta, message_id);
+    if (nodes.size() == 1) return;
+    const std::size_t merges_before = threads_.merges();
+    const ThreadId thread = threads_.place(nodes);
+    if (threads_.merges() != merges_before) touched_.push_back(thread);
   }
 
   // Re-evaluates every contact in the threads this batch touched.
@@ -143,11 +194,7 @@ class BatchWriter {
                               bool synthetic) {
     const auto& meta = message.meta;
     const std::vector<std::string> parents = ancestors(meta);
-    std::vector<std::string> nodes{"m:" + message_id};
-    for (const auto& parent : parents) nodes.push_back("m:" + parent);
-    if (!meta.provider_thread_id.empty()) {
-      nodes.push_back("p:" + std::to_string(account_) + ":" + meta.provider_thread_id);
-    }
+    const std::vector<std::string> nodes = graph_nodes(meta, message_id);
     const std::string from_email =
         meta.from.empty() ? std::string() : rules::canonical_address(meta.from.front().email);
     const bool subject_fallback =
@@ -218,6 +265,18 @@ class BatchWriter {
     }
     touched_.push_back(thread);
     return row;
+  }
+
+  // The message's nodes in the thread graph: itself first, then its ancestors and provider
+  // thread id.
+  std::vector<std::string> graph_nodes(const connectors::MessageMeta& meta,
+                                       const std::string& message_id) const {
+    std::vector<std::string> nodes{"m:" + message_id};
+    for (const auto& parent : ancestors(meta)) nodes.push_back("m:" + parent);
+    if (!meta.provider_thread_id.empty()) {
+      nodes.push_back("p:" + std::to_string(account_) + ":" + meta.provider_thread_id);
+    }
+    return nodes;
   }
 
   void add_location(const connectors::MessageMeta& meta, std::int64_t row) {

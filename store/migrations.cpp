@@ -2,6 +2,8 @@
 // Add a new entry for every schema change.
 #include "store/migrations.h"
 
+#include <SQLiteCpp/Statement.h>
+
 #include <array>
 #include <stdexcept>
 #include <string>
@@ -58,6 +60,9 @@ CREATE TABLE messages (
 CREATE INDEX messages_by_thread ON messages(thread_id, date);
 CREATE INDEX messages_by_base_subject ON messages(base_subject, date);
 CREATE INDEX messages_by_date ON messages(date);
+-- Reference-less replies only: the subject-fallback lookups run for every stored message and
+-- must not scan the (many) ordinary messages that share a templated subject.
+CREATE INDEX messages_subject_fallback ON messages(base_subject, date) WHERE subject_fallback = 1;
 CREATE TABLE message_locations (
   account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
   folder      TEXT NOT NULL,
@@ -135,9 +140,23 @@ CREATE TABLE stage_events (
 );
 CREATE INDEX stage_events_by_contact ON stage_events(contact_id, id);
 CREATE INDEX stage_events_by_stage_at ON stage_events(to_stage, at);
+CREATE INDEX stage_events_by_thread ON stage_events(thread_id);
 )sql";
 
-constexpr std::array kMigrations = {kV1, kV2};
+// v3: threads.id AUTOINCREMENT for stores created before v1 declared it (v1 was changed in
+// place): without it SQLite gives a merged-away thread's id to the next new thread, and the
+// batch that merged it then takes the new thread for the merged one. The table is rebuilt
+// (https://sqlite.org/lang_altertable.html#otheralter); references to it keep their ids.
+constexpr const char* kV3 = R"sql(
+CREATE TABLE threads_v3 (
+  id INTEGER PRIMARY KEY AUTOINCREMENT
+);
+INSERT INTO threads_v3(id) SELECT id FROM threads;
+DROP TABLE threads;
+ALTER TABLE threads_v3 RENAME TO threads;
+)sql";
+
+constexpr std::array kMigrations = {kV1, kV2, kV3};
 
 }  // namespace
 
@@ -150,12 +169,25 @@ void migrate(SQLite::Database& db) {
                              std::to_string(current) + ", newer than this prospectd understands (" +
                              std::to_string(latest_schema_version()) + "); upgrade prospectd");
   }
+  if (current == latest_schema_version()) return;
+  // A step may rebuild a table that others reference, which SQLite allows only with foreign
+  // keys off (the pragma is ignored inside a transaction); each step checks them before commit.
+  const bool foreign_keys = db.execAndGet("PRAGMA foreign_keys").getInt() != 0;
+  db.exec("PRAGMA foreign_keys = OFF");
   for (int version = current; version < latest_schema_version(); ++version) {
-    WriteTransaction transaction(db, "migration to schema v" + std::to_string(version + 1));
+    const std::string step = "migration to schema v" + std::to_string(version + 1);
+    WriteTransaction transaction(db, step);
     db.exec(kMigrations[static_cast<std::size_t>(version)]);
     db.exec("PRAGMA user_version = " + std::to_string(version + 1));
+    SQLite::Statement check(db, "PRAGMA foreign_key_check");
+    if (check.executeStep()) {
+      throw std::runtime_error(step + " of " + db.getFilename() + " failed: table " +
+                               check.getColumn(0).getString() + " refers to a missing " +
+                               check.getColumn(2).getString() + " row");
+    }
     transaction.commit();
   }
+  if (foreign_keys) db.exec("PRAGMA foreign_keys = ON");
 }
 
 }  // namespace prospectd::store

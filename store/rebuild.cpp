@@ -32,7 +32,7 @@ RebuildOutcome Store::rebuild(const Reclassifier& reclassify, const ContactEvalu
   db_->exec("DELETE FROM contact_variants");
   outcome.manual_kept = static_cast<std::size_t>(db_->execAndGet("SELECT COUNT(*) FROM contacts").getInt64());
 
-  ContactBook book(*db_);
+  ContactBook book(*db_, *statements_);
   SQLite::Statement messages(*db_,
                              "SELECT id, message_id, date, subject, direction, automation <> '' FROM messages"
                              " ORDER BY coalesce(date, received_at), id");

@@ -24,6 +24,21 @@ struct Store::Statements {
   SQLite::Statement upsert_checkpoint;
   SQLite::Statement find_subject_anchor;
   SQLite::Statement find_subject_orphans;
+  // contacts (contact_book.cpp)
+  SQLite::Statement contact_find;
+  SQLite::Statement contact_insert;
+  SQLite::Statement contact_variant_insert;
+  SQLite::Statement contact_link_all_threads;
+  SQLite::Statement contact_link_participant;
+  SQLite::Statement contacts_in_thread;
+  SQLite::Statement contact_email;
+  SQLite::Statement contact_facts;
+  SQLite::Statement contact_current;
+  SQLite::Statement contact_update_activity;
+  SQLite::Statement contact_rule_events;
+  SQLite::Statement contact_delete_rule_events;
+  SQLite::Statement contact_insert_rule_event;
+  SQLite::Statement contact_set_stage;
 };
 
 // Resets a cached statement and its bindings when the caller's scope ends.

@@ -28,10 +28,12 @@ class ThreadGraph {
   std::optional<ThreadId> subject_anchor(const std::string& base_subject, const std::string& sender,
                                          std::int64_t date);
 
-  // The reverse direction: reference-less replies stored earlier that are still alone in their
-  // thread and whose sender took part in the message just stored (with that base subject,
-  // dated up to 60 days after it) join its thread. This keeps the result independent of the
-  // order in which folders are synced (an INBOX reply may be stored before the Sent original).
+  // The reverse direction: reference-less replies stored earlier that are still the earliest
+  // message of their thread (so not anchored to an older one; answers to them may have joined)
+  // and whose sender took part in the message just stored (with that base subject, dated up to
+  // 60 days after it) join its thread. This keeps the result independent of the order in which
+  // folders are synced (an INBOX reply, even one already answered, may be stored before the
+  // Sent original).
   void adopt_subject_orphans(ThreadId thread, const std::string& base_subject, std::int64_t date,
                              const std::vector<std::string>& participants);
 

@@ -1,0 +1,65 @@
+// Temporary directories and thread groups for the store tests. Thread groups are read through
+// store.database(), which only tests do: production code reads through StoreReader.
+#include "tests/unit/store/store_test_support.h"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <stdlib.h>
+
+#include <map>
+#include <stdexcept>
+#include <system_error>
+
+namespace prospectd::store::test {
+
+TempDir::TempDir() {
+  std::string pattern =
+      (std::filesystem::temp_directory_path() / "prospectd-store-XXXXXX").string();
+  if (mkdtemp(pattern.data()) == nullptr) {
+    throw std::system_error(errno, std::generic_category(), "mkdtemp " + pattern);
+  }
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+ThreadGroups thread_groups(Store& store) {
+  std::map<std::int64_t, std::set<std::string>> by_thread;
+  SQLite::Statement query(store.database(), "SELECT message_id, thread_id FROM messages");
+  while (query.executeStep()) {
+    by_thread[query.getColumn(1).getInt64()].insert(query.getColumn(0).getString());
+  }
+  ThreadGroups groups;
+  for (auto& [thread, ids] : by_thread) groups.insert(std::move(ids));
+  return groups;
+}
+
+namespace {
+
+std::string join(const std::set<std::string>& ids) {
+  std::string text = "{";
+  for (const auto& id : ids) text += (text.size() > 1 ? ", " : "") + id;
+  return text + "}";
+}
+
+}  // namespace
+
+std::string describe_difference(const ThreadGroups& actual, const ThreadGroups& expected) {
+  std::string text;
+  for (const auto& group : actual) {
+    if (!expected.contains(group)) text += "  stored, not expected:   " + join(group) + "\n";
+  }
+  for (const auto& group : expected) {
+    if (!actual.contains(group)) text += "  expected, not stored:   " + join(group) + "\n";
+  }
+  return text;
+}
+
+long long query_int(Store& store, const std::string& sql) {
+  return store.database().execAndGet(sql).getInt64();
+}
+
+}  // namespace prospectd::store::test

@@ -1,0 +1,40 @@
+// Support shared by the store tests: a temporary directory removed when the test ends, and the
+// store's threads read back as groups of Message-IDs. Not thread-safe; one per test case.
+#pragma once
+
+#include <filesystem>
+#include <set>
+#include <string>
+
+#include "store/store.h"
+
+namespace prospectd::store::test {
+
+// A fresh directory under the system's temporary directory, removed with its contents.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Threads as the set of their messages' Message-IDs: comparable whatever the thread ids are.
+using ThreadGroups = std::set<std::set<std::string>>;
+
+// Every stored thread's Message-IDs (synthetic ones included).
+ThreadGroups thread_groups(Store& store);
+
+// The groups that are in `actual` but not in `expected` and the reverse, one per line, for a
+// failure message that names the Message-IDs. Empty when the two are equal.
+std::string describe_difference(const ThreadGroups& actual, const ThreadGroups& expected);
+
+// A single value of a query, e.g. a count: "SELECT COUNT(*) FROM messages".
+long long query_int(Store& store, const std::string& sql);
+
+}  // namespace prospectd::store::test
