@@ -137,9 +137,17 @@ class Prospectd:
                 groups.setdefault(thread, []).append(message_id)
             threads = sorted(sorted(g) for g in groups.values())
             checkpoints = sorted(db.execute("SELECT scope, state, server_count FROM checkpoints").fetchall())
+            contacts = sorted(db.execute(
+                "SELECT email, name, company, stage, manual, first_seen, last_inbound, last_outbound,"
+                " thread_count, inbound_count, outbound_count, needs_reply FROM contacts").fetchall())
+            history = sorted(db.execute(
+                "SELECT c.email, e.from_stage, e.to_stage, e.at, e.actor, e.rule, e.message_id"
+                " FROM stage_events e JOIN contacts c ON c.id = e.contact_id").fetchall(),
+                key=lambda row: tuple("" if v is None else str(v) for v in row))
             integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
             return {"messages": messages, "locations": locations, "addresses": addresses,
-                    "threads": threads, "checkpoints": checkpoints, "integrity": integrity}
+                    "threads": threads, "checkpoints": checkpoints, "contacts": contacts,
+                    "history": history, "integrity": integrity}
         finally:
             db.close()
 

@@ -107,7 +107,7 @@ class DaemonTest(harness.TempDirTestCase):
 
         app.run("sync")
         final = app.snapshot()
-        for key in ("messages", "locations", "addresses", "threads", "checkpoints"):
+        for key in ("messages", "locations", "addresses", "threads", "checkpoints", "contacts", "history"):
             self.assertEqual(final[key], expected[key], key)
 
 

@@ -78,28 +78,30 @@ class ImapSyncTest(TempDirTestCase):
         self.assertTrue(all(source.startswith(validity + ":") for _, source, _ in inbox))
 
     def test_sigkill_at_random_moments_never_loses_or_duplicates(self):
-        truth, dovecot = self.start_mailbox(5000, 14)
-        reference = Prospectd(os.path.join(self.tmp, "reference"), [imap_account(dovecot, batch_size=150)])
+        truth, dovecot = self.start_mailbox(8000, 14)
+        reference = Prospectd(os.path.join(self.tmp, "reference"), [imap_account(dovecot, batch_size=100)])
         reference.run("sync")
         expected = reference.snapshot()
         self.assertEqual(len(expected["messages"]), truth["totals"]["unique_messages"])
 
-        app = Prospectd(os.path.join(self.tmp, "app"), [imap_account(dovecot, batch_size=150)])
+        app = Prospectd(os.path.join(self.tmp, "app"), [imap_account(dovecot, batch_size=100)])
         rng = random.Random(2026)
-        kills = 0
-        for _ in range(12):
+        kills = attempts = 0
+        while kills < 10 and attempts < 40:
+            attempts += 1
             process = app.spawn("sync")
-            time.sleep(rng.uniform(0.02, 0.5))
+            time.sleep(rng.uniform(0.03, 0.2))
             if process.poll() is None:
                 harness.kill9(process)
                 kills += 1
             else:
                 process.communicate()
+                break  # the sync completed: nothing left to interrupt
         self.assertGreaterEqual(kills, 10, "the sync finished before it could be killed often enough")
         app.run("sync")
         actual = app.snapshot()
         self.assertEqual(actual["integrity"], "ok")
-        for key in ("messages", "locations", "addresses", "threads", "checkpoints"):
+        for key in ("messages", "locations", "addresses", "threads", "checkpoints", "contacts", "history"):
             self.assertEqual(actual[key], expected[key], "store differs from an uninterrupted run in %s" % key)
 
     def test_headers_that_look_like_imap_responses_do_not_desynchronise_the_session(self):
