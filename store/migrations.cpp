@@ -143,10 +143,11 @@ CREATE INDEX stage_events_by_stage_at ON stage_events(to_stage, at);
 CREATE INDEX stage_events_by_thread ON stage_events(thread_id);
 )sql";
 
-// v3: threads.id AUTOINCREMENT for stores created before v1 declared it (v1 was changed in
-// place): without it SQLite gives a merged-away thread's id to the next new thread, and the
-// batch that merged it then takes the new thread for the merged one. The table is rebuilt
-// (https://sqlite.org/lang_altertable.html#otheralter); references to it keep their ids.
+// v3: what v1 and v2 gained after stores had been created with them (they were changed in
+// place), so that those stores get it too; stores created since already have the indexes.
+// threads.id AUTOINCREMENT: without it SQLite gives a merged-away thread's id to the next new
+// thread, and the batch that merged it then takes the new thread for the merged one. The table
+// is rebuilt (https://sqlite.org/lang_altertable.html#otheralter); references keep their ids.
 constexpr const char* kV3 = R"sql(
 CREATE TABLE threads_v3 (
   id INTEGER PRIMARY KEY AUTOINCREMENT
@@ -154,6 +155,9 @@ CREATE TABLE threads_v3 (
 INSERT INTO threads_v3(id) SELECT id FROM threads;
 DROP TABLE threads;
 ALTER TABLE threads_v3 RENAME TO threads;
+CREATE INDEX IF NOT EXISTS messages_subject_fallback ON messages(base_subject, date)
+  WHERE subject_fallback = 1;
+CREATE INDEX IF NOT EXISTS stage_events_by_thread ON stage_events(thread_id);
 )sql";
 
 constexpr std::array kMigrations = {kV1, kV2, kV3};
