@@ -35,7 +35,9 @@ TEST_PKGS=(
   openssl                     # self-signed certificate for IMAPS/STARTTLS
   python3                     # scripts/gen_mailbox.py, imap_append.py, free_port.py
   sqlite3                     # inspecting the store
+  time                        # /usr/bin/time: peak memory in tests and benchmarks
   ca-certificates
+  chromium                    # headless browser test of the status page (test_status_page.py)
 )
 # demo: nothing beyond build + test today (the demo runs the daemon against
 # the Dovecot testbed); keep demo-only additions here.
