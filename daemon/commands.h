@@ -49,4 +49,21 @@ int run_rebuild_command(const Config& config);
 // The daemon: syncs every account in the background and serves the HTTP API until SIGTERM.
 int run_daemon_command(const Config& config);
 
+// `prospectd init`: writes the commented starter config (packaging/config.example.toml) to
+// `config_path`, 0600. Refuses (exit 1) to replace an existing file unless `force`. On a terminal
+// it asks for the IMAP URL and username; with stdin not a terminal it never asks.
+struct InitCommandOptions {
+  bool force = false;
+};
+int run_init_command(const std::filesystem::path& config_path, const InitCommandOptions& options);
+
+// `prospectd doctor`: checks the config, data directory, store, each account's secret and
+// server (reachable, TLS verified, login), the HTTP address and the service files; prints one
+// line per check ("ok|warn|FAIL  what  how to fix"). Exit 0 without failures, else 1.
+struct DoctorCommandOptions {
+  bool verbose = false;                     // log connection details to stderr
+  std::chrono::seconds connect_timeout{5};  // per server connection attempt
+};
+int run_doctor_command(const std::filesystem::path& config_path, const DoctorCommandOptions& options);
+
 }  // namespace prospectd::daemon

@@ -37,6 +37,7 @@ TEST_PKGS=(
   sqlite3                     # inspecting the store
   time                        # /usr/bin/time: peak memory in tests and benchmarks
   ca-certificates
+  systemd                     # systemd-analyze verify/security on the units (test_packaging.py)
   chromium                    # headless browser test of the status page (test_status_page.py)
 )
 # demo: nothing beyond build + test today (the demo runs the daemon against
