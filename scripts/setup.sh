@@ -45,7 +45,7 @@ TEST_PKGS=(
 DEMO_PKGS=()
 # optional
 BROWSER_PKGS=(chromium)      # --with-browser
-BENCH_PKGS=(wrk hyperfine)   # --with-bench
+BENCH_PKGS=(wrk hyperfine bc)   # --with-bench
 # -----------------------------------------------------------------------------
 
 want=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}" "${DEMO_PKGS[@]}")
