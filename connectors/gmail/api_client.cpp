@@ -1,0 +1,355 @@
+// The Gmail REST client: a libcurl multi loop that starts requests as the quota bucket allows,
+// classifies each answer once, and retries what can be retried.
+#include "connectors/gmail/api_client.h"
+
+#include <curl/curl.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <charconv>
+#include <ctime>
+#include <deque>
+#include <memory>
+#include <random>
+
+namespace prospectd::connectors::gmail {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r' ||
+                           text.back() == '\n')) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
+// "Retry after 2024-05-01T12:00:00.000Z" in userRateLimitExceeded messages (RFC 3339, UTC).
+std::optional<std::chrono::milliseconds> retry_after_in_message(std::string_view message,
+                                                                std::chrono::system_clock::time_point now) {
+  const std::size_t at = message.find("Retry after ");
+  if (at == std::string_view::npos) return std::nullopt;
+  const std::string stamp(message.substr(at + 12, 19));
+  std::tm tm{};
+  if (!strptime(stamp.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return std::nullopt;
+  const auto when = std::chrono::system_clock::from_time_t(timegm(&tm));
+  return std::max(std::chrono::milliseconds(0),
+                  std::chrono::duration_cast<std::chrono::milliseconds>(when - now));
+}
+
+std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value,
+                                                           std::chrono::system_clock::time_point now) {
+  value = trim(value);
+  if (value.empty()) return std::nullopt;
+  long long seconds = 0;
+  const auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+  if (ec == std::errc{} && ptr == value.data() + value.size()) {
+    return std::chrono::milliseconds(std::max(0LL, seconds) * 1000);
+  }
+  const std::string text(value);
+  const time_t when = curl_getdate(text.c_str(), nullptr);  // RFC 7231 HTTP-date
+  if (when < 0) return std::nullopt;
+  return std::max(std::chrono::milliseconds(0), std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                    std::chrono::system_clock::from_time_t(when) - now));
+}
+
+std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user);
+std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user);
+
+}  // namespace
+
+Classified classify_response(long status, std::string_view body, std::string_view retry_after_header,
+                             std::chrono::system_clock::time_point now) {
+  const nlohmann::json json = nlohmann::json::parse(body, nullptr, false);
+  Classified out{Disposition::ok, {}, parse_retry_after(retry_after_header, now)};
+  if (status >= 200 && status < 300) {
+    if (json.is_discarded() || !json.is_object()) {
+      out.disposition = Disposition::retry;
+      out.message = "an unreadable answer (HTTP " + std::to_string(status) + ")";
+    }
+    return out;
+  }
+  // Google's error body: {"error": {"code", "message", "errors": [{"reason", "domain"}], "status"}}.
+  std::string reason;
+  std::string error_status;
+  out.message = "HTTP " + std::to_string(status);
+  if (json.is_object() && json.contains("error") && json["error"].is_object()) {
+    const auto& error = json["error"];
+    if (error.contains("message") && error["message"].is_string()) {
+      out.message += ": " + error["message"].get<std::string>();
+    }
+    if (error.contains("status") && error["status"].is_string()) error_status = error["status"].get<std::string>();
+    if (error.contains("errors") && error["errors"].is_array() && !error["errors"].empty()) {
+      const auto& first = error["errors"][0];
+      if (first.is_object() && first.contains("reason") && first["reason"].is_string()) {
+        reason = first["reason"].get<std::string>();
+      }
+    }
+  }
+  if (!out.retry_after) out.retry_after = retry_after_in_message(out.message, now);
+  if (status == 401) {
+    out.disposition = Disposition::refresh_token;
+  } else if (status == 404) {
+    out.disposition = Disposition::not_found;
+  } else if (status == 429 || (status == 403 && (reason == "rateLimitExceeded" ||
+                                                  reason == "userRateLimitExceeded" ||
+                                                  error_status == "RESOURCE_EXHAUSTED"))) {
+    out.disposition = Disposition::quota_backoff;
+  } else if (status >= 500 || status == 408) {
+    out.disposition = Disposition::retry;
+  } else if (status == 403 && (reason == "dailyLimitExceeded" || reason == "quotaExceeded")) {
+    out.disposition = Disposition::fail_transient;
+  } else if (status == 403) {
+    out.disposition = Disposition::fail_auth;
+  } else {
+    out.disposition = Disposition::fail_fatal;
+  }
+  return out;
+}
+
+struct ApiClient::Transfer {
+  CURL* easy = nullptr;
+  std::size_t index = 0;
+  std::string body;
+  std::string retry_after;
+  std::string token;
+  curl_slist* headers = nullptr;
+};
+
+namespace {
+
+std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
+  static_cast<std::string*>(user)->append(data, size * count);
+  return size * count;
+}
+
+std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
+  const std::string_view line(data, size * count);
+  const std::size_t colon = line.find(':');
+  if (colon != std::string_view::npos && lower(line.substr(0, colon)) == "retry-after") {
+    *static_cast<std::string*>(user) = std::string(trim(line.substr(colon + 1)));
+  }
+  return size * count;
+}
+
+}  // namespace
+
+ApiClient::ApiClient(ApiClientOptions options, TokenSource& tokens)
+    : options_(std::move(options)), tokens_(tokens),
+      bucket_(options_.units_per_second, options_.burst_units) {
+  CURLM* multi = curl_multi_init();
+  curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+  curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(options_.max_in_flight));
+  multi_ = multi;
+}
+
+ApiClient::~ApiClient() {
+  for (void* easy : idle_handles_) curl_easy_cleanup(static_cast<CURL*>(easy));
+  curl_multi_cleanup(static_cast<CURLM*>(multi_));
+}
+
+std::expected<ApiResult, SourceError> ApiClient::call(const ApiRequest& request) {
+  auto results = run({request});
+  if (!results) return std::unexpected(results.error());
+  return std::move(results->front());
+}
+
+std::expected<std::vector<ApiResult>, SourceError> ApiClient::run(const std::vector<ApiRequest>& requests) {
+  CURLM* multi = static_cast<CURLM*>(multi_);
+  std::vector<ApiResult> results(requests.size());
+  std::vector<unsigned> attempts(requests.size(), 0);
+  std::vector<unsigned> unauthorized(requests.size(), 0);
+  struct Pending {
+    std::size_t index;
+    Clock::time_point not_before;
+  };
+  std::deque<Pending> pending;
+  for (std::size_t i = 0; i < requests.size(); ++i) pending.push_back({i, Clock::time_point{}});
+  std::vector<std::unique_ptr<Transfer>> in_flight;
+  std::size_t remaining = requests.size();
+  std::mt19937_64 random(std::random_device{}());
+
+  const auto finish_transfer = [&](Transfer& transfer) {
+    curl_multi_remove_handle(multi, transfer.easy);
+    curl_slist_free_all(transfer.headers);
+    transfer.headers = nullptr;
+    idle_handles_.push_back(transfer.easy);
+  };
+  const auto abandon = [&](SourceError error) -> std::expected<std::vector<ApiResult>, SourceError> {
+    for (auto& transfer : in_flight) finish_transfer(*transfer);
+    return std::unexpected(std::move(error));
+  };
+  const auto backoff = [&](std::size_t index, std::optional<std::chrono::milliseconds> retry_after) {
+    const unsigned attempt = std::min(attempts[index], 16U);
+    const std::chrono::milliseconds ceiling =
+        std::min<std::chrono::milliseconds>(options_.backoff_cap, options_.backoff_base * (std::int64_t{1} << attempt));
+    std::uniform_real_distribution<double> jitter(0.5, 1.0);
+    auto delay = std::chrono::milliseconds(static_cast<std::int64_t>(static_cast<double>(ceiling.count()) * jitter(random)));
+    if (retry_after) delay = std::max(delay, *retry_after);
+    return delay;
+  };
+  const auto start = [&](std::size_t index) -> std::expected<void, SourceError> {
+    if (token_.empty()) {
+      auto token = tokens_.token(false);
+      if (!token) return std::unexpected(token.error());
+      token_ = *token;
+    }
+    auto transfer = std::make_unique<Transfer>();
+    transfer->index = index;
+    transfer->token = token_;
+    if (idle_handles_.empty()) {
+      transfer->easy = curl_easy_init();
+    } else {
+      transfer->easy = static_cast<CURL*>(idle_handles_.back());
+      idle_handles_.pop_back();
+    }
+    CURL* easy = transfer->easy;
+    const std::string url = options_.api_base + "/gmail/v1/users/me/" + requests[index].path;
+    curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+    curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
+    curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, 15L);
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT, static_cast<long>(options_.request_timeout.count()));
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, &transfer->body);
+    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(easy, CURLOPT_HEADERDATA, &transfer->retry_after);
+    curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer.get());
+    if (!options_.ca_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, options_.ca_file.c_str());
+    transfer->headers = curl_slist_append(nullptr, ("Authorization: Bearer " + token_).c_str());
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer->headers);
+    curl_multi_add_handle(multi, easy);
+    const Method method = requests[index].method;
+    ++stats_.requests;
+    stats_.units += static_cast<std::uint64_t>(quota_cost(method));
+    ++stats_.per_method[static_cast<std::size_t>(method)];
+    in_flight.push_back(std::move(transfer));
+    return {};
+  };
+  // Handles one finished transfer; returns an error that ends the call.
+  const auto complete = [&](Transfer& transfer, CURLcode code) -> std::expected<void, SourceError> {
+    const std::size_t index = transfer.index;
+    const ApiRequest& request = requests[index];
+    const auto now = Clock::now();
+    Classified verdict{Disposition::retry, {}, std::nullopt};
+    if (code != CURLE_OK) {
+      verdict.message = curl_easy_strerror(code);
+    } else {
+      long status = 0;
+      curl_easy_getinfo(transfer.easy, CURLINFO_RESPONSE_CODE, &status);
+      verdict = classify_response(status, transfer.body, transfer.retry_after);
+    }
+    const std::string what = std::string(method_name(request.method));
+    switch (verdict.disposition) {
+      case Disposition::ok:
+        results[index].body = nlohmann::json::parse(transfer.body, nullptr, false);
+        --remaining;
+        return {};
+      case Disposition::not_found:
+        results[index].not_found = true;
+        --remaining;
+        return {};
+      case Disposition::refresh_token: {
+        if (++unauthorized[index] > 3) {
+          return std::unexpected(SourceError{ErrorKind::auth, "Gmail rejects fresh access tokens (" +
+                                                                  verdict.message + ")"});
+        }
+        if (transfer.token == token_) {
+          ++stats_.token_refreshes;
+          auto token = tokens_.token(true);
+          if (!token) return std::unexpected(token.error());
+          token_ = *token;
+        }
+        pending.push_front({index, now});
+        return {};
+      }
+      case Disposition::quota_backoff:
+      case Disposition::retry: {
+        const bool quota = verdict.disposition == Disposition::quota_backoff;
+        ++(quota ? stats_.quota_errors : stats_.server_errors);
+        if (++attempts[index] >= options_.max_attempts + (quota ? 4U : 0U)) {
+          return std::unexpected(SourceError{ErrorKind::transient, what + " keeps failing: " + verdict.message});
+        }
+        ++stats_.retries;
+        const auto delay = backoff(index, verdict.retry_after);
+        // The per-user quota is shared by every request: pause them all for Retry-After.
+        if (quota) bucket_.pause_until(now + verdict.retry_after.value_or(options_.backoff_base));
+        spdlog::debug("gmail: {} failed ({}); retrying in {} ms", what, verdict.message, delay.count());
+        const Pending retry{index, now + delay};
+        const auto at = std::find_if(pending.begin(), pending.end(),
+                                     [&](const Pending& other) { return other.index > index; });
+        pending.insert(at, retry);
+        return {};
+      }
+      case Disposition::fail_transient:
+        return std::unexpected(SourceError{ErrorKind::transient, what + ": " + verdict.message});
+      case Disposition::fail_auth:
+        return std::unexpected(SourceError{ErrorKind::auth, what + ": " + verdict.message});
+      case Disposition::fail_fatal:
+        return std::unexpected(SourceError{ErrorKind::fatal, what + ": " + verdict.message});
+    }
+    return {};
+  };
+
+  while (remaining > 0) {
+    if (options_.cancel && options_.cancel->load()) {
+      return abandon(SourceError{ErrorKind::transient, "the sync was cancelled"});
+    }
+    auto now = Clock::now();
+    Clock::time_point wake = now + std::chrono::milliseconds(200);
+    for (auto it = pending.begin(); it != pending.end() && in_flight.size() < options_.max_in_flight;) {
+      if (it->not_before > now) {
+        wake = std::min(wake, it->not_before);
+        ++it;
+        continue;
+      }
+      const auto wait = bucket_.try_take(quota_cost(requests[it->index].method), now);
+      if (wait > Clock::duration::zero()) {
+        wake = std::min(wake, now + wait);
+        break;  // first come, first served: later requests do not overtake this one
+      }
+      auto started = start(it->index);
+      if (!started) return abandon(started.error());
+      it = pending.erase(it);
+    }
+    int running = 0;
+    curl_multi_perform(multi, &running);
+    int queued = 0;
+    while (CURLMsg* message = curl_multi_info_read(multi, &queued)) {
+      if (message->msg != CURLMSG_DONE) continue;
+      Transfer* raw = nullptr;
+      curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, &raw);
+      const CURLcode code = message->data.result;
+      const auto it = std::find_if(in_flight.begin(), in_flight.end(),
+                                   [&](const auto& transfer) { return transfer.get() == raw; });
+      if (it == in_flight.end()) continue;
+      std::unique_ptr<Transfer> transfer = std::move(*it);
+      in_flight.erase(it);
+      auto handled = complete(*transfer, code);
+      finish_transfer(*transfer);
+      if (!handled) return abandon(handled.error());
+    }
+    if (remaining == 0) break;
+    now = Clock::now();
+    const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(wake - now).count();
+    if (!in_flight.empty() || timeout > 0) {
+      curl_multi_poll(multi, nullptr, 0, static_cast<int>(std::clamp<std::int64_t>(timeout, 1, 200)), nullptr);
+    }
+  }
+  return results;
+}
+
+}  // namespace prospectd::connectors::gmail
