@@ -4,11 +4,39 @@
 
 #include "connectors/imap/imap_source.h"
 #include "daemon/secrets.h"
+#ifdef PROSPECTD_HAVE_GMAIL
+#include "connectors/gmail/gmail_source.h"
+#endif
 
 namespace prospectd::daemon {
 
+namespace {
+
+#ifdef PROSPECTD_HAVE_GMAIL
+std::expected<std::unique_ptr<connectors::MessageSource>, connectors::SourceError> make_gmail_source(
+    const AccountConfig& account, const std::atomic<bool>* cancel) {
+  auto secret = resolve_secret(account.client_secret);
+  if (!secret) {
+    return std::unexpected(connectors::SourceError{connectors::ErrorKind::auth, secret.error()});
+  }
+  connectors::gmail::GmailSourceOptions options;
+  options.api.api_base = account.api_base;
+  options.api.ca_file = account.ca_file;
+  options.api.cancel = cancel;
+  options.oauth = {account.client_id, std::move(*secret), account.token_uri, account.name, account.ca_file};
+  options.token_file = account.token_file;
+  options.batch_size = std::min<std::uint32_t>(account.batch_size, 500);
+  return std::make_unique<connectors::gmail::GmailSource>(std::move(options));
+}
+#endif
+
+}  // namespace
+
 std::expected<std::unique_ptr<connectors::MessageSource>, connectors::SourceError> make_source(
     const AccountConfig& account, const std::atomic<bool>* cancel) {
+#ifdef PROSPECTD_HAVE_GMAIL
+  if (account.type == "gmail") return make_gmail_source(account, cancel);
+#endif
   if (account.type != "imap") {
     return std::unexpected(connectors::SourceError{
         connectors::ErrorKind::fatal, "account type \"" + account.type + "\" is not supported by this build yet"});

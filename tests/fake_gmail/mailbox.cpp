@@ -1,0 +1,160 @@
+// The fake Gmail server's mailbox: Maildir files to Gmail messages, threads and history.
+#include "mailbox.h"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "connectors/mail/date.h"
+#include "connectors/mail/header_block.h"
+#include "connectors/mail/message_ids.h"
+
+namespace prospectd::tests::fake_gmail {
+namespace {
+
+std::string escape_html(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string make_snippet(std::string_view body) {
+  std::string text;
+  bool space = false;
+  for (const char c : body) {
+    if (c == '\r' || c == '\n' || c == '\t' || c == ' ') {
+      space = !text.empty();
+      continue;
+    }
+    if (space) text.push_back(' ');
+    space = false;
+    text.push_back(c);
+    if (text.size() >= 120) break;
+  }
+  // Do not cut a UTF-8 sequence.
+  while (!text.empty() && (static_cast<unsigned char>(text.back()) & 0xC0) == 0x80) text.pop_back();
+  if (!text.empty() && static_cast<unsigned char>(text.back()) >= 0xC0) text.pop_back();
+  return escape_html(text);
+}
+
+}  // namespace
+
+std::size_t Mailbox::scan() {
+  struct Entry {
+    std::string name;
+    std::filesystem::path path;
+    bool sent;
+  };
+  std::vector<Entry> files;
+  const auto collect = [&](const std::filesystem::path& folder, bool sent) {
+    for (const char* sub : {"cur", "new"}) {
+      std::error_code error;
+      for (const auto& entry : std::filesystem::directory_iterator(folder / sub, error)) {
+        if (!entry.is_regular_file() || seen_files_.contains(entry.path().string())) continue;
+        files.push_back({entry.path().filename().string(), entry.path(), sent});
+      }
+    }
+  };
+  collect(dir_ / "Maildir", false);
+  collect(dir_ / "Maildir" / ".Sent", true);
+  std::sort(files.begin(), files.end(), [](const Entry& a, const Entry& b) {
+    return a.name != b.name ? a.name < b.name : a.sent < b.sent;
+  });
+  const std::size_t before = messages_.size();
+  for (const Entry& file : files) {
+    seen_files_.insert(file.path.string());
+    add_file(file.path, file.sent);
+  }
+  return messages_.size() - before;
+}
+
+void Mailbox::add_file(const std::filesystem::path& file, bool sent) {
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream content;
+  content << in.rdbuf();
+  const std::string raw = content.str();
+  std::size_t body_at = raw.find("\n\n");
+  body_at = body_at == std::string::npos ? raw.size() : body_at + 2;
+  const auto fields = connectors::mail::split_header_block(raw);
+  const auto value = [&](std::string_view name) {
+    const auto found = connectors::mail::find_field(fields, name);
+    return found ? std::string(*found) : std::string{};
+  };
+  const std::string message_id = connectors::mail::parse_message_id(value("Message-ID"));
+  const std::string label = sent ? "SENT" : "INBOX";
+  if (!message_id.empty()) {
+    if (const auto it = by_message_id_.find(message_id); it != by_message_id_.end()) {
+      // The rep's own copy (Bcc to self): one Gmail message with both labels; the Sent copy's
+      // headers (with Bcc) win, as in Gmail.
+      FakeMessage& existing = messages_[it->second];
+      if (std::find(existing.labels.begin(), existing.labels.end(), label) == existing.labels.end()) {
+        existing.labels.push_back(label);
+        history_.push_back({++history_id_, existing.id, false, label});
+        existing.history_id = history_id_;
+      }
+      if (sent) {
+        existing.headers.clear();
+        for (const auto& field : fields) existing.headers.emplace_back(field.name, field.value);
+      }
+      return;
+    }
+  }
+  FakeMessage message;
+  char id[32];
+  std::snprintf(id, sizeof id, "%016" PRIx64, static_cast<std::uint64_t>(0x18c0000000000000ULL + ++next_serial_));
+  message.id = id;
+  for (const auto& field : fields) message.headers.emplace_back(field.name, field.value);
+  message.labels = {label};
+  message.snippet = make_snippet(std::string_view(raw).substr(body_at));
+  const auto date = connectors::mail::parse_date(value("Date"));
+  message.internal_ms = (date ? *date : 1'600'000'000) * 1000;
+  message.size = raw.size();
+  // Gmail threads by References (we leave its subject test out): join the thread of any id
+  // this message names or is named by.
+  std::vector<std::string> ids = connectors::mail::parse_message_id_list(value("References"));
+  if (const std::string parent = connectors::mail::parse_message_id(value("In-Reply-To")); !parent.empty()) {
+    ids.push_back(parent);
+  }
+  if (!message_id.empty()) ids.push_back(message_id);
+  for (const auto& reference : ids) {
+    if (const auto it = thread_of_reference_.find(reference); it != thread_of_reference_.end()) {
+      message.thread_id = it->second;
+      break;
+    }
+  }
+  if (message.thread_id.empty()) message.thread_id = message.id;
+  for (const auto& reference : ids) thread_of_reference_.try_emplace(reference, message.thread_id);
+  message.history_id = ++history_id_;
+  history_.push_back({message.history_id, message.id, true, {}});
+  const std::size_t index = messages_.size();
+  by_id_[message.id] = index;
+  if (!message_id.empty()) by_message_id_[message_id] = index;
+  threads_[message.thread_id].push_back(index);
+  messages_.push_back(std::move(message));
+}
+
+const FakeMessage* Mailbox::find(const std::string& id) const {
+  const auto it = by_id_.find(id);
+  return it == by_id_.end() ? nullptr : &messages_[it->second];
+}
+
+std::vector<const FakeMessage*> Mailbox::thread(const std::string& thread_id) const {
+  std::vector<const FakeMessage*> out;
+  const auto it = threads_.find(thread_id);
+  if (it == threads_.end()) return out;
+  for (const std::size_t index : it->second) out.push_back(&messages_[index]);
+  return out;
+}
+
+}  // namespace prospectd::tests::fake_gmail
