@@ -24,7 +24,11 @@
 namespace prospectd::daemon {
 namespace {
 
-constexpr std::size_t kWorkers = 8;
+// Thread per connection: a slow client holds a worker until the read timeout. 32 workers (each
+// opens its read connection lazily) let 31 stalled clients leave the page unaffected; beyond
+// that a request waits at most kReadTimeoutSeconds. The daemon listens on loopback only.
+constexpr std::size_t kWorkers = 32;
+constexpr time_t kReadTimeoutSeconds = 3;
 constexpr std::size_t kMaxBody = 64 * 1024;
 constexpr time_t kIoTimeoutSeconds = 5;
 constexpr time_t kKeepAliveSeconds = 2;
@@ -160,8 +164,11 @@ bool HttpServer::Impl::authorised(const httplib::Request& req) const {
 void HttpServer::Impl::configure() {
   server.new_task_queue = [this] { return new HttpWorkerPool(kWorkers, context.options.store_file); };
   server.set_socket_options(socket_options);
+  // Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm and
+  // the client's delayed ACK hold every answer back ~40 ms on a keep-alive connection.
+  server.set_tcp_nodelay(true);
   server.set_payload_max_length(kMaxBody);
-  server.set_read_timeout(kIoTimeoutSeconds, 0);
+  server.set_read_timeout(kReadTimeoutSeconds, 0);
   server.set_write_timeout(kIoTimeoutSeconds, 0);
   server.set_keep_alive_timeout(kKeepAliveSeconds);
   server.set_keep_alive_max_count(kKeepAliveRequests);
