@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# HTTP API benchmark (issue 5): wrk against `prospectd run` serving a store of ~100k contacts
-# while another account's initial sync is running, then again with the daemon idle.
+# HTTP API benchmark (issue 5): wrk against `prospectd run` serving a store of ~100k contacts,
+# first with the daemon idle, then while another account's initial sync is running.
 # Reports req/s and latency percentiles for /api/status and /api/contacts?stage=prospect&limit=50
 # (targets: >= 5,000 req/s for /api/status; p99 < 50 ms for the contacts query).
 #
@@ -50,13 +50,11 @@ mailbox() {
   fi
 }
 
-# start_dovecot DIR -> prints the port
+# start_dovecot DIR: sets DOVECOT_PORT (not a command substitution: DOVECOTS must be kept)
 start_dovecot() {
-  local port
-  port=$(free_port)
-  bash scripts/dovecot_testbed.sh start "$1" "$port" >/dev/null
-  DOVECOTS+=("$1|$port")
-  echo "$port"
+  DOVECOT_PORT=$(free_port)
+  bash scripts/dovecot_testbed.sh start "$1" "$DOVECOT_PORT" >/dev/null
+  DOVECOTS+=("$1|$DOVECOT_PORT")
 }
 
 account() {  # account NAME MAIL_DIR PORT
@@ -77,7 +75,8 @@ write_config() {  # write_config FILE DATA_DIR HTTP_PORT ACCOUNTS...
   shift 3
   {
     echo "data_dir = \"$data\""
-    echo "log_level = \"warn\""
+    echo "[log]"
+    echo "level = \"warn\""
     echo "[http]"
     echo "listen = \"127.0.0.1:$http\""
     echo "[identity]"
@@ -97,37 +96,42 @@ SYNC_MAIL=$BENCH_DIR/sync-mail
 PRISTINE=$BENCH_DIR/pristine
 if [ ! -f "$PRISTINE/prospectd.sqlite" ]; then
   mailbox "$MAIN_MAIL" "$MESSAGES" 7
-  MAIN_PORT=$(start_dovecot "$MAIN_MAIL")
+  start_dovecot "$MAIN_MAIL"
+  MAIN_PORT=$DOVECOT_PORT
   echo "== initial sync of the big mailbox (once; the store is kept in $PRISTINE)"
   rm -rf "$PRISTINE"
   write_config "$BENCH_DIR/setup.toml" "$PRISTINE" "$(free_port)" "$(account main "$MAIN_MAIL" "$MAIN_PORT")"
   /usr/bin/time -f "   %e s, %M KiB max RSS" "$BIN" --config "$BENCH_DIR/setup.toml" sync
 fi
-# The daemon below is configured with the second account only: the main account's contacts are
-# in the store (and its state shows in /api/status), no server needed for it any more.
-mailbox "$SYNC_MAIL" "$SYNC_MESSAGES" 8 50000000
-SYNC_PORT=$(start_dovecot "$SYNC_MAIL")
-
-# ---- 2. the daemon: main synced, "second" starting its initial sync ------------------------
+# The daemons below are configured with a second account only: the main account's contacts
+# are in the store (its state shows in /api/status), no server is needed for it any more.
 DATA=$BENCH_DIR/data
 rm -rf "$DATA"
 mkdir -p "$DATA"
 cp "$PRISTINE"/prospectd.sqlite* "$DATA"/
 HTTP_PORT=$(free_port)
-write_config "$BENCH_DIR/run.toml" "$DATA" "$HTTP_PORT" "$(account second "$SYNC_MAIL" "$SYNC_PORT")"
-"$BIN" --config "$BENCH_DIR/run.toml" run >"$BENCH_DIR/daemon.log" 2>&1 &
-DAEMON_PID=$!
-for _ in $(seq 1 300); do
-  curl -sf "http://127.0.0.1:$HTTP_PORT/healthz" >/dev/null && break
-  sleep 0.1
-done
-CONTACTS=$(status_field "$HTTP_PORT" 's["contacts"]')
-echo "== store: $CONTACTS contacts, $(status_field "$HTTP_PORT" 's["messages"]') messages;" \
-     "prospects: $(status_field "$HTTP_PORT" 's["stages"]["prospect"]')"
-for _ in $(seq 1 600); do
-  [ "$(status_field "$HTTP_PORT" '[a["state"] for a in s["accounts"] if a["name"] == "second"][0]')" = syncing ] && break
-  sleep 0.1
-done
+
+start_daemon() {  # start_daemon ACCOUNT_TOML
+  write_config "$BENCH_DIR/run.toml" "$DATA" "$HTTP_PORT" "$1"
+  "$BIN" --config "$BENCH_DIR/run.toml" run >>"$BENCH_DIR/daemon.log" 2>&1 &
+  DAEMON_PID=$!
+  for _ in $(seq 1 300); do
+    curl -sf "http://127.0.0.1:$HTTP_PORT/healthz" >/dev/null && return
+    sleep 0.1
+  done
+  echo "http_bench: the daemon did not answer (see $BENCH_DIR/daemon.log)" >&2
+  exit 1
+}
+
+stop_daemon() {
+  kill -TERM "$DAEMON_PID"
+  wait "$DAEMON_PID" || true
+  DAEMON_PID=""
+}
+
+second_state() {
+  status_field "$HTTP_PORT" '"%s %s" % next((a["state"], a["progress"]) for a in s["accounts"] if a["name"] == "second")'
+}
 
 RESULTS=$BENCH_DIR/results.txt
 : >"$RESULTS"
@@ -140,28 +144,41 @@ run_wrk() {  # run_wrk LABEL PATH
   p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
   p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
   errors=$(echo "$out" | grep -E "Non-2xx|Socket errors" | tr '\n' ' ' || true)
-  printf '%-12s %-42s %10s req/s   p50 %8s   p99 %8s  %s\n' "$1" "$2" "$rps" "$p50" "$p99" "$errors" |
+  printf '%-8s %-40s %9s req/s   p50 %8s   p99 %8s  %s\n' "$1" "$2" "$rps" "$p50" "$p99" "$errors" |
     tee -a "$RESULTS"
 }
 
-state_of_second() {
-  status_field "$HTTP_PORT" '"%s %s" % next((a["state"], a["progress"]) for a in s["accounts"] if a["name"] == "second")'
-}
+echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$RESULTS"
 
-echo "== during the initial sync of $SYNC_MESSAGES messages (wrk -t2 -c$CONNECTIONS -d$DURATION)"
-echo "   second account before: $(state_of_second)"
-run_wrk syncing /api/status
-run_wrk syncing "/api/contacts?stage=prospect&limit=50"
-echo "   second account after: $(state_of_second)"
-if [ "$(status_field "$HTTP_PORT" '[a["state"] for a in s["accounts"] if a["name"] == "second"][0]')" != syncing ]; then
-  echo "   (the sync ended during the measurement: raise SYNC_MESSAGES for a sync that lasts)" | tee -a "$RESULTS"
-fi
-
-echo "== idle (waiting for the sync to finish)"
-for _ in $(seq 1 3000); do
-  [ "$(status_field "$HTTP_PORT" '[a["state"] for a in s["accounts"] if a["name"] == "second"][0]')" = ok ] && break
-  sleep 0.2
-done
+# ---- 2. idle: the second account points at a closed port, so nothing syncs ------------------
+start_daemon "[[accounts]]
+name = \"second\"
+type = \"imap\"
+url = \"imap://127.0.0.1:1\"
+username = \"rep@acme-sales.com\"
+password_env = \"PROSPECTD_BENCH_PASSWORD\""
+echo "== store: $(status_field "$HTTP_PORT" 's["contacts"]') contacts," \
+     "$(status_field "$HTTP_PORT" 's["messages"]') messages, $(status_field "$HTTP_PORT" 's["stages"]["prospect"]')" \
+     "prospects (wrk -t2 -c$CONNECTIONS -d$DURATION)" | tee -a "$RESULTS"
+echo "== idle daemon" | tee -a "$RESULTS"
 run_wrk idle /api/status
 run_wrk idle "/api/contacts?stage=prospect&limit=50"
+stop_daemon
+
+# ---- 3. during the initial sync of the second account ------------------------------------------
+mailbox "$SYNC_MAIL" "$SYNC_MESSAGES" 8 50000000
+start_dovecot "$SYNC_MAIL"
+start_daemon "$(account second "$SYNC_MAIL" "$DOVECOT_PORT")"
+for _ in $(seq 1 600); do
+  [ "$(second_state | cut -d' ' -f1)" = syncing ] && break
+  sleep 0.1
+done
+echo "== during the initial sync of $SYNC_MESSAGES messages; before: $(second_state)" | tee -a "$RESULTS"
+run_wrk syncing /api/status
+run_wrk syncing "/api/contacts?stage=prospect&limit=50"
+echo "   after: $(second_state)" | tee -a "$RESULTS"
+if [ "$(second_state | cut -d' ' -f1)" != syncing ]; then
+  echo "   (the sync ended during the measurement: raise SYNC_MESSAGES)" | tee -a "$RESULTS"
+fi
+stop_daemon
 echo "== results in $RESULTS (raw wrk output beside it)"

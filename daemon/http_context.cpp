@@ -12,11 +12,15 @@
 
 namespace prospectd::daemon {
 
+bool CachedDocument::fresh() const {
+  return document_ && valid_ && std::chrono::steady_clock::now() - taken_ < max_age_;
+}
+
 std::shared_ptr<const nlohmann::json> CachedDocument::get(const std::function<nlohmann::json()>& compute) {
   bool have_old = false;
   {
     std::lock_guard lock(mutex_);
-    if (document_ && valid_ && std::chrono::steady_clock::now() - taken_ < max_age_) return document_;
+    if (fresh()) return document_;
     have_old = document_ && valid_;
   }
   std::unique_lock refresh(refresh_, std::defer_lock);
@@ -31,15 +35,19 @@ std::shared_ptr<const nlohmann::json> CachedDocument::get(const std::function<nl
   std::uint64_t generation = 0;
   {
     std::lock_guard lock(mutex_);
-    if (document_ && valid_ && std::chrono::steady_clock::now() - taken_ < max_age_) return document_;
+    if (fresh()) return document_;
     generation = generation_;
   }
-  auto fresh = std::make_shared<const nlohmann::json>(compute());
+  const auto started = std::chrono::steady_clock::now();
+  auto computed = std::make_shared<const nlohmann::json>(compute());
+  const auto now = std::chrono::steady_clock::now();
   std::lock_guard lock(mutex_);
-  document_ = fresh;
-  taken_ = std::chrono::steady_clock::now();
+  document_ = computed;
+  taken_ = now;
+  max_age_ = std::clamp<std::chrono::steady_clock::duration>(10 * (now - started), min_age_,
+                                                               std::chrono::seconds(30));
   valid_ = generation == generation_;  // invalidated while computing: the next caller redoes it
-  return fresh;
+  return computed;
 }
 
 void CachedDocument::invalidate() {
@@ -78,7 +86,15 @@ namespace {
 nlohmann::json store_status_document() {
   store::StoreReader& reader = worker_reader();
   nlohmann::json status = status_json(reader);
-  // Extras the page uses to explain an error and how stale a state is.
+  // Extras the page uses to explain an error: read again only when there is one (the
+  // accounts query counts every stored message, so it is not free on a big store).
+  bool any_error = false;
+  for (const auto& account : status["accounts"]) any_error = any_error || !account["last_error"].is_null();
+  for (auto& account : status["accounts"]) {
+    account["last_error_kind"] = nullptr;
+    account["last_attempt_at"] = nullptr;
+  }
+  if (!any_error) return status;
   const auto accounts = reader.accounts();
   for (auto& account : status["accounts"]) {
     for (const auto& row : accounts) {

@@ -18,21 +18,26 @@
 
 namespace prospectd::daemon {
 
-// A JSON document computed from the store at most every `max_age`. While it is merely old,
-// one caller recomputes it and the others get the previous one (nobody waits on a slow
-// query); after invalidate() callers wait for a fresh one, so a write is seen at once.
+// A JSON document computed from the store and reused for a while: `min_age`, or ten times as
+// long as it took to compute (at most 30 s), so a big store's slow counts never take more than
+// a tenth of a core. While it is merely old, one caller recomputes it and the others get the
+// previous one (nobody waits on a slow query); after invalidate() callers wait for a fresh
+// one, so a write through the API is seen at once.
 class CachedDocument {
  public:
-  explicit CachedDocument(std::chrono::milliseconds max_age) : max_age_(max_age) {}
+  explicit CachedDocument(std::chrono::milliseconds min_age) : min_age_(min_age), max_age_(min_age) {}
   std::shared_ptr<const nlohmann::json> get(const std::function<nlohmann::json()>& compute);
   void invalidate();
 
  private:
-  const std::chrono::milliseconds max_age_;
+  bool fresh() const;  // REQUIRES: mutex_ held
+
+  const std::chrono::milliseconds min_age_;
   std::mutex refresh_;  // held by the caller recomputing
   std::mutex mutex_;    // guards the members below
   std::shared_ptr<const nlohmann::json> document_;
   std::chrono::steady_clock::time_point taken_;
+  std::chrono::steady_clock::duration max_age_;
   bool valid_ = false;
   std::uint64_t generation_ = 0;
 };
