@@ -372,7 +372,7 @@ class HttpWhileSyncingTest(harness.TempDirTestCase):
 
     def test_progress_is_shown_and_requests_stay_fast_during_a_sync(self):
         mail_dir = os.path.join(self.tmp, "mail")
-        truth = harness.generate_mailbox(mail_dir, 30000, 52)
+        truth = harness.generate_mailbox(mail_dir, 12000, 52)  # a sync of several seconds
         dovecot = Dovecot(mail_dir).start()
         self.addCleanup(dovecot.stop)
         port = harness.free_port()
