@@ -38,7 +38,10 @@ function(prospectd_install_service_file source placeholder dir)
 endfunction()
 
 if(DEFINED PROSPECTD_USER_UNIT_DIR)
-  prospectd_install_service_file(systemd/prospectd.service /usr/bin/prospectd "${PROSPECTD_USER_UNIT_DIR}")
-  prospectd_install_service_file(systemd/prospectd@.service /usr/bin/prospectd "${PROSPECTD_SYSTEM_UNIT_DIR}")
+  prospectd_install_service_file(systemd/prospectd.service /usr/bin/prospectd
+                                 "${PROSPECTD_USER_UNIT_DIR}")
+  prospectd_install_service_file(systemd/prospectd@.service /usr/bin/prospectd
+                                 "${PROSPECTD_SYSTEM_UNIT_DIR}")
 endif()
-prospectd_install_service_file(launchd/com.prospectd.agent.plist /usr/local/bin/prospectd "${PROSPECTD_AGENT_DIR}")
+prospectd_install_service_file(launchd/com.prospectd.agent.plist /usr/local/bin/prospectd
+                               "${PROSPECTD_AGENT_DIR}")
