@@ -1,5 +1,6 @@
 // GET /api/contacts[?stage=&q=&limit=&offset=], /api/contacts/{email} and
-// /api/threads[?contact=&limit=&offset=]: the DESIGN §3 documents, built by crm_json like the CLI's.
+// /api/threads[?contact=&limit=&offset=]: the DESIGN §3 documents, built by crm_json like the
+// CLI's.
 #include <algorithm>
 
 #include "daemon/crm_json.h"
@@ -27,8 +28,9 @@ void list_contacts(const httplib::Request& req, httplib::Response& res) {
   if (req.has_param("stage") && !req.get_param_value("stage").empty()) {
     const auto stage = rules::stage_from_string(req.get_param_value("stage"));
     if (!stage) {
-      reply_error(res, 400, "unknown stage \"" + req.get_param_value("stage") +
-                                "\" (one of lead, prospect, opportunity, customer, disqualified)");
+      reply_error(res, 400,
+                  "unknown stage \"" + req.get_param_value("stage") +
+                      "\" (one of lead, prospect, opportunity, customer, disqualified)");
       return;
     }
     query.stage = rules::to_string(*stage);
@@ -48,7 +50,8 @@ void list_contacts(const httplib::Request& req, httplib::Response& res) {
   query.limit = *limit;
   query.offset = *offset;
   nlohmann::json contacts = nlohmann::json::array();
-  for (const auto& contact : worker_reader().contacts(query)) contacts.push_back(contact_json(contact));
+  for (const auto& contact : worker_reader().contacts(query))
+    contacts.push_back(contact_json(contact));
   reply_json(res, 200, contacts);
 }
 
@@ -85,7 +88,8 @@ void list_threads(const httplib::Request& req, httplib::Response& res) {
   const auto size = static_cast<std::int64_t>(threads.size());
   const std::int64_t first = std::min(size, *offset);
   const std::int64_t last = first + std::min(size - first, *limit);
-  for (std::int64_t i = first; i < last; ++i) list.push_back(thread_json(threads[static_cast<std::size_t>(i)]));
+  for (std::int64_t i = first; i < last; ++i)
+    list.push_back(thread_json(threads[static_cast<std::size_t>(i)]));
   reply_json(res, 200, list);
 }
 

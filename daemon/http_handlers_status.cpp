@@ -53,7 +53,8 @@ void add_status_routes(httplib::Server& server, HttpContext& context) {
   });
   server.Get("/metrics", [&context](const httplib::Request&, httplib::Response& res) {
     res.set_header("Cache-Control", "no-store");
-    res.set_content(metrics_text(metrics_snapshot(context)), "text/plain; version=0.0.4; charset=utf-8");
+    res.set_content(metrics_text(metrics_snapshot(context)),
+                    "text/plain; version=0.0.4; charset=utf-8");
   });
 }
 

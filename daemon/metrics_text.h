@@ -23,7 +23,7 @@ struct MetricsSnapshot {
   std::map<std::string, AccountCounters> counters;  // every configured account, zeros if idle
   std::map<std::string, AccountGauges> gauges;
   std::vector<std::pair<std::string, std::int64_t>> contacts_by_stage;  // pipeline order
-  std::map<std::pair<std::string, int>, std::uint64_t> http_requests;  // (route, code)
+  std::map<std::pair<std::string, int>, std::uint64_t> http_requests;   // (route, code)
 };
 
 std::string metrics_text(const MetricsSnapshot& snapshot);
