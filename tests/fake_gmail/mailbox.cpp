@@ -7,9 +7,12 @@
 #include <fstream>
 #include <sstream>
 
+#include "connectors/mail/address_list.h"
 #include "connectors/mail/date.h"
+#include "connectors/mail/encoded_words.h"
 #include "connectors/mail/header_block.h"
 #include "connectors/mail/message_ids.h"
+#include "connectors/mail/subject.h"
 
 namespace prospectd::tests::fake_gmail {
 namespace {
@@ -133,8 +136,42 @@ void Mailbox::add_file(const std::filesystem::path& file, bool sent) {
       break;
     }
   }
+  // Gmail also threads a reply without references by subject; as DESIGN §2 puts it: the most
+  // recent thread with the same base subject in which the sender took part, within 60 days.
+  const std::string subject = connectors::mail::decode_unstructured(value("Subject"));
+  const std::string base = connectors::mail::base_subject(subject);
+  std::set<std::string> participants;
+  for (const char* name : {"From", "To", "Cc", "Bcc"}) {
+    for (const auto& address : connectors::mail::parse_address_list(value(name))) {
+      std::string email = address.email;
+      for (char& c : email) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      participants.insert(email);
+    }
+  }
+  const auto from = connectors::mail::parse_address_list(value("From"));
+  std::string sender = from.empty() ? std::string{} : from.front().email;
+  for (char& c : sender) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::int64_t when = message.internal_ms / 1000;
+  if (message.thread_id.empty() && ids.size() <= 1 && connectors::mail::has_reply_prefix(subject) &&
+      !sender.empty()) {
+    const SubjectThread* best = nullptr;
+    for (const auto& candidate : by_subject_[base]) {
+      if (candidate.participants.contains(sender) && when - candidate.last <= 60 * 86400 &&
+          (!best || candidate.last > best->last)) {
+        best = &candidate;
+      }
+    }
+    if (best) message.thread_id = best->thread_id;
+  }
   if (message.thread_id.empty()) message.thread_id = message.id;
   for (const auto& reference : ids) thread_of_reference_.try_emplace(reference, message.thread_id);
+  if (!base.empty()) {
+    auto& list = by_subject_[base];
+    auto it = std::find_if(list.begin(), list.end(), [&](const auto& t) { return t.thread_id == message.thread_id; });
+    if (it == list.end()) it = list.insert(list.end(), SubjectThread{message.thread_id, {}, when});
+    it->participants.insert(participants.begin(), participants.end());
+    it->last = std::max(it->last, when);
+  }
   message.history_id = ++history_id_;
   history_.push_back({message.history_id, message.id, true, {}});
   const std::size_t index = messages_.size();

@@ -62,6 +62,12 @@ class Mailbox {
   std::unordered_map<std::string, std::size_t> by_message_id_;
   std::unordered_map<std::string, std::string> thread_of_reference_;  // Message-ID -> thread
   std::map<std::string, std::vector<std::size_t>> threads_;
+  struct SubjectThread {
+    std::string thread_id;
+    std::set<std::string> participants;  // lower-cased addresses
+    std::int64_t last = 0;               // Date of its latest message
+  };
+  std::unordered_map<std::string, std::vector<SubjectThread>> by_subject_;  // base subject
   std::vector<HistoryRecord> history_;
   std::uint64_t history_id_ = 1000;
   std::uint64_t next_serial_ = 0;

@@ -38,6 +38,8 @@ class GmailSyncTest(TempDirTestCase):
         app = Prospectd(os.path.join(self.tmp, "app"), [gmail_account(fake, token_file)])
         return truth, fake, app
 
+    maxDiff = None
+
     def assert_matches_truth(self, app, truth):
         self.assertEqual(differences(truth, contacts_by_email(app)), [])
         (stored,) = app.query("SELECT COUNT(*) FROM messages")[0]
