@@ -66,10 +66,16 @@ int cost_of(const std::string& method) {
   return it == kCosts.end() ? 1 : it->second;
 }
 
+std::vector<std::string> own_addresses(const Options& options) {
+  std::vector<std::string> own{lower(options.user)};
+  for (const auto& alias : options.aliases) own.push_back(lower(alias));
+  return own;
+}
+
 class FakeGmail {
  public:
   explicit FakeGmail(Options options)
-      : options_(std::move(options)), mailbox_(options_.maildir), random_(options_.seed),
+      : options_(std::move(options)), mailbox_(options_.maildir, own_addresses(options_)), random_(options_.seed),
         quota_tokens_(options_.quota), quota_updated_(Clock::now()) {
     mailbox_.scan();
     refresh_tokens_.insert(options_.refresh_token);

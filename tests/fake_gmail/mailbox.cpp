@@ -143,14 +143,11 @@ void Mailbox::add_file(const std::filesystem::path& file, bool sent) {
   std::set<std::string> participants;
   for (const char* name : {"From", "To", "Cc", "Bcc"}) {
     for (const auto& address : connectors::mail::parse_address_list(value(name))) {
-      std::string email = address.email;
-      for (char& c : email) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      participants.insert(email);
+      participants.insert(participant(address.email));
     }
   }
   const auto from = connectors::mail::parse_address_list(value("From"));
-  std::string sender = from.empty() ? std::string{} : from.front().email;
-  for (char& c : sender) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string sender = from.empty() ? std::string{} : participant(from.front().email);
   const std::int64_t when = message.internal_ms / 1000;
   if (message.thread_id.empty() && ids.size() <= 1 && connectors::mail::has_reply_prefix(subject) &&
       !sender.empty()) {
@@ -179,6 +176,16 @@ void Mailbox::add_file(const std::filesystem::path& file, bool sent) {
   if (!message_id.empty()) by_message_id_[message_id] = index;
   threads_[message.thread_id].push_back(index);
   messages_.push_back(std::move(message));
+}
+
+// Lower case without +tag; every address of the rep is the same participant.
+std::string Mailbox::participant(std::string email) const {
+  for (char& c : email) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::size_t at = email.find('@');
+  const std::size_t plus = email.find('+');
+  if (at != std::string::npos && plus < at) email.erase(plus, at - plus);
+  if (std::find(own_.begin(), own_.end(), email) != own_.end()) return "(rep)";
+  return email;
 }
 
 const FakeMessage* Mailbox::find(const std::string& id) const {

@@ -33,7 +33,8 @@ struct HistoryRecord {
 
 class Mailbox {
  public:
-  explicit Mailbox(std::filesystem::path dir) : dir_(std::move(dir)) {}
+  // `own`: the rep's addresses (one participant for subject threading, as for Gmail).
+  Mailbox(std::filesystem::path dir, std::vector<std::string> own) : dir_(std::move(dir)), own_(std::move(own)) {}
 
   // Reads Maildir/{cur,new} (INBOX) and Maildir/.Sent/{cur,new} files not read before, in file
   // name order (the generator names files by date); returns how many Gmail messages were added.
@@ -55,7 +56,10 @@ class Mailbox {
  private:
   void add_file(const std::filesystem::path& file, bool sent);
 
+  std::string participant(std::string email) const;
+
   std::filesystem::path dir_;
+  std::vector<std::string> own_;
   std::set<std::string> seen_files_;
   std::vector<FakeMessage> messages_;
   std::unordered_map<std::string, std::size_t> by_id_;

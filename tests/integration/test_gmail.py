@@ -28,9 +28,9 @@ def least_units(mail_dir_truth_threads):
 
 
 class GmailSyncTest(TempDirTestCase):
-    def start(self, messages, seed, **options):
+    def start(self, messages, gen_seed, **options):
         mail_dir = os.path.join(self.tmp, "mail")
-        truth = harness.generate_mailbox(mail_dir, messages, seed)
+        truth = harness.generate_mailbox(mail_dir, messages, gen_seed)
         fake = FakeGmail(mail_dir, **options).start()
         self.addCleanup(fake.stop)
         token_file = os.path.join(self.tmp, "gmail-token.json")
@@ -141,6 +141,7 @@ class GmailSyncTest(TempDirTestCase):
         process = subprocess.Popen([harness.BINARY, "--config", app.config, "auth", "gmail", "--no-browser"],
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         url = None
+        self.addCleanup(lambda: process.poll() is None and process.kill())
         while url is None:
             line = process.stdout.readline()
             self.assertTrue(line, "auth printed no URL: %s" % process.stderr.read())
@@ -156,6 +157,7 @@ class GmailSyncTest(TempDirTestCase):
                 {"code": code, "state": query["state"][0]}), timeout=30) as response:
             self.assertEqual(response.status, 200)
         out, err = process.communicate(timeout=60)
+        self.assertIn("Signed in", out, err)
         self.assertEqual(process.returncode, 0, err)
         self.assertEqual(stat.S_IMODE(os.stat(token_file).st_mode), 0o600)
         app.run("sync")
