@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "daemon/auth_command.h"
 #include "daemon/commands.h"
 #include "daemon/config.h"
 
@@ -82,6 +83,19 @@ int main(int argc, char** argv) {
       "run", "Run as a service: sync every account in the background (IDLE or polling) and serve the\n"
              "status page and JSON API on http.listen, until SIGTERM; SIGHUP reloads the config");
 
+  InitCommandOptions init_options;
+  CLI::App* init = app.add_subcommand("init", "Write a commented starter config (asks for the IMAP server on a terminal)");
+  init->add_flag("--force", init_options.force, "Replace an existing config file");
+
+  DoctorCommandOptions doctor_options;
+  CLI::App* doctor = app.add_subcommand(
+      "doctor", "Check config, credentials, servers, TLS, the store and service files; say what to fix");
+
+  AuthCommandOptions auth_options;
+  CLI::App* auth = app.add_subcommand("auth", "Sign a Gmail account in (OAuth loopback flow with PKCE)");
+  auth->add_option("account", auth_options.account, "The account's name in the config")->required();
+  auth->add_flag("--no-browser", auth_options.no_browser, "Only print the sign-in URL");
+
   CLI::App* rebuild = app.add_subcommand(
       "rebuild", "Recompute contacts and stages from the stored messages (after changing identity or rules)");
 
@@ -89,6 +103,18 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
     return app.exit(error);
+  }
+
+  // init and doctor work before (or despite) a valid config.
+  try {
+    if (*init) return run_init_command(config_path, init_options);
+    if (*doctor) {
+      doctor_options.verbose = verbose;
+      return run_doctor_command(config_path, doctor_options);
+    }
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "prospectd: %s\n", error.what());
+    return 1;
   }
 
   try {
@@ -105,6 +131,7 @@ int main(int argc, char** argv) {
     if (*stage) return run_stage_command(config, stage_options);
     if (*rebuild) return run_rebuild_command(config);
     if (*run) return run_daemon_command(config);
+    if (*auth) return run_auth_command(config, auth_options);
   } catch (const ConfigError& error) {
     std::fprintf(stderr, "prospectd: %s\n", error.what());
     return 2;
