@@ -134,6 +134,14 @@ class GmailSyncTest(TempDirTestCase):
         self.assertEqual(states["old"]["state"], "error")
         self.assertIn("prospectd auth old", states["old"]["last_error"] or "")
 
+    @staticmethod
+    def visit(url):
+        try:
+            with urllib.request.urlopen(url, timeout=30) as response:
+                return response.status == 200
+        except OSError:
+            return False
+
     def test_auth_signs_in_with_pkce_and_stores_the_refresh_token_0600(self):
         truth, fake, app = self.start(200, 48)
         token_file = os.path.join(self.tmp, "fresh", "token.json")
@@ -153,9 +161,8 @@ class GmailSyncTest(TempDirTestCase):
         self.assertTrue(redirect.startswith("http://127.0.0.1:"))
         # Google's consent page, played by the test: the code is bound to the challenge.
         code = fake.control("authorize", code_challenge=query["code_challenge"][0], redirect_uri=redirect)["code"]
-        with urllib.request.urlopen(redirect + "/?" + urllib.parse.urlencode(
-                {"code": code, "state": query["state"][0]}), timeout=30) as response:
-            self.assertEqual(response.status, 200)
+        back = redirect + "/?" + urllib.parse.urlencode({"code": code, "state": query["state"][0]})
+        self.assertTrue(harness.wait_for(lambda: self.visit(back), 10), "the loopback listener never answered")
         out, err = process.communicate(timeout=60)
         self.assertIn("Signed in", out, err)
         self.assertEqual(process.returncode, 0, err)
