@@ -1,9 +1,6 @@
 // libFuzzer entry point for the IMAP response parser: arbitrary server bytes must yield
 // responses or a ProtocolError, never a crash, hang, or an answer that depends on the split.
-// Build and run from the repository root (no CMake target yet):
-//   clang++ -std=c++2b -g -O1 -fsanitize=fuzzer,address,undefined -I. -o imap_response_fuzz
-//       tests/fuzz/imap_response_fuzz.cpp connectors/imap/response_parser.cpp
-//   mkdir -p corpus && ./imap_response_fuzz corpus tests/fuzz/corpus/imap_response
+// Built by the fuzz preset (tests/fuzz/CMakeLists.txt); run with scripts/fuzz.sh [SECONDS].
 #include <cstddef>
 #include <cstdint>
 #include <optional>
