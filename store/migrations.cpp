@@ -181,6 +181,13 @@ void migrate(SQLite::Database& db) {
   for (int version = current; version < latest_schema_version(); ++version) {
     const std::string step = "migration to schema v" + std::to_string(version + 1);
     WriteTransaction transaction(db, step);
+    // Re-read under the write lock: another process or thread (two account workers opening a
+    // new store at once) may have run this step since we looked.
+    const int now = db.execAndGet("PRAGMA user_version").getInt();
+    if (now > version) {
+      version = now - 1;
+      continue;  // the transaction rolls back: nothing was written
+    }
     db.exec(kMigrations[static_cast<std::size_t>(version)]);
     db.exec("PRAGMA user_version = " + std::to_string(version + 1));
     SQLite::Statement check(db, "PRAGMA foreign_key_check");

@@ -13,6 +13,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "daemon/classify.h"
@@ -760,3 +761,27 @@ TEST_CASE("a store from a newer prospectd is refused with a clear message") {
 
 }  // namespace
 }  // namespace prospectd::store
+
+TEST_CASE("two workers opening a new store at once both get the full schema") {
+  for (int round = 0; round < 20; ++round) {
+    prospectd::store::test::TempDir dir;
+    const auto file = dir.path() / "new.sqlite";
+    std::vector<std::string> errors(4);
+    std::vector<std::thread> openers;
+    for (std::size_t i = 0; i < errors.size(); ++i) {
+      openers.emplace_back([&, i] {
+        try {
+          prospectd::store::Store store(file);
+          store.ensure_account("account" + std::to_string(i), "imap");
+        } catch (const std::exception& error) {
+          errors[i] = error.what();
+        }
+      });
+    }
+    for (auto& opener : openers) opener.join();
+    for (const auto& error : errors) CHECK_MESSAGE(error.empty(), error);
+    SQLite::Database db(file.string());
+    CHECK(db.execAndGet("PRAGMA user_version").getInt() == prospectd::store::latest_schema_version());
+    CHECK(db.execAndGet("SELECT COUNT(*) FROM accounts").getInt() == 4);
+  }
+}
