@@ -109,6 +109,12 @@ std::expected<std::unique_ptr<CurlTransport>, SourceError> CurlTransport::connec
   curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
 
   const CURLcode code = curl_easy_perform(curl);
+  // error_buffer dies with this frame: libcurl must not keep it, or a later curl_easy_recv on
+  // a dropped connection strcpy()s its message into a dead stack frame (found by ASan).
+  struct ForgetErrorBuffer {
+    CURL* curl;
+    ~ForgetErrorBuffer() { curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr); }
+  } forget_error_buffer{curl};
   if (code == CURLE_ABORTED_BY_CALLBACK) {
     return std::unexpected(SourceError{ErrorKind::transient, "cancelled while connecting to " + options.url});
   }
