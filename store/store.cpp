@@ -5,7 +5,11 @@
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
+#include <chrono>
 #include <stdexcept>
+#include <thread>
+
+#include <sqlite3.h>
 
 #include "store/migrations.h"
 #include "store/statements.h"
@@ -28,7 +32,17 @@ Store::Store(const std::filesystem::path& file) : file_(file) {
     if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
     db_ = std::make_unique<SQLite::Database>(file.string(),
                                              SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, 10000);
-    db_->exec("PRAGMA journal_mode = WAL");
+    // Switching a new file to WAL needs a moment of exclusive access, and SQLite may answer BUSY
+    // at once instead of waiting out the busy timeout (another worker opening the same new store).
+    for (int attempt = 0;; ++attempt) {
+      try {
+        db_->exec("PRAGMA journal_mode = WAL");
+        break;
+      } catch (const SQLite::Exception& error) {
+        if ((error.getErrorCode() & 0xff) != SQLITE_BUSY || attempt >= 200) throw;
+        std::this_thread::sleep_for(std::chrono::milliseconds(25));
+      }
+    }
     // NORMAL is durable across application crashes in WAL mode (only an OS crash or power
     // loss may lose the last commits, never corrupt the file): https://sqlite.org/pragma.html#pragma_synchronous
     db_->exec("PRAGMA synchronous = NORMAL");
