@@ -9,6 +9,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "connectors/message_meta.h"
 
@@ -62,6 +63,10 @@ class MessageSource {
     (void)cancel;
     return WaitOutcome::unsupported;
   }
+
+  // The addresses the server itself says belong to the account (Gmail: getProfile and
+  // settings.sendAs). Learnt by sync() before it hands over its first batch; empty if unknown.
+  virtual std::vector<std::string> reported_own_addresses() const { return {}; }
 
   // Fetches everything newer than the stored checkpoints and hands it to `sink` in
   // batches, oldest first within each scope. Not thread-safe; one sync at a time.

@@ -202,6 +202,13 @@ AccountConfig read_account(const toml::table& table, const std::filesystem::path
     account.token_file = reader.required_string("token_file");
     account.api_base = reader.string("api_base").value_or(account.api_base);
     account.token_uri = reader.string("token_uri").value_or(account.token_uri);
+    if (auto rate = reader.integer("quota_units_per_second")) {
+      if (*rate < 1 || *rate > 100000) {
+        fail(file, *table.get("quota_units_per_second"), reader.qualified("quota_units_per_second"),
+             "must be between 1 and 100000 (Google's per-user limit is 250)");
+      }
+      account.quota_units_per_second = static_cast<std::uint32_t>(*rate);
+    }
   } else {
     fail(file, *table.get("type"), reader.qualified("type"),
          "must be \"imap\" or \"gmail\" (got \"" + account.type + "\")");

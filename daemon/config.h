@@ -46,6 +46,7 @@ struct AccountConfig {
   std::string token_file;
   std::string api_base = "https://gmail.googleapis.com";
   std::string token_uri = "https://oauth2.googleapis.com/token";
+  std::uint32_t quota_units_per_second = 250;  // Google's per-user rate limit
   bool operator==(const AccountConfig&) const = default;
 };
 

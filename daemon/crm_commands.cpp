@@ -147,7 +147,7 @@ int run_stage_command(const Config& config, const StageCommandOptions& options) 
 
 int run_rebuild_command(const Config& config) {
   store::Store store(config.store_file());
-  const RulesContext rules = rules_context_from(config);
+  const RulesContext rules = rules_context_from(config, store);
   const store::Reclassifier reclassify = [&](const connectors::MessageMeta& message, bool automated) {
     store::ClassifiedMessage classified = classify_message(message, rules);
     if (automated) classified.contacts.clear();

@@ -12,6 +12,22 @@ store::ContactEvaluator RulesContext::evaluator() const {
   };
 }
 
+std::size_t RulesContext::add_own_addresses(const std::vector<std::string>& addresses) {
+  std::size_t added = 0;
+  for (const auto& address : addresses) {
+    const std::size_t before = identity.own_addresses().size();
+    identity.add_own_address(address);
+    added += identity.own_addresses().size() - before;
+  }
+  return added;
+}
+
+RulesContext rules_context_from(const Config& config, store::Store& store) {
+  RulesContext context = rules_context_from(config);
+  context.add_own_addresses(store.reported_addresses());
+  return context;
+}
+
 RulesContext rules_context_from(const Config& config) {
   RulesContext context{rules::Identity(config.own_addresses, config.internal_domains),
                        rules::Blocklist(config.blocklist), {}};

@@ -18,9 +18,13 @@ struct RulesContext {
   std::vector<rules::StageRule> stage_rules;  // only the enabled ones
 
   store::ContactEvaluator evaluator() const;
+  // Adds addresses to the rep's own; returns how many were new.
+  std::size_t add_own_addresses(const std::vector<std::string>& addresses);
 };
 
 // Throws ConfigError if a stage rule does not compile (load_config already checked it).
 RulesContext rules_context_from(const Config& config);
+// The same, plus the addresses providers reported as the accounts' own (kept in the store).
+RulesContext rules_context_from(const Config& config, store::Store& store);
 
 }  // namespace prospectd::daemon

@@ -23,6 +23,7 @@ std::expected<std::unique_ptr<connectors::MessageSource>, connectors::SourceErro
   options.api.api_base = account.api_base;
   options.api.ca_file = account.ca_file;
   options.api.cancel = cancel;
+  options.api.units_per_second = account.quota_units_per_second;
   options.oauth = {account.client_id, std::move(*secret), account.token_uri, account.name, account.ca_file};
   options.token_file = account.token_file;
   options.batch_size = std::min<std::uint32_t>(account.batch_size, 500);

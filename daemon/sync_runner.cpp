@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <optional>
 
 #include "daemon/classify.h"
 
@@ -37,14 +38,37 @@ AccountSyncReport sync_account(const AccountConfig& account, connectors::Message
     const connectors::CheckpointReader checkpoints = [&](const std::string& scope) {
       return store.checkpoint(id, scope);
     };
-    const store::ContactEvaluator evaluate = rules.evaluator();
+    // Addresses the server reports as the account's own join the configured identities for this
+    // sync (and, through the store, for rebuilds and later syncs) before the first batch.
+    const RulesContext* active_rules = &rules;
+    std::optional<RulesContext> with_reported;
+    store::ContactEvaluator evaluate = rules.evaluator();
+    bool reported_checked = false;
+    const auto adopt_reported_addresses = [&] {
+      if (reported_checked) return;
+      reported_checked = true;
+      const std::vector<std::string> reported = source.reported_own_addresses();
+      if (reported.empty()) return;
+      const std::vector<std::string> added = store.record_reported_addresses(id, reported);
+      with_reported.emplace(rules);
+      if (with_reported->add_own_addresses(reported) == 0) {
+        with_reported.reset();
+        return;
+      }
+      active_rules = &*with_reported;
+      evaluate = with_reported->evaluator();
+      for (const auto& address : added) {
+        spdlog::info("{}: the server reports {} as one of the account's own addresses", account.name, address);
+      }
+    };
     const connectors::BatchSink sink = [&](connectors::Batch&& batch) {
       if (stop && stop->load()) throw Stopped{};
       try {
+        adopt_reported_addresses();
         const auto batch_started = std::chrono::steady_clock::now();
         const std::size_t size = batch.messages.size();
         const store::BatchOutcome outcome =
-            store.commit_batch(id, classify_batch(std::move(batch), rules), evaluate);
+            store.commit_batch(id, classify_batch(std::move(batch), *active_rules), evaluate);
         spdlog::debug("{}: batch of {} stored in {:.1f} ms ({} contacts evaluated, {} thread merges)",
                       account.name, size,
                       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - batch_started).count(),
@@ -67,6 +91,7 @@ AccountSyncReport sync_account(const AccountConfig& account, connectors::Message
           connectors::ErrorKind::transient, "stopped before the sync finished (prospectd was shut down)"});
     }
     if (report.result) {
+      adopt_reported_addresses();
       store.record_sync_succeeded(id, now());
     } else {
       store.record_sync_failed(id, now(), connectors::to_string(report.result.error().kind),

@@ -160,7 +160,19 @@ CREATE INDEX IF NOT EXISTS messages_subject_fallback ON messages(base_subject, d
 CREATE INDEX IF NOT EXISTS stage_events_by_thread ON stage_events(thread_id);
 )sql";
 
-constexpr std::array kMigrations = {kV1, kV2, kV3};
+// v4: the addresses a provider reports as the account's own (Gmail getProfile and sendAs), so
+// every later classification (sync, rebuild, queries) treats them as the rep; and the index the
+// unfiltered contact list sorts by.
+constexpr const char* kV4 = R"sql(
+CREATE TABLE account_addresses (
+  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  address    TEXT NOT NULL,
+  PRIMARY KEY (account_id, address)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS contacts_by_last_message ON contacts(last_message_at, email);
+)sql";
+
+constexpr std::array kMigrations = {kV1, kV2, kV3, kV4};
 
 }  // namespace
 

@@ -102,6 +102,38 @@ std::optional<connectors::Checkpoint> Store::checkpoint(AccountId account,
   return checkpoint;
 }
 
+std::vector<std::string> Store::record_reported_addresses(AccountId account,
+                                                          const std::vector<std::string>& addresses) {
+  WriteTransaction transaction(*db_, "reported addresses");
+  std::vector<std::string> added;
+  SQLite::Statement known(*db_, "SELECT 1 FROM account_addresses WHERE account_id = ? AND address = ?");
+  for (const auto& address : addresses) {
+    known.reset();
+    known.bind(1, account);
+    known.bind(2, address);
+    if (!known.executeStep()) added.push_back(address);
+  }
+  SQLite::Statement clear(*db_, "DELETE FROM account_addresses WHERE account_id = ?");
+  clear.bind(1, account);
+  clear.exec();
+  SQLite::Statement insert(*db_, "INSERT OR IGNORE INTO account_addresses(account_id, address) VALUES (?, ?)");
+  for (const auto& address : addresses) {
+    insert.reset();
+    insert.bind(1, account);
+    insert.bind(2, address);
+    insert.exec();
+  }
+  transaction.commit();
+  return added;
+}
+
+std::vector<std::string> Store::reported_addresses() {
+  std::vector<std::string> addresses;
+  SQLite::Statement query(*db_, "SELECT DISTINCT address FROM account_addresses ORDER BY address");
+  while (query.executeStep()) addresses.push_back(query.getColumn(0).getString());
+  return addresses;
+}
+
 void Store::record_sync_started(AccountId account, std::int64_t now) {
   WriteTransaction transaction(*db_, "sync state");
   SQLite::Statement update(*db_,

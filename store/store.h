@@ -120,6 +120,11 @@ class Store {
   ManualMoveResult move_stage(const std::string& canonical_email, const std::string& stage,
                               const std::string& note, std::int64_t now);
 
+  // The addresses the provider reports as this account's own (replacing the previous list);
+  // returns those not recorded before. All accounts' lists feed rules::Identity.
+  std::vector<std::string> record_reported_addresses(AccountId account, const std::vector<std::string>& addresses);
+  std::vector<std::string> reported_addresses();
+
   void record_sync_started(AccountId account, std::int64_t now);
   void record_sync_succeeded(AccountId account, std::int64_t now);
   void record_sync_failed(AccountId account, std::int64_t now, std::string_view error_kind,

@@ -44,8 +44,8 @@ class GmailSource final : public MessageSource {
 
   const GmailSyncStats& last_stats() const { return stats_; }
   // The account's own addresses as Gmail reports them (getProfile and settings.sendAs), learnt
-  // during the last sync; the daemon adds them to the configured identities.
-  const std::vector<std::string>& own_addresses() const { return own_addresses_; }
+  // at the start of each sync; the daemon adds them to the configured identities.
+  std::vector<std::string> reported_own_addresses() const override { return own_addresses_; }
 
  private:
   GmailSourceOptions options_;

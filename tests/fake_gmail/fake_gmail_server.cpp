@@ -489,6 +489,10 @@ int main(int argc, char** argv) {
   httplib::Server server;
   server.set_keep_alive_max_count(1'000'000);
   server.set_keep_alive_timeout(60);
+  // cpp-httplib's default pool has 8 threads: the client's 8 kept-alive API connections would
+  // hold them all and a token request on a 9th connection would wait for a keep-alive timeout.
+  // Google serves any number of connections; so does the fake (within reason).
+  server.new_task_queue = [] { return new httplib::ThreadPool(64); };
   fake.install(server);
   const int port = options.port ? (server.bind_to_port("127.0.0.1", options.port) ? options.port : -1)
                                 : server.bind_to_any_port("127.0.0.1");

@@ -28,14 +28,15 @@ def least_units(mail_dir_truth_threads):
 
 
 class GmailSyncTest(TempDirTestCase):
-    def start(self, messages, gen_seed, **options):
+    def start(self, messages, gen_seed, account=None, identity=None, **options):
         mail_dir = os.path.join(self.tmp, "mail")
         truth = harness.generate_mailbox(mail_dir, messages, gen_seed)
         fake = FakeGmail(mail_dir, **options).start()
         self.addCleanup(fake.stop)
         token_file = os.path.join(self.tmp, "gmail-token.json")
         write_token_file(token_file)
-        app = Prospectd(os.path.join(self.tmp, "app"), [gmail_account(fake, token_file)])
+        app = Prospectd(os.path.join(self.tmp, "app"), [gmail_account(fake, token_file, **(account or {}))],
+                        identity=identity)
         return truth, fake, app
 
     maxDiff = None
@@ -112,7 +113,8 @@ class GmailSyncTest(TempDirTestCase):
         self.assert_matches_truth(app, truth)
 
     def test_the_quota_is_respected_without_quota_errors(self):
-        truth, fake, app = self.start(500, 46, quota=250)
+        # Google's real per-user limit on both sides: the client's own pacing must avoid every 429.
+        truth, fake, app = self.start(500, 46, account={"quota_units_per_second": 250}, quota=250)
         app.run("sync")
         self.assertEqual(fake.stats().get("quota_errors", 0), 0)
         self.assert_matches_truth(app, truth)
@@ -134,6 +136,32 @@ class GmailSyncTest(TempDirTestCase):
         self.assertEqual(states["old"]["state"], "error")
         self.assertIn("prospectd auth old", states["old"]["last_error"] or "")
 
+    def test_send_as_aliases_gmail_reports_count_as_the_reps_own_addresses(self):
+        # Only the primary address (the account's username) is configured; the generator's rep also
+        # writes from the alias rep@acme.io, which only settings.sendAs tells us about. Without it
+        # those messages would count as internal mail and the stages would differ from the truth.
+        identity = {"addresses": [], "internal_domains": ["acme-sales.com", "acme.io"]}
+        truth, fake, app = self.start(600, 49, identity=identity)
+        app.run("sync")
+        self.assertEqual(app.query("SELECT address FROM account_addresses ORDER BY address"),
+                         [("rep@acme-sales.com",), ("rep@acme.io",)])
+        self.assert_matches_truth(app, truth)
+        (from_alias,) = app.query("SELECT COUNT(*) FROM messages m JOIN message_addresses a ON a.message_row = m.id"
+                                  " WHERE a.role = 'from' AND a.email = 'rep@acme.io'")[0]
+        self.assertGreater(from_alias, 0, "the generated mailbox has no mail from the alias")
+        app.run("rebuild")  # the reported aliases are kept in the store, so a rebuild agrees
+        self.assert_matches_truth(app, truth)
+
+    def test_a_quota_rate_out_of_range_is_a_config_error_with_its_place(self):
+        fake = FakeGmail(self.tmp).start()
+        self.addCleanup(fake.stop)
+        app = Prospectd(os.path.join(self.tmp, "app"),
+                        [gmail_account(fake, os.path.join(self.tmp, "t.json"), quota_units_per_second=0)])
+        result = app.run("sync", check=False)
+        self.assertEqual(result.returncode, 2)
+        self.assertRegex(result.stderr.strip(),
+                         r"config\.toml:\d+: accounts\[0\]\.quota_units_per_second: must be between 1 and 100000")
+
     @staticmethod
     def visit(url):
         try:
@@ -152,7 +180,8 @@ class GmailSyncTest(TempDirTestCase):
         self.addCleanup(lambda: process.poll() is None and process.kill())
         while url is None:
             line = process.stdout.readline()
-            self.assertTrue(line, "auth printed no URL: %s" % process.stderr.read())
+            if not line:  # only then: reading stderr waits for the process to end
+                self.fail("auth printed no URL: %s" % process.stderr.read())
             if "accounts.google.com" in line:
                 url = line.strip()
         query = urllib.parse.parse_qs(urllib.parse.urlparse(url).query)
