@@ -17,9 +17,7 @@ using prospectd::connectors::Address;
 using prospectd::connectors::MessageMeta;
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 struct Generator {
   std::mt19937_64 random{42};

@@ -47,10 +47,8 @@ int main(int argc, char** argv) {
     sink += prospectd::connectors::mail::parse_header_block(kHeaderBlock).references.size();
   }
   const auto elapsed = std::chrono::steady_clock::now() - start;
-  const double ns =
-      static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()) /
-      static_cast<double>(iterations);
-  std::printf("mail_parse_bench: %ld header blocks, %.0f ns per header block (check %zu)\n",
-              iterations, ns, sink);
+  const double ns = static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()) /
+                    static_cast<double>(iterations);
+  std::printf("mail_parse_bench: %ld header blocks, %.0f ns per header block (check %zu)\n", iterations, ns, sink);
   return 0;
 }

@@ -35,24 +35,24 @@ struct MessageMeta {
   std::string folder;
   std::string source_id;
 
-  std::string message_id;  // without angle brackets; empty if the message has none
-  std::string in_reply_to;  // first Message-ID of In-Reply-To, without brackets
+  std::string message_id;               // without angle brackets; empty if the message has none
+  std::string in_reply_to;              // first Message-ID of In-Reply-To, without brackets
   std::vector<std::string> references;  // References, oldest first, without brackets
   std::string provider_thread_id;       // Gmail threadId / X-GM-THRID, else empty
 
   std::vector<Address> from, sender, reply_to, to, cc, bcc;
-  std::optional<std::int64_t> date;     // Date: as Unix seconds UTC, if parseable
+  std::optional<std::int64_t> date;         // Date: as Unix seconds UTC, if parseable
   std::optional<std::int64_t> received_at;  // INTERNALDATE / internalDate, if known
-  std::string subject;  // decoded UTF-8, unfolded
-  std::string snippet;  // a short plain-text preview where cheap to get, else empty
+  std::string subject;                      // decoded UTF-8, unfolded
+  std::string snippet;                      // a short plain-text preview where cheap to get, else empty
   AutomationMarkers markers;
 };
 
 // An opaque, connector-defined position in one sync scope (an IMAP folder, a Gmail
 // mailbox). The store keeps it verbatim next to the data it covers.
 struct Checkpoint {
-  std::string scope;                        // folder name, or "gmail"
-  std::string state;                        // connector-owned JSON
+  std::string scope;                          // folder name, or "gmail"
+  std::string state;                          // connector-owned JSON
   std::optional<std::uint64_t> server_count;  // messages the server holds in this scope
 };
 

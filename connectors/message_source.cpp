@@ -5,10 +5,14 @@ namespace prospectd::connectors {
 
 const char* to_string(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::transient: return "transient";
-    case ErrorKind::auth: return "auth";
-    case ErrorKind::bad_item: return "bad_item";
-    case ErrorKind::fatal: return "fatal";
+    case ErrorKind::transient:
+      return "transient";
+    case ErrorKind::auth:
+      return "auth";
+    case ErrorKind::bad_item:
+      return "bad_item";
+    case ErrorKind::fatal:
+      return "fatal";
   }
   return "unknown";
 }

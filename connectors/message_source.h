@@ -70,8 +70,7 @@ class MessageSource {
 
   // Fetches everything newer than the stored checkpoints and hands it to `sink` in
   // batches, oldest first within each scope. Not thread-safe; one sync at a time.
-  virtual std::expected<SyncSummary, SourceError> sync(const CheckpointReader& checkpoints,
-                                                       const BatchSink& sink,
+  virtual std::expected<SyncSummary, SourceError> sync(const CheckpointReader& checkpoints, const BatchSink& sink,
                                                        const ProgressObserver& progress) = 0;
 };
 

@@ -77,11 +77,12 @@ void AccountWorker::run() {
       }
       if (source) {
         live_.sync_started(account_.name);
-        report = sync_account(account_, *source, *store, *rules_,
-                              [&](const connectors::Progress& progress) {
-                                live_.progress(account_.name, progress.scope, progress.done, progress.total);
-                              },
-                              &stop_);
+        report = sync_account(
+            account_, *source, *store, *rules_,
+            [&](const connectors::Progress& progress) {
+              live_.progress(account_.name, progress.scope, progress.done, progress.total);
+            },
+            &stop_);
       }
     } catch (const std::exception& error) {
       report.result = std::unexpected(connectors::SourceError{connectors::ErrorKind::fatal, error.what()});

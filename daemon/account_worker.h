@@ -17,8 +17,8 @@ namespace prospectd::daemon {
 
 class AccountWorker {
  public:
-  AccountWorker(AccountConfig account, std::shared_ptr<const RulesContext> rules,
-                std::filesystem::path store_file, LiveStatus& live);
+  AccountWorker(AccountConfig account, std::shared_ptr<const RulesContext> rules, std::filesystem::path store_file,
+                LiveStatus& live);
   // Stops the thread (rolling back a batch in flight) and joins it.
   ~AccountWorker();
   AccountWorker(const AccountWorker&) = delete;

@@ -54,7 +54,8 @@ int run_auth_command(const Config& config, const AuthCommandOptions& options) {
   const AccountConfig* account = config.find_account(options.account);
   if (!account) return fail("no account named \"" + options.account + "\" in " + config.source.string());
   if (account->type != "gmail") {
-    return fail("account \"" + account->name + "\" is of type " + account->type + "; `auth` signs in to gmail accounts");
+    return fail("account \"" + account->name + "\" is of type " + account->type +
+                "; `auth` signs in to gmail accounts");
   }
   if (account->client_id.empty()) return fail("accounts." + account->name + ".client_id is not set");
   auto secret = resolve_secret(account->client_secret);
@@ -68,9 +69,10 @@ int run_auth_command(const Config& config, const AuthCommandOptions& options) {
   const std::string redirect_uri = (*receiver)->redirect_uri();
   const std::string url = connectors::gmail::authorization_url(connectors::gmail::kAuthorizationEndpoint,
                                                                account->client_id, redirect_uri, pkce, state);
-  std::printf("Open this address in a browser to let prospectd read %s's mail headers:\n\n  %s\n\n"
-              "Waiting for Google to send you back to %s ...\n",
-              account->name.c_str(), url.c_str(), redirect_uri.c_str());
+  std::printf(
+      "Open this address in a browser to let prospectd read %s's mail headers:\n\n  %s\n\n"
+      "Waiting for Google to send you back to %s ...\n",
+      account->name.c_str(), url.c_str(), redirect_uri.c_str());
   std::fflush(stdout);
   if (!options.no_browser) open_browser(url);
 
@@ -79,8 +81,10 @@ int run_auth_command(const Config& config, const AuthCommandOptions& options) {
   auto tokens = connectors::gmail::exchange_code(client, *code, pkce.verifier, redirect_uri);
   if (!tokens) return fail("sign-in failed: " + tokens.error().message);
   if (tokens->refresh_token.empty()) {
-    return fail("Google sent no refresh token; remove prospectd at https://myaccount.google.com/permissions "
-                "and run `prospectd auth " + account->name + "` again");
+    return fail(
+        "Google sent no refresh token; remove prospectd at https://myaccount.google.com/permissions "
+        "and run `prospectd auth " +
+        account->name + "` again");
   }
   const std::string file = gmail_token_file(config, *account);
   auto written = connectors::gmail::write_refresh_token(file, tokens->refresh_token);

@@ -17,13 +17,11 @@ store::ClassifiedMessage classify_message(connectors::MessageMeta message, const
   classified.direction = rules::to_string(direction);
   classified.automation = rules::automation_reason(message).value_or("");
   classified.base_subject = connectors::mail::base_subject(message.subject);
-  std::transform(classified.base_subject.begin(), classified.base_subject.end(),
-                 classified.base_subject.begin(), [](unsigned char c) {
-                   return static_cast<char>(c < 0x80 ? std::tolower(c) : c);
-                 });
+  std::transform(classified.base_subject.begin(), classified.base_subject.end(), classified.base_subject.begin(),
+                 [](unsigned char c) { return static_cast<char>(c < 0x80 ? std::tolower(c) : c); });
   classified.is_reply_subject = connectors::mail::has_reply_prefix(message.subject);
-  for (auto& candidate : rules::contact_candidates(message, direction, !classified.automation.empty(),
-                                                   rules.identity, rules.blocklist)) {
+  for (auto& candidate :
+       rules::contact_candidates(message, direction, !classified.automation.empty(), rules.identity, rules.blocklist)) {
     auto company = rules::company_domain(candidate.email);
     classified.contacts.push_back(store::ContactCandidate{std::move(candidate.email), std::move(candidate.raw_email),
                                                           std::move(candidate.name), std::move(company)});

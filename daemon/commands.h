@@ -64,7 +64,6 @@ struct DoctorCommandOptions {
   bool verbose = false;                     // log connection details to stderr
   std::chrono::seconds connect_timeout{5};  // per server connection attempt
 };
-int run_doctor_command(const std::filesystem::path& config_path,
-                       const DoctorCommandOptions& options);
+int run_doctor_command(const std::filesystem::path& config_path, const DoctorCommandOptions& options);
 
 }  // namespace prospectd::daemon

@@ -2,12 +2,12 @@
 // error that names its file and line instead of a silently ignored setting.
 #include "daemon/config.h"
 
-#include <cstdlib>
-#include <set>
-#include <fstream>
-#include <sstream>
-
 #include <toml++/toml.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
 
 #include "rules/lifecycle.h"
 
@@ -20,8 +20,8 @@ std::string where(const std::filesystem::path& file, const toml::source_region& 
   return place;
 }
 
-[[noreturn]] void fail(const std::filesystem::path& file, const toml::node& node,
-                       const std::string& key, const std::string& message) {
+[[noreturn]] void fail(const std::filesystem::path& file, const toml::node& node, const std::string& key,
+                       const std::string& message) {
   throw ConfigError(where(file, node.source()) + ": " + key + ": " + message);
 }
 
@@ -125,17 +125,15 @@ class TableReader {
       }
     }
     if (given > 1) {
-      throw ConfigError(where(file_, table_.source()) + ": " + qualified(base) +
-                        ": give only one of " + base + "_cmd, " + base + "_file, " + base + "_env");
+      throw ConfigError(where(file_, table_.source()) + ": " + qualified(base) + ": give only one of " + base +
+                        "_cmd, " + base + "_file, " + base + "_env");
     }
     return source;
   }
 
   void mark_known(const std::string& key) { known_.insert(key); }
 
-  std::string qualified(const std::string& key) const {
-    return prefix_.empty() ? key : prefix_ + "." + key;
-  }
+  std::string qualified(const std::string& key) const { return prefix_.empty() ? key : prefix_ + "." + key; }
   const toml::table& table() const { return table_; }
 
  private:
@@ -160,8 +158,7 @@ std::filesystem::path env_path(const char* variable, const char* fallback_below_
   return std::filesystem::path(home && *home ? home : ".") / fallback_below_home;
 }
 
-AccountConfig read_account(const toml::table& table, const std::filesystem::path& file,
-                           std::size_t index) {
+AccountConfig read_account(const toml::table& table, const std::filesystem::path& file, std::size_t index) {
   TableReader reader(table, file, "accounts[" + std::to_string(index) + "]");
   AccountConfig account;
   account.name = reader.required_string("name");
@@ -183,8 +180,7 @@ AccountConfig read_account(const toml::table& table, const std::filesystem::path
     account.ca_file = reader.string("ca_file").value_or("");
     account.starttls = reader.string("starttls").value_or("auto");
     if (account.starttls != "auto" && account.starttls != "required" && account.starttls != "off") {
-      fail(file, *table.get("starttls"), reader.qualified("starttls"),
-           "must be \"auto\", \"required\" or \"off\"");
+      fail(file, *table.get("starttls"), reader.qualified("starttls"), "must be \"auto\", \"required\" or \"off\"");
     }
     if (auto batch = reader.integer("batch_size")) {
       if (*batch < 1 || *batch > 100000) {
@@ -217,8 +213,7 @@ AccountConfig read_account(const toml::table& table, const std::filesystem::path
   return account;
 }
 
-StageRuleConfig read_stage_rule(const toml::table& table, const std::filesystem::path& file,
-                                std::size_t index) {
+StageRuleConfig read_stage_rule(const toml::table& table, const std::filesystem::path& file, std::size_t index) {
   TableReader reader(table, file, "stage_rules[" + std::to_string(index) + "]");
   StageRuleConfig rule;
   rule.name = reader.required_string("name");
@@ -271,9 +266,7 @@ std::filesystem::path default_config_path() {
   return env_path("XDG_CONFIG_HOME", ".config") / "prospectd" / "config.toml";
 }
 
-std::filesystem::path default_data_dir() {
-  return env_path("XDG_DATA_HOME", ".local/share") / "prospectd";
-}
+std::filesystem::path default_data_dir() { return env_path("XDG_DATA_HOME", ".local/share") / "prospectd"; }
 
 std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
   std::size_t digits = 0;
@@ -294,8 +287,8 @@ Config parse_config(std::string_view text, const std::filesystem::path& source_n
   try {
     root = toml::parse(text, source_name.string());
   } catch (const toml::parse_error& error) {
-    throw ConfigError(source_name.string() + ":" + std::to_string(error.source().begin.line) +
-                      ": " + std::string(error.description()));
+    throw ConfigError(source_name.string() + ":" + std::to_string(error.source().begin.line) + ": " +
+                      std::string(error.description()));
   }
   Config config;
   config.source = source_name;
@@ -321,8 +314,7 @@ Config parse_config(std::string_view text, const std::filesystem::path& source_n
     config.blocklist = contacts_reader.string_list("blocklist");
     if (auto days = contacts_reader.integer("gone_quiet_days")) {
       if (*days < 1 || *days > 3650) {
-        fail(source_name, *contacts->get("gone_quiet_days"), "contacts.gone_quiet_days",
-             "must be between 1 and 3650");
+        fail(source_name, *contacts->get("gone_quiet_days"), "contacts.gone_quiet_days", "must be between 1 and 3650");
       }
       config.gone_quiet_days = static_cast<int>(*days);
     }

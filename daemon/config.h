@@ -37,9 +37,9 @@ struct AccountConfig {
   SecretSource password;
   std::vector<std::string> folders;  // empty: INBOX + the \Sent folder
   std::string ca_file;
-  std::string starttls = "auto";     // "auto" | "required" | "off"
-  std::string auth = "password";     // "password" | "xoauth2" (token from password source)
-  std::uint32_t batch_size = 1000;   // messages per stored batch (one transaction each)
+  std::string starttls = "auto";    // "auto" | "required" | "off"
+  std::string auth = "password";    // "password" | "xoauth2" (token from password source)
+  std::uint32_t batch_size = 1000;  // messages per stored batch (one transaction each)
   // gmail
   std::string client_id;
   SecretSource client_secret;

@@ -55,8 +55,8 @@ int run_contacts_command(const Config& config, const ContactsCommandOptions& opt
     std::cout << list.dump(2) << "\n";
     return 0;
   }
-  std::printf("%-36s %-26s %-24s %-11s %7s %4s %4s %-10s %s\n", "EMAIL", "NAME", "COMPANY", "STAGE",
-              "THREADS", "IN", "OUT", "LAST", "REPLY?");
+  std::printf("%-36s %-26s %-24s %-11s %7s %4s %4s %-10s %s\n", "EMAIL", "NAME", "COMPANY", "STAGE", "THREADS", "IN",
+              "OUT", "LAST", "REPLY?");
   for (const auto& contact : contacts) {
     std::printf("%-36s %-26s %-24s %-11s %7lld %4lld %4lld %-10s %s\n", contact.email.c_str(),
                 contact.name.substr(0, 26).c_str(), contact.company.value_or("-").substr(0, 24).c_str(),
@@ -88,17 +88,17 @@ int run_contact_command(const Config& config, const ContactCommandOptions& optio
   std::cout << (contact.name.empty() ? contact.email : contact.name + " <" + contact.email + ">") << "\n"
             << "  company: " << contact.company.value_or("-") << "\n"
             << "  stage:   " << contact.stage << (contact.manual ? " (set by hand)" : "") << "\n"
-            << "  seen:    first " << day_of(contact.first_seen) << ", last inbound "
-            << day_of(contact.last_inbound) << ", last outbound " << day_of(contact.last_outbound) << "\n"
+            << "  seen:    first " << day_of(contact.first_seen) << ", last inbound " << day_of(contact.last_inbound)
+            << ", last outbound " << day_of(contact.last_outbound) << "\n"
             << "  threads (" << detail->threads.size() << "):\n";
   for (const auto& thread : detail->threads) {
-    std::cout << "    #" << thread.id << " " << day_of(thread.last_message_at) << " [" << thread.message_count
-              << "] " << thread.subject << (thread.needs_reply ? "  (needs reply)" : "") << "\n";
+    std::cout << "    #" << thread.id << " " << day_of(thread.last_message_at) << " [" << thread.message_count << "] "
+              << thread.subject << (thread.needs_reply ? "  (needs reply)" : "") << "\n";
   }
   std::cout << "  history:\n";
   for (const auto& event : detail->history) {
-    std::cout << "    " << iso8601_utc(event.at) << " " << event.from.value_or("-") << " -> " << event.to
-              << " by " << event.actor << (event.rule.empty() ? "" : " (" + event.rule + ")");
+    std::cout << "    " << iso8601_utc(event.at) << " " << event.from.value_or("-") << " -> " << event.to << " by "
+              << event.actor << (event.rule.empty() ? "" : " (" + event.rule + ")");
     if (event.thread) std::cout << " thread #" << *event.thread;
     if (!event.note.empty()) std::cout << ": " << event.note;
     std::cout << "\n";

@@ -42,14 +42,15 @@ nlohmann::json contact_detail_json(const store::ContactDetail& detail) {
   document["threads"] = threads;
   nlohmann::json history = nlohmann::json::array();
   for (const auto& event : detail.history) {
-    history.push_back({{"from", event.from ? nlohmann::json(*event.from) : nlohmann::json(nullptr)},
-                       {"to", event.to},
-                       {"at", iso8601_utc(event.at)},
-                       {"actor", event.actor},
-                       {"rule", event.rule.empty() ? nlohmann::json(nullptr) : nlohmann::json(event.rule)},
-                       {"thread", event.thread ? nlohmann::json(*event.thread) : nlohmann::json(nullptr)},
-                       {"message_id", event.message_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(event.message_id)},
-                       {"note", event.note.empty() ? nlohmann::json(nullptr) : nlohmann::json(event.note)}});
+    history.push_back(
+        {{"from", event.from ? nlohmann::json(*event.from) : nlohmann::json(nullptr)},
+         {"to", event.to},
+         {"at", iso8601_utc(event.at)},
+         {"actor", event.actor},
+         {"rule", event.rule.empty() ? nlohmann::json(nullptr) : nlohmann::json(event.rule)},
+         {"thread", event.thread ? nlohmann::json(*event.thread) : nlohmann::json(nullptr)},
+         {"message_id", event.message_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(event.message_id)},
+         {"note", event.note.empty() ? nlohmann::json(nullptr) : nlohmann::json(event.note)}});
   }
   document["history"] = history;
   return document;

@@ -30,12 +30,8 @@ namespace {
 namespace fs = std::filesystem;
 
 CheckResult ok(std::string what) { return {CheckLevel::ok, std::move(what), ""}; }
-CheckResult warn(std::string what, std::string fix) {
-  return {CheckLevel::warn, std::move(what), std::move(fix)};
-}
-CheckResult fail(std::string what, std::string fix) {
-  return {CheckLevel::fail, std::move(what), std::move(fix)};
-}
+CheckResult warn(std::string what, std::string fix) { return {CheckLevel::warn, std::move(what), std::move(fix)}; }
+CheckResult fail(std::string what, std::string fix) { return {CheckLevel::fail, std::move(what), std::move(fix)}; }
 
 bool can_write(const fs::path& path) { return ::access(path.c_str(), W_OK | X_OK) == 0; }
 
@@ -87,8 +83,7 @@ std::string secret_fix(const SecretSource& source) {
              "` yourself: it must exit 0 and print the secret on its first line "
              "(under systemd it runs without your shell's environment)";
     case SecretSource::Kind::file:
-      return "put the secret on the first line of " + source.value + " (chmod 600), or change " +
-             source.config_key;
+      return "put the secret on the first line of " + source.value + " (chmod 600), or change " + source.config_key;
     case SecretSource::Kind::environment:
       return "export " + source.value +
              " where prospectd runs (for the systemd unit: a drop-in with "
@@ -103,8 +98,7 @@ std::string secret_fix(const SecretSource& source) {
 std::string connection_fix(const AccountConfig& account, const connectors::SourceError& error) {
   switch (error.kind) {
     case connectors::ErrorKind::auth:
-      return "check username = \"" + account.username + "\" and the password from " +
-             account.password.config_key +
+      return "check username = \"" + account.username + "\" and the password from " + account.password.config_key +
              "; many providers want an app password for IMAP (or auth = \"xoauth2\" with a token)";
     case connectors::ErrorKind::fatal:
       if (error.message.find("certificate") != std::string::npos) {
@@ -140,29 +134,25 @@ std::expected<std::unique_ptr<connectors::imap::CurlTransport>, connectors::Sour
   return connectors::imap::CurlTransport::connect(options);
 }
 
-CheckResult check_login(const AccountConfig& account, const std::string& secret,
-                        std::chrono::seconds timeout) {
+CheckResult check_login(const AccountConfig& account, const std::string& secret, std::chrono::seconds timeout) {
   using connectors::imap::StartTls;
   const std::string name = "account " + account.name + ": ";
   const std::string as = " as " + account.username;
   const bool loopback = is_loopback_host(url_host(account.url));
   if (account.url.starts_with("imaps://") || account.starttls == "required") {
     const auto session =
-        log_in(account, secret,
-               account.url.starts_with("imaps://") ? StartTls::off : StartTls::required, timeout);
+        log_in(account, secret, account.url.starts_with("imaps://") ? StartTls::off : StartTls::required, timeout);
     if (!session) {
       return fail(name + session.error().message, connection_fix(account, session.error()));
     }
     return ok(name + "logged in to " + account.url + as + " (" +
-              (account.url.starts_with("imaps://") ? "TLS" : "STARTTLS") +
-              ", certificate verified)");
+              (account.url.starts_with("imaps://") ? "TLS" : "STARTTLS") + ", certificate verified)");
   }
   const auto plain_result = [&](const auto& session, const std::string& why) {
     if (!session) {
       return fail(name + session.error().message, connection_fix(account, session.error()));
     }
-    const std::string what =
-        name + "logged in to " + account.url + as + " without TLS (" + why + ")";
+    const std::string what = name + "logged in to " + account.url + as + " without TLS (" + why + ")";
     if (loopback) return ok(what);
     return warn(what + ": the password and mail headers cross the network in clear",
                 "use imaps:// or a server that offers STARTTLS, and set starttls = \"required\"");
@@ -178,8 +168,7 @@ CheckResult check_login(const AccountConfig& account, const std::string& secret,
   if (session.error().message.find("does not offer STARTTLS") == std::string::npos) {
     return fail(name + session.error().message, connection_fix(account, session.error()));
   }
-  return plain_result(log_in(account, secret, StartTls::automatic, timeout),
-                      "the server offers no STARTTLS");
+  return plain_result(log_in(account, secret, StartTls::automatic, timeout), "the server offers no STARTTLS");
 }
 
 // Gmail: the client secret resolves and `prospectd auth` has stored a token. (The API itself
@@ -190,22 +179,19 @@ std::vector<CheckResult> check_gmail_account(const Config& config, const Account
   if (account.client_secret.kind != SecretSource::Kind::none) {
     const auto secret = resolve_secret(account.client_secret);
     if (!secret) {
-      results.push_back(
-          fail(name + "no client secret: " + secret.error(), secret_fix(account.client_secret)));
+      results.push_back(fail(name + "no client secret: " + secret.error(), secret_fix(account.client_secret)));
     } else {
       results.push_back(ok(name + "the client secret resolves (not shown)"));
     }
   }
-  const fs::path token = account.token_file.empty()
-                             ? config.data_dir / (account.name + ".gmail-token.json")
-                             : fs::path(account.token_file);
+  const fs::path token = account.token_file.empty() ? config.data_dir / (account.name + ".gmail-token.json")
+                                                    : fs::path(account.token_file);
   std::error_code error;
   if (!fs::exists(token, error)) {
     results.push_back(fail(name + "no Gmail token at " + token.string() + " (not signed in)",
                            "run `prospectd auth " + account.name + "` and sign in"));
   } else {
-    results.push_back(
-        ok(name + "Gmail token " + token.string() + " is present (the API is not called)"));
+    results.push_back(ok(name + "Gmail token " + token.string() + " is present (the API is not called)"));
   }
   return results;
 }
@@ -235,9 +221,7 @@ std::string exec_start_program(const fs::path& unit) {
 }  // namespace
 
 std::string format_check(const CheckResult& result) {
-  const char* level = result.level == CheckLevel::ok     ? "ok  "
-                      : result.level == CheckLevel::warn ? "warn"
-                                                         : "FAIL";
+  const char* level = result.level == CheckLevel::ok ? "ok  " : result.level == CheckLevel::warn ? "warn" : "FAIL";
   std::string line = std::string(level) + "  " + result.what;
   if (!result.fix.empty()) line += "  fix: " + result.fix;
   return line;
@@ -248,9 +232,8 @@ CheckResult check_data_dir(const Config& config) {
   std::error_code error;
   if (fs::is_directory(dir, error)) {
     if (can_write(dir)) return ok("data_dir " + dir.string() + " is writable");
-    return fail(
-        "data_dir " + dir.string() + " is not writable by this user",
-        "chown it to this user (or chmod u+rwx " + dir.string() + "), or set data_dir elsewhere");
+    return fail("data_dir " + dir.string() + " is not writable by this user",
+                "chown it to this user (or chmod u+rwx " + dir.string() + "), or set data_dir elsewhere");
   }
   if (fs::exists(dir, error)) {
     return fail("data_dir " + dir.string() + " exists but is not a directory",
@@ -263,11 +246,10 @@ CheckResult check_data_dir(const Config& config) {
   if (fs::is_directory(parent, error) && can_write(parent)) {
     return ok("data_dir " + dir.string() + " does not exist yet; prospectd creates it (0700)");
   }
-  return fail(
-      "data_dir " + dir.string() + " cannot be created: " + parent.string() + " is not writable",
-      "create it as a user who can (mkdir -p " + dir.string() +
-          ") and chown it to this user, or "
-          "set data_dir elsewhere");
+  return fail("data_dir " + dir.string() + " cannot be created: " + parent.string() + " is not writable",
+              "create it as a user who can (mkdir -p " + dir.string() +
+                  ") and chown it to this user, or "
+                  "set data_dir elsewhere");
 }
 
 std::vector<CheckResult> check_store(const Config& config) {
@@ -301,14 +283,13 @@ std::vector<CheckResult> check_store(const Config& config) {
   if (inspection.schema_version == latest) {
     results.push_back(ok(version + " (current)"));
   } else if (inspection.schema_version > latest) {
-    results.push_back(fail(version + " was written by a newer prospectd (this one knows v" +
-                               std::to_string(latest) + ")",
-                           "run the newer prospectd, or upgrade this one"));
+    results.push_back(
+        fail(version + " was written by a newer prospectd (this one knows v" + std::to_string(latest) + ")",
+             "run the newer prospectd, or upgrade this one"));
   } else {
-    results.push_back(warn(
-        version + "; this prospectd migrates it to v" + std::to_string(latest) +
-            " when it next opens it",
-        "nothing to do, unless you may go back to the older prospectd: then copy the file first"));
+    results.push_back(
+        warn(version + "; this prospectd migrates it to v" + std::to_string(latest) + " when it next opens it",
+             "nothing to do, unless you may go back to the older prospectd: then copy the file first"));
   }
   if (!can_write(file.parent_path()) || ::access(file.c_str(), W_OK) != 0) {
     results.push_back(fail("store " + file.string() + " is not writable by this user",
@@ -327,21 +308,18 @@ std::vector<CheckResult> check_account(const Config& config, const AccountConfig
     results.push_back(fail(name + "no password: " + secret.error(), secret_fix(account.password)));
     return results;
   }
-  const std::string key =
-      account.password.config_key.substr(account.password.config_key.rfind('.') + 1);
-  results.push_back(ok(name + key + " gives a " +
-                       (account.auth == "xoauth2" ? "token" : "password") + " (not shown)"));
+  const std::string key = account.password.config_key.substr(account.password.config_key.rfind('.') + 1);
+  results.push_back(ok(name + key + " gives a " + (account.auth == "xoauth2" ? "token" : "password") + " (not shown)"));
   if (account.password.kind == SecretSource::Kind::file) {
     struct stat info {};
     if (::stat(account.password.value.c_str(), &info) == 0 && (info.st_mode & 077) != 0) {
-      results.push_back(warn(name + account.password.value + " can be read by other users",
-                             "chmod 600 " + account.password.value));
+      results.push_back(
+          warn(name + account.password.value + " can be read by other users", "chmod 600 " + account.password.value));
     }
   }
   if (!account.ca_file.empty() && ::access(account.ca_file.c_str(), R_OK) != 0) {
-    results.push_back(
-        fail(name + "ca_file " + account.ca_file + " cannot be read: " + std::strerror(errno),
-             "point ca_file at the PEM file of the CA that signed the server's certificate"));
+    results.push_back(fail(name + "ca_file " + account.ca_file + " cannot be read: " + std::strerror(errno),
+                           "point ca_file at the PEM file of the CA that signed the server's certificate"));
     return results;
   }
   results.push_back(check_login(account, *secret, timeout));
@@ -394,13 +372,11 @@ CheckResult check_http_listen(const Config& config) {
     return fail(what + ": ports below 1024 need privileges", "use a port above 1023");
   }
   if (bind_error != 0) {
-    return fail(what + " cannot be bound: " + std::strerror(bind_error),
-                "use 127.0.0.1:PORT with a free PORT");
+    return fail(what + " cannot be bound: " + std::strerror(bind_error), "use 127.0.0.1:PORT with a free PORT");
   }
   if (!is_loopback_host(host)) {
-    return warn(
-        what + " is free, but reachable from other machines (anyone there can read your CRM)",
-        "use 127.0.0.1:" + port + " unless you mean to serve the network");
+    return warn(what + " is free, but reachable from other machines (anyone there can read your CRM)",
+                "use 127.0.0.1:" + port + " unless you mean to serve the network");
   }
   return ok(what + " is free for `prospectd run`");
 }
@@ -410,31 +386,28 @@ CheckResult check_service_files() {
   const fs::path agent = home_dir() / "Library/LaunchAgents/com.prospectd.agent.plist";
   std::error_code error;
   if (!fs::exists(agent, error)) {
-    return warn(
-        "no launchd agent at " + agent.string() + " (prospectd runs only when you start it)",
-        "copy com.prospectd.agent.plist from share/prospectd with /Users/USERNAME replaced by your "
-        "home, then `launchctl bootstrap gui/$(id -u) " +
-            agent.string() + "` (see prospectd(1))");
+    return warn("no launchd agent at " + agent.string() + " (prospectd runs only when you start it)",
+                "copy com.prospectd.agent.plist from share/prospectd with /Users/USERNAME replaced by your "
+                "home, then `launchctl bootstrap gui/$(id -u) " +
+                    agent.string() + "` (see prospectd(1))");
   }
   std::ifstream input(agent);
   std::stringstream text;
   text << input.rdbuf();
   if (text.str().find("/Users/USERNAME") != std::string::npos) {
     return warn("launchd agent " + agent.string() + " still has the placeholder /Users/USERNAME",
-                "sed -i '' \"s|/Users/USERNAME|$HOME|g\" " + agent.string() +
-                    ", then reload it with launchctl");
+                "sed -i '' \"s|/Users/USERNAME|$HOME|g\" " + agent.string() + ", then reload it with launchctl");
   }
   return ok("launchd agent " + agent.string() + " is installed");
 #else
   const char* xdg = std::getenv("XDG_CONFIG_HOME");
   const fs::path user_config = xdg && *xdg ? fs::path(xdg) : home_dir() / ".config";
-  const auto user_unit = first_existing(
-      {user_config / "systemd/user/prospectd.service", "/etc/systemd/user/prospectd.service",
-       "/usr/local/lib/systemd/user/prospectd.service", "/usr/lib/systemd/user/prospectd.service",
-       "/lib/systemd/user/prospectd.service"});
+  const auto user_unit =
+      first_existing({user_config / "systemd/user/prospectd.service", "/etc/systemd/user/prospectd.service",
+                      "/usr/local/lib/systemd/user/prospectd.service", "/usr/lib/systemd/user/prospectd.service",
+                      "/lib/systemd/user/prospectd.service"});
   const passwd* entry = ::getpwuid(::geteuid());
-  const std::string instance =
-      std::string("prospectd@") + (entry ? entry->pw_name : "USER") + ".service";
+  const std::string instance = std::string("prospectd@") + (entry ? entry->pw_name : "USER") + ".service";
   std::error_code error;
   if (fs::exists("/etc/systemd/system/multi-user.target.wants/" + instance, error)) {
     return ok("system service " + instance + " is enabled");
@@ -449,9 +422,8 @@ CheckResult check_service_files() {
   }
   const std::string program = exec_start_program(*user_unit);
   if (!program.empty() && ::access(program.c_str(), X_OK) != 0) {
-    return warn(
-        "user unit " + user_unit->string() + " starts " + program + ", which is not there",
-        "reinstall prospectd, or `systemctl --user edit prospectd` to set ExecStart= to its path");
+    return warn("user unit " + user_unit->string() + " starts " + program + ", which is not there",
+                "reinstall prospectd, or `systemctl --user edit prospectd` to set ExecStart= to its path");
   }
   if (fs::exists(user_config / "systemd/user/default.target.wants/prospectd.service", error) ||
       fs::exists("/etc/systemd/user/default.target.wants/prospectd.service", error)) {

@@ -28,14 +28,13 @@ class Report {
     try {
       add(check());
     } catch (const std::exception& error) {
-      add(CheckResult{CheckLevel::fail, what + ": " + error.what(),
-                      "run again with -v; report it if it persists"});
+      add(CheckResult{CheckLevel::fail, what + ": " + error.what(), "run again with -v; report it if it persists"});
     }
   }
   int failures() const { return counts_[static_cast<int>(CheckLevel::fail)]; }
   void print_summary() const {
-    std::printf("\n%d ok, %d warning%s, %d failure%s\n", counts_[0], counts_[1],
-                counts_[1] == 1 ? "" : "s", counts_[2], counts_[2] == 1 ? "" : "s");
+    std::printf("\n%d ok, %d warning%s, %d failure%s\n", counts_[0], counts_[1], counts_[1] == 1 ? "" : "s", counts_[2],
+                counts_[2] == 1 ? "" : "s");
   }
 
  private:
@@ -44,8 +43,7 @@ class Report {
 
 }  // namespace
 
-int run_doctor_command(const std::filesystem::path& config_path,
-                       const DoctorCommandOptions& options) {
+int run_doctor_command(const std::filesystem::path& config_path, const DoctorCommandOptions& options) {
   // The checks' own logging (libraries, connections) goes to stderr, and only with -v.
   auto logger = spdlog::stderr_logger_mt("doctor");
   spdlog::set_default_logger(logger);
@@ -56,18 +54,16 @@ int run_doctor_command(const std::filesystem::path& config_path,
   try {
     config = load_config(config_path);
     report.add(CheckResult{CheckLevel::ok,
-                           "config " + config_path.string() + " loads (" +
-                               std::to_string(config->accounts.size()) + " account" +
-                               (config->accounts.size() == 1 ? "" : "s") + ")",
+                           "config " + config_path.string() + " loads (" + std::to_string(config->accounts.size()) +
+                               " account" + (config->accounts.size() == 1 ? "" : "s") + ")",
                            ""});
   } catch (const ConfigError& error) {
     std::error_code missing;
     const bool exists = std::filesystem::exists(config_path, missing);
-    report.add(CheckResult{
-        CheckLevel::fail, "config: " + std::string(error.what()),
-        exists ? "edit the file at the line named; every key is explained in "
-                 "config.example.toml and prospectd(1)"
-               : "run `prospectd init` to write a starter config, or pass --config PATH"});
+    report.add(CheckResult{CheckLevel::fail, "config: " + std::string(error.what()),
+                           exists ? "edit the file at the line named; every key is explained in "
+                                    "config.example.toml and prospectd(1)"
+                                  : "run `prospectd init` to write a starter config, or pass --config PATH"});
   }
   if (config) {
     if (config->accounts.empty()) {
@@ -77,8 +73,7 @@ int run_doctor_command(const std::filesystem::path& config_path,
     report.run("data_dir", [&] { return check_data_dir(*config); });
     report.run("store", [&] { return check_store(*config); });
     for (const auto& account : config->accounts) {
-      report.run("account " + account.name,
-                 [&] { return check_account(*config, account, options.connect_timeout); });
+      report.run("account " + account.name, [&] { return check_account(*config, account, options.connect_timeout); });
     }
     report.run("http.listen", [&] { return check_http_listen(*config); });
   }

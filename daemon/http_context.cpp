@@ -16,8 +16,7 @@ bool CachedDocument::fresh() const {
   return document_ && valid_ && std::chrono::steady_clock::now() - taken_ < max_age_;
 }
 
-std::shared_ptr<const nlohmann::json> CachedDocument::get(
-    const std::function<nlohmann::json()>& compute) {
+std::shared_ptr<const nlohmann::json> CachedDocument::get(const std::function<nlohmann::json()>& compute) {
   bool have_old = false;
   {
     std::lock_guard lock(mutex_);
@@ -45,8 +44,7 @@ std::shared_ptr<const nlohmann::json> CachedDocument::get(
   std::lock_guard lock(mutex_);
   document_ = computed;
   taken_ = now;
-  max_age_ = std::clamp<std::chrono::steady_clock::duration>(10 * (now - started), min_age_,
-                                                             std::chrono::seconds(30));
+  max_age_ = std::clamp<std::chrono::steady_clock::duration>(10 * (now - started), min_age_, std::chrono::seconds(30));
   valid_ = generation == generation_;  // invalidated while computing: the next caller redoes it
   return computed;
 }
@@ -68,17 +66,15 @@ void reply_error(httplib::Response& res, int status, const std::string& message)
   reply_json(res, status, {{"error", message}});
 }
 
-std::optional<std::int64_t> int_param(const httplib::Request& req, httplib::Response& res,
-                                      const char* name, std::int64_t fallback, std::int64_t min,
-                                      std::int64_t max) {
+std::optional<std::int64_t> int_param(const httplib::Request& req, httplib::Response& res, const char* name,
+                                      std::int64_t fallback, std::int64_t min, std::int64_t max) {
   if (!req.has_param(name)) return fallback;
   const std::string text = req.get_param_value(name);
   std::int64_t value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (text.empty() || error != std::errc() || end != text.data() + text.size() || value < min) {
     reply_error(res, 400,
-                std::string("parameter ") + name + " must be a whole number of at least " +
-                    std::to_string(min));
+                std::string("parameter ") + name + " must be a whole number of at least " + std::to_string(min));
     return std::nullopt;
   }
   return std::min(value, max);
@@ -92,8 +88,7 @@ nlohmann::json store_status_document() {
   // Extras the page uses to explain an error: read again only when there is one (the
   // accounts query counts every stored message, so it is not free on a big store).
   bool any_error = false;
-  for (const auto& account : status["accounts"])
-    any_error = any_error || !account["last_error"].is_null();
+  for (const auto& account : status["accounts"]) any_error = any_error || !account["last_error"].is_null();
   for (auto& account : status["accounts"]) {
     account["last_error_kind"] = nullptr;
     account["last_attempt_at"] = nullptr;
@@ -103,12 +98,10 @@ nlohmann::json store_status_document() {
   for (auto& account : status["accounts"]) {
     for (const auto& row : accounts) {
       if (row.name != account["name"].get<std::string>()) continue;
-      account["last_error_kind"] = row.last_error_kind.empty()
-                                       ? nlohmann::json(nullptr)
-                                       : nlohmann::json(row.last_error_kind);
-      account["last_attempt_at"] = row.last_attempt_at
-                                       ? nlohmann::json(iso8601_utc(*row.last_attempt_at))
-                                       : nlohmann::json(nullptr);
+      account["last_error_kind"] =
+          row.last_error_kind.empty() ? nlohmann::json(nullptr) : nlohmann::json(row.last_error_kind);
+      account["last_attempt_at"] =
+          row.last_attempt_at ? nlohmann::json(iso8601_utc(*row.last_attempt_at)) : nlohmann::json(nullptr);
     }
   }
   return status;
@@ -116,8 +109,7 @@ nlohmann::json store_status_document() {
 
 nlohmann::json empty_store_status() {
   nlohmann::json stages = nlohmann::json::object();
-  for (const char* stage : {"lead", "prospect", "opportunity", "customer", "disqualified"})
-    stages[stage] = 0;
+  for (const char* stage : {"lead", "prospect", "opportunity", "customer", "disqualified"}) stages[stage] = 0;
   return {{"version", PROSPECTD_VERSION},
           {"accounts", nlohmann::json::array()},
           {"stages", stages},

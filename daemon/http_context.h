@@ -25,8 +25,7 @@ namespace prospectd::daemon {
 // one, so a write through the API is seen at once.
 class CachedDocument {
  public:
-  explicit CachedDocument(std::chrono::milliseconds min_age)
-      : min_age_(min_age), max_age_(min_age) {}
+  explicit CachedDocument(std::chrono::milliseconds min_age) : min_age_(min_age), max_age_(min_age) {}
   std::shared_ptr<const nlohmann::json> get(const std::function<nlohmann::json()>& compute);
   void invalidate();
 
@@ -73,9 +72,8 @@ void reply_error(httplib::Response& res, int status, const std::string& message)
 
 // An integer query parameter: `fallback` when absent, values above `max` clamped to it.
 // Sends 400 and returns nullopt when it is not a whole number of at least `min`.
-std::optional<std::int64_t> int_param(const httplib::Request& req, httplib::Response& res,
-                                      const char* name, std::int64_t fallback, std::int64_t min,
-                                      std::int64_t max);
+std::optional<std::int64_t> int_param(const httplib::Request& req, httplib::Response& res, const char* name,
+                                      std::int64_t fallback, std::int64_t min, std::int64_t max);
 
 // The status document of GET /api/status: the cached store part with configured accounts
 // that never synced and the live progress of running syncs laid over it.

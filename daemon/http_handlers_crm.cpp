@@ -50,8 +50,7 @@ void list_contacts(const httplib::Request& req, httplib::Response& res) {
   query.limit = *limit;
   query.offset = *offset;
   nlohmann::json contacts = nlohmann::json::array();
-  for (const auto& contact : worker_reader().contacts(query))
-    contacts.push_back(contact_json(contact));
+  for (const auto& contact : worker_reader().contacts(query)) contacts.push_back(contact_json(contact));
   reply_json(res, 200, contacts);
 }
 
@@ -88,8 +87,7 @@ void list_threads(const httplib::Request& req, httplib::Response& res) {
   const auto size = static_cast<std::int64_t>(threads.size());
   const std::int64_t first = std::min(size, *offset);
   const std::int64_t last = first + std::min(size - first, *limit);
-  for (std::int64_t i = first; i < last; ++i)
-    list.push_back(thread_json(threads[static_cast<std::size_t>(i)]));
+  for (std::int64_t i = first; i < last; ++i) list.push_back(thread_json(threads[static_cast<std::size_t>(i)]));
   reply_json(res, 200, list);
 }
 

@@ -29,24 +29,22 @@ nlohmann::json dashboard_document(int gone_quiet_days) {
   for (const auto& promotion : last_30_days) last_7_days += promotion.at >= now - 7 * kDay ? 1 : 0;
   nlohmann::json promoted = nlohmann::json::array();
   for (const auto& promotion : reader.promotions("prospect", 0, kMaxListed)) {
-    promoted.push_back(
-        {{"email", promotion.email},
-         {"name", promotion.name},
-         {"stage", promotion.to},
-         {"at", iso8601_utc(promotion.at)},
-         {"thread", promotion.thread ? nlohmann::json(*promotion.thread) : nlohmann::json(nullptr)},
-         {"thread_subject", promotion.thread_subject}});
+    promoted.push_back({{"email", promotion.email},
+                        {"name", promotion.name},
+                        {"stage", promotion.to},
+                        {"at", iso8601_utc(promotion.at)},
+                        {"thread", promotion.thread ? nlohmann::json(*promotion.thread) : nlohmann::json(nullptr)},
+                        {"thread_subject", promotion.thread_subject}});
   }
 
   const auto owed = reader.replies_owed(kMaxListed);
   nlohmann::json owed_threads = nlohmann::json::array();
   for (const auto& thread : owed.threads) {
-    owed_threads.push_back(
-        {{"id", thread.thread},
-         {"subject", thread.subject},
-         {"message_count", thread.message_count},
-         {"waiting_since", iso8601_utc(thread.waiting_since)},
-         {"contact", {{"email", thread.email}, {"name", thread.name}, {"stage", thread.stage}}}});
+    owed_threads.push_back({{"id", thread.thread},
+                            {"subject", thread.subject},
+                            {"message_count", thread.message_count},
+                            {"waiting_since", iso8601_utc(thread.waiting_since)},
+                            {"contact", {{"email", thread.email}, {"name", thread.name}, {"stage", thread.stage}}}});
   }
 
   store::ContactQuery quiet_query;

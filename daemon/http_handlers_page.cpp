@@ -21,8 +21,7 @@ void serve(const EmbeddedFile& file, const httplib::Request& req, httplib::Respo
     res.status = 304;
     return;
   }
-  res.set_content(file.content.data(), file.content.size(),
-                  std::string(content_type(file.name)).c_str());
+  res.set_content(file.content.data(), file.content.size(), std::string(content_type(file.name)).c_str());
 }
 
 }  // namespace
@@ -30,9 +29,7 @@ void serve(const EmbeddedFile& file, const httplib::Request& req, httplib::Respo
 void add_page_routes(httplib::Server& server) {
   for (const EmbeddedFile& file : status_page_files()) {
     const std::string path = file.name == "index.html" ? "/" : "/" + std::string(file.name);
-    server.Get(path, [&file](const httplib::Request& req, httplib::Response& res) {
-      serve(file, req, res);
-    });
+    server.Get(path, [&file](const httplib::Request& req, httplib::Response& res) { serve(file, req, res); });
   }
 }
 

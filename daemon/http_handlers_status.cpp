@@ -13,8 +13,8 @@ std::optional<std::int64_t> unix_time(const nlohmann::json& iso) {
   if (!iso.is_string()) return std::nullopt;
   std::tm parts{};
   const std::string text = iso.get<std::string>();
-  if (std::sscanf(text.c_str(), "%d-%d-%dT%d:%d:%d", &parts.tm_year, &parts.tm_mon, &parts.tm_mday,
-                  &parts.tm_hour, &parts.tm_min, &parts.tm_sec) != 6) {
+  if (std::sscanf(text.c_str(), "%d-%d-%dT%d:%d:%d", &parts.tm_year, &parts.tm_mon, &parts.tm_mday, &parts.tm_hour,
+                  &parts.tm_min, &parts.tm_sec) != 6) {
     return std::nullopt;
   }
   parts.tm_year -= 1900;
@@ -53,8 +53,7 @@ void add_status_routes(httplib::Server& server, HttpContext& context) {
   });
   server.Get("/metrics", [&context](const httplib::Request&, httplib::Response& res) {
     res.set_header("Cache-Control", "no-store");
-    res.set_content(metrics_text(metrics_snapshot(context)),
-                    "text/plain; version=0.0.4; charset=utf-8");
+    res.set_content(metrics_text(metrics_snapshot(context)), "text/plain; version=0.0.4; charset=utf-8");
   });
 }
 

@@ -39,8 +39,7 @@ void move_stage(HttpContext& context, const httplib::Request& req, httplib::Resp
   if (!body) return;
   const auto stage_field = body->find("stage");
   if (stage_field == body->end() || !stage_field->is_string()) {
-    reply_error(res, 400,
-                "the body needs \"stage\": lead, prospect, opportunity, customer or disqualified");
+    reply_error(res, 400, "the body needs \"stage\": lead, prospect, opportunity, customer or disqualified");
     return;
   }
   const auto stage = rules::stage_from_string(stage_field->get<std::string>());
@@ -51,8 +50,7 @@ void move_stage(HttpContext& context, const httplib::Request& req, httplib::Resp
     return;
   }
   std::string note;
-  if (const auto note_field = body->find("note");
-      note_field != body->end() && !note_field->is_null()) {
+  if (const auto note_field = body->find("note"); note_field != body->end() && !note_field->is_null()) {
     if (!note_field->is_string() || note_field->get<std::string>().size() > kMaxNote) {
       reply_error(res, 400, "\"note\" must be a string of at most 2000 bytes");
       return;
@@ -90,9 +88,7 @@ void request_sync(HttpContext& context, const httplib::Request& req, httplib::Re
     account = field->get<std::string>();
   }
   if (!context.request_sync(account)) {
-    reply_error(
-        res, 404,
-        account ? "no account named \"" + *account + "\"" : std::string("no accounts configured"));
+    reply_error(res, 404, account ? "no account named \"" + *account + "\"" : std::string("no accounts configured"));
     return;
   }
   context.invalidate_caches();
@@ -103,12 +99,9 @@ void request_sync(HttpContext& context, const httplib::Request& req, httplib::Re
 
 void add_write_routes(httplib::Server& server, HttpContext& context) {
   server.Post(R"(/api/contacts/([^/]+)/stage)",
-              [&context](const httplib::Request& req, httplib::Response& res) {
-                move_stage(context, req, res);
-              });
-  server.Post("/api/sync", [&context](const httplib::Request& req, httplib::Response& res) {
-    request_sync(context, req, res);
-  });
+              [&context](const httplib::Request& req, httplib::Response& res) { move_stage(context, req, res); });
+  server.Post("/api/sync",
+              [&context](const httplib::Request& req, httplib::Response& res) { request_sync(context, req, res); });
 }
 
 }  // namespace prospectd::daemon

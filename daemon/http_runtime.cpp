@@ -13,8 +13,9 @@ HttpRuntime start_http_server(const Config& config, LiveStatus& live, Scheduler&
   options.data_dir = config.data_dir;
   options.gone_quiet_days = config.gone_quiet_days;
   for (const auto& account : config.accounts) options.account_names.push_back(account.name);
-  auto server = std::make_shared<HttpServer>(
-      options, live, [&scheduler](const std::optional<std::string>& account) { return scheduler.request_sync(account); });
+  auto server = std::make_shared<HttpServer>(options, live, [&scheduler](const std::optional<std::string>& account) {
+    return scheduler.request_sync(account);
+  });
   server->start();
   const std::string host = config.http_listen.substr(0, config.http_listen.rfind(':'));
   return HttpRuntime{host + ":" + std::to_string(server->port()), server};

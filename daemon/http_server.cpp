@@ -50,8 +50,7 @@ ListenAddress parse_listen(const std::string& listen) {
     address.host = address.host.substr(1, address.host.size() - 2);
   }
   const std::string port = listen.substr(colon + 1);
-  if (port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5 ||
-      std::stoi(port) > 65535) {
+  if (port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5 || std::stoi(port) > 65535) {
     throw std::runtime_error("cannot listen on " + listen + ": bad port \"" + port + "\"");
   }
   address.port = std::stoi(port);
@@ -59,8 +58,7 @@ ListenAddress parse_listen(const std::string& listen) {
 }
 
 std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
   return text;
 }
 
@@ -72,14 +70,12 @@ std::string bind_failure_reason(const ListenAddress& address) {
   hints.ai_flags = AI_PASSIVE;
   addrinfo* found = nullptr;
   const std::string port = std::to_string(address.port);
-  if (const int error = getaddrinfo(address.host.c_str(), port.c_str(), &hints, &found);
-      error != 0) {
+  if (const int error = getaddrinfo(address.host.c_str(), port.c_str(), &hints, &found); error != 0) {
     return gai_strerror(error);
   }
   std::string reason = "no usable address";
   for (addrinfo* entry = found; entry != nullptr; entry = entry->ai_next) {
-    const int fd =
-        ::socket(entry->ai_family, entry->ai_socktype | SOCK_CLOEXEC, entry->ai_protocol);
+    const int fd = ::socket(entry->ai_family, entry->ai_socktype | SOCK_CLOEXEC, entry->ai_protocol);
     if (fd < 0) {
       reason = std::strerror(errno);
       continue;
@@ -136,8 +132,7 @@ std::string error_text(int status) {
 }
 
 bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() &&
-         lower(std::string(text.substr(0, prefix.size()))) == prefix;
+  return text.size() >= prefix.size() && lower(std::string(text.substr(0, prefix.size()))) == prefix;
 }
 
 }  // namespace
@@ -174,9 +169,7 @@ bool HttpServer::Impl::authorised(const httplib::Request& req) const {
 }
 
 void HttpServer::Impl::configure() {
-  server.new_task_queue = [this] {
-    return new HttpWorkerPool(kWorkers, context.options.store_file);
-  };
+  server.new_task_queue = [this] { return new HttpWorkerPool(kWorkers, context.options.store_file); };
   server.set_socket_options(socket_options);
   // Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm and
   // the client's delayed ACK hold every answer back ~40 ms on a keep-alive connection.
@@ -197,8 +190,7 @@ void HttpServer::Impl::configure() {
   server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (!host_allowed(req.get_header_value("Host"))) {
       reply_error(res, 403,
-                  "this server only answers requests addressed to " + context.options.listen +
-                      " or localhost");
+                  "this server only answers requests addressed to " + context.options.listen + " or localhost");
       return httplib::Server::HandlerResponse::Handled;
     }
     if (req.method != "GET" && req.method != "HEAD" && !authorised(req)) {
@@ -210,20 +202,19 @@ void HttpServer::Impl::configure() {
     }
     return httplib::Server::HandlerResponse::Unhandled;
   });
-  server.set_exception_handler(
-      [](const httplib::Request& req, httplib::Response& res, std::exception_ptr error) {
-        try {
-          std::rethrow_exception(error);
-        } catch (const StoreUnavailable& unavailable) {
-          reply_error(res, 503, unavailable.what());
-        } catch (const std::exception& failure) {
-          spdlog::error("HTTP {} {} failed: {}", req.method, req.path, failure.what());
-          reply_error(res, 500, "internal error (the daemon's log says more)");
-        } catch (...) {
-          spdlog::error("HTTP {} {} failed", req.method, req.path);
-          reply_error(res, 500, "internal error");
-        }
-      });
+  server.set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr error) {
+    try {
+      std::rethrow_exception(error);
+    } catch (const StoreUnavailable& unavailable) {
+      reply_error(res, 503, unavailable.what());
+    } catch (const std::exception& failure) {
+      spdlog::error("HTTP {} {} failed: {}", req.method, req.path, failure.what());
+      reply_error(res, 500, "internal error (the daemon's log says more)");
+    } catch (...) {
+      spdlog::error("HTTP {} {} failed", req.method, req.path);
+      reply_error(res, 500, "internal error");
+    }
+  });
   server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (res.body.empty() && res.status != 304) reply_error(res, res.status, error_text(res.status));
   });
@@ -238,11 +229,9 @@ void HttpServer::Impl::configure() {
   add_page_routes(server);
 }
 
-HttpServer::HttpServer(HttpServerOptions options, LiveStatus& live, SyncRequester request_sync)
-    : impl_(nullptr) {
+HttpServer::HttpServer(HttpServerOptions options, LiveStatus& live, SyncRequester request_sync) : impl_(nullptr) {
   std::string token = load_or_create_http_token(options.data_dir);
-  impl_ =
-      std::make_unique<Impl>(std::move(options), live, std::move(request_sync), std::move(token));
+  impl_ = std::make_unique<Impl>(std::move(options), live, std::move(request_sync), std::move(token));
   impl_->configure();
 }
 
@@ -268,11 +257,9 @@ void HttpServer::start() {
   const std::string suffix = ":" + std::to_string(port);
   const std::string host = lower(impl.address.host);
   const std::string bracketed = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  impl.allowed_hosts = {"127.0.0.1" + suffix, "localhost" + suffix, "[::1]" + suffix,
-                        bracketed + suffix, bracketed};
+  impl.allowed_hosts = {"127.0.0.1" + suffix, "localhost" + suffix, "[::1]" + suffix, bracketed + suffix, bracketed};
   impl.thread = std::thread([&impl] {
-    if (!impl.server.listen_after_bind())
-      spdlog::error("the HTTP server stopped accepting connections");
+    if (!impl.server.listen_after_bind()) spdlog::error("the HTTP server stopped accepting connections");
   });
   // stop() only works once the accept loop runs: wait for it (it starts at once).
   for (int i = 0; i < 500 && !impl.server.is_running(); ++i) {

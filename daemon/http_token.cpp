@@ -25,8 +25,7 @@ std::string random_hex(std::size_t bytes) {
     const ssize_t got = getrandom(buffer.data() + filled, bytes - filled, 0);
     if (got < 0) {
       if (errno == EINTR) continue;
-      throw std::runtime_error(std::string("cannot get random bytes for the HTTP token: ") +
-                               std::strerror(errno));
+      throw std::runtime_error(std::string("cannot get random bytes for the HTTP token: ") + std::strerror(errno));
     }
     filled += static_cast<std::size_t>(got);
   }
@@ -42,11 +41,9 @@ std::string random_hex(std::size_t bytes) {
 std::string read_token(const std::filesystem::path& file) {
   std::ifstream in(file);
   std::string token;
-  if (!in || !std::getline(in, token))
-    throw std::runtime_error("cannot read the HTTP token " + file.string());
+  if (!in || !std::getline(in, token)) throw std::runtime_error("cannot read the HTTP token " + file.string());
   while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
-  if (token.size() < 16)
-    throw std::runtime_error("the HTTP token " + file.string() + " is empty or too short");
+  if (token.size() < 16) throw std::runtime_error("the HTTP token " + file.string() + " is empty or too short");
   return token;
 }
 
@@ -55,8 +52,7 @@ bool create_token_file(const std::filesystem::path& file, const std::string& tok
   const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
     if (errno == EEXIST) return false;
-    throw std::runtime_error("cannot create the HTTP token " + file.string() + ": " +
-                             std::strerror(errno));
+    throw std::runtime_error("cannot create the HTTP token " + file.string() + ": " + std::strerror(errno));
   }
   const std::string line = token + "\n";
   const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
@@ -75,8 +71,7 @@ std::string load_or_create_http_token(const std::filesystem::path& data_dir) {
   std::error_code error;
   if (!std::filesystem::exists(data_dir, error)) {
     std::filesystem::create_directories(data_dir, error);
-    if (error)
-      throw std::runtime_error("cannot create " + data_dir.string() + ": " + error.message());
+    if (error) throw std::runtime_error("cannot create " + data_dir.string() + ": " + error.message());
     std::filesystem::permissions(data_dir, std::filesystem::perms::owner_all, error);
   }
   const std::filesystem::path file = data_dir / "http-token";

@@ -113,14 +113,11 @@ StarterAnswers ask_user() {
                "file afterwards for the rest).\n";
   StarterAnswers answers;
   for (;;) {
-    answers.url =
-        ask("IMAP server URL (imaps://host or imap://host:port)", "imaps://imap.example.com");
-    if (answers.url.empty() || answers.url.starts_with("imaps://") ||
-        answers.url.starts_with("imap://")) {
+    answers.url = ask("IMAP server URL (imaps://host or imap://host:port)", "imaps://imap.example.com");
+    if (answers.url.empty() || answers.url.starts_with("imaps://") || answers.url.starts_with("imap://")) {
       break;
     }
-    std::cout
-        << "  The URL starts with imaps:// (TLS, port 993) or imap:// (port 143, STARTTLS).\n";
+    std::cout << "  The URL starts with imaps:// (TLS, port 993) or imap:// (port 143, STARTTLS).\n";
   }
   for (;;) {
     answers.username = ask("Username (usually your email address)", "rep@acme-sales.com");
@@ -132,12 +129,9 @@ StarterAnswers ask_user() {
 
 // Writes `text` to `path` with mode 0600: a new file (O_EXCL) unless `replace`, in which case a
 // temporary file is renamed over the old one. Returns an error message, empty on success.
-std::string write_private_file(const std::filesystem::path& path, const std::string& text,
-                               bool replace) {
-  const std::filesystem::path target =
-      replace ? std::filesystem::path(path.string() + ".new") : path;
-  const int fd =
-      ::open(target.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (replace ? O_TRUNC : O_EXCL), 0600);
+std::string write_private_file(const std::filesystem::path& path, const std::string& text, bool replace) {
+  const std::filesystem::path target = replace ? std::filesystem::path(path.string() + ".new") : path;
+  const int fd = ::open(target.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (replace ? O_TRUNC : O_EXCL), 0600);
   if (fd < 0) return "cannot create " + target.string() + ": " + std::strerror(errno);
   ::fchmod(fd, 0600);  // O_TRUNC keeps an old temporary file's mode
   std::size_t written = 0;
@@ -170,11 +164,10 @@ int run_init_command(const std::filesystem::path& config_path, const InitCommand
     const std::filesystem::path path = std::filesystem::absolute(config_path);
     std::error_code error;
     if (std::filesystem::exists(std::filesystem::symlink_status(path, error)) && !options.force) {
-      std::fprintf(
-          stderr,
-          "prospectd: %s already exists; not overwriting it (check it with `prospectd doctor`, "
-          "or pass --force to replace it with the starter config)\n",
-          path.c_str());
+      std::fprintf(stderr,
+                   "prospectd: %s already exists; not overwriting it (check it with `prospectd doctor`, "
+                   "or pass --force to replace it with the starter config)\n",
+                   path.c_str());
       return 1;
     }
     const StarterAnswers answers = isatty(STDIN_FILENO) ? ask_user() : StarterAnswers{};
@@ -185,16 +178,14 @@ int run_init_command(const std::filesystem::path& config_path, const InitCommand
       std::filesystem::create_directories(path.parent_path());
       std::filesystem::permissions(path.parent_path(), std::filesystem::perms::owner_all);
     }
-    if (const std::string failure = write_private_file(path, text, options.force);
-        !failure.empty()) {
+    if (const std::string failure = write_private_file(path, text, options.force); !failure.empty()) {
       std::fprintf(stderr, "prospectd: %s\n", failure.c_str());
       return 1;
     }
     const Config config = load_config(path);
 
     const bool default_path = path == std::filesystem::absolute(default_config_path());
-    const std::string prospectd =
-        default_path ? "prospectd" : "prospectd --config " + path.string();
+    const std::string prospectd = default_path ? "prospectd" : "prospectd --config " + path.string();
     std::printf("Wrote the starter config %s (mode 0600).\n\nNext steps:\n", path.c_str());
     std::printf(
         "  1. Edit it: your [identity] addresses and colleagues' domains, and for each\n"
@@ -203,8 +194,7 @@ int run_init_command(const std::filesystem::path& config_path, const InitCommand
     std::printf("  2. Check it:             %s doctor\n", prospectd.c_str());
     std::printf("  3. Sync once:            %s sync\n", prospectd.c_str());
 #ifdef __APPLE__
-    std::printf(
-        "  4. Run in the background: see com.prospectd.agent.plist (launchd) in prospectd(1).\n");
+    std::printf("  4. Run in the background: see com.prospectd.agent.plist (launchd) in prospectd(1).\n");
 #else
     std::printf("  4. Run in the background: systemctl --user enable --now prospectd.service\n");
     if (!default_path) {

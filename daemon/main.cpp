@@ -1,10 +1,10 @@
 // prospectd's entry point: parses the command line, loads the config, runs one command, and
 // turns configuration and programming errors into one clear line on stderr.
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -39,8 +39,9 @@ void set_up_logging(const std::string& level, const std::filesystem::path& file)
 
 int main(int argc, char** argv) {
   using namespace prospectd::daemon;
-  CLI::App app{"prospectd turns a sales rep's mailbox into a CRM: it syncs mail metadata from IMAP\n"
-               "or Gmail, links threads to the people in them and tracks each contact's stage."};
+  CLI::App app{
+      "prospectd turns a sales rep's mailbox into a CRM: it syncs mail metadata from IMAP\n"
+      "or Gmail, links threads to the people in them and tracks each contact's stage."};
   app.set_version_flag("--version", PROSPECTD_VERSION);
   app.require_subcommand(1);
   std::string config_path = default_config_path().string();
@@ -75,16 +76,17 @@ int main(int argc, char** argv) {
   StageCommandOptions stage_options;
   CLI::App* stage = app.add_subcommand("stage", "Move a contact to a stage by hand (rules never undo it)");
   stage->add_option("email", stage_options.email, "The contact's address")->required();
-  stage->add_option("stage", stage_options.stage,
-                    "lead, prospect, opportunity, customer or disqualified")->required();
+  stage->add_option("stage", stage_options.stage, "lead, prospect, opportunity, customer or disqualified")->required();
   stage->add_option("--note", stage_options.note, "Why (kept in the stage history)");
 
-  CLI::App* run = app.add_subcommand(
-      "run", "Run as a service: sync every account in the background (IDLE or polling) and serve the\n"
-             "status page and JSON API on http.listen, until SIGTERM; SIGHUP reloads the config");
+  CLI::App* run =
+      app.add_subcommand("run",
+                         "Run as a service: sync every account in the background (IDLE or polling) and serve the\n"
+                         "status page and JSON API on http.listen, until SIGTERM; SIGHUP reloads the config");
 
   InitCommandOptions init_options;
-  CLI::App* init = app.add_subcommand("init", "Write a commented starter config (asks for the IMAP server on a terminal)");
+  CLI::App* init =
+      app.add_subcommand("init", "Write a commented starter config (asks for the IMAP server on a terminal)");
   init->add_flag("--force", init_options.force, "Replace an existing config file");
 
   DoctorCommandOptions doctor_options;
@@ -121,7 +123,9 @@ int main(int argc, char** argv) {
     const Config config = load_config(config_path);
     // One-off commands stay quiet unless asked; the daemon logs at the configured level.
     const bool daemon = run->parsed();
-    set_up_logging(verbose ? "debug" : (daemon || config.log_level != "info") ? config.log_level : "warn",
+    set_up_logging(verbose                                  ? "debug"
+                   : (daemon || config.log_level != "info") ? config.log_level
+                                                            : "warn",
                    daemon ? config.log_file : std::filesystem::path());
     if (*sync) return run_sync_command(config, sync_options);
     if (*status) return run_status_command(config, status_options);

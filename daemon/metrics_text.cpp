@@ -34,8 +34,7 @@ class Writer {
   void family(const char* name, const char* type, const char* help) {
     text_ += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
   }
-  void sample(const std::string& name,
-              const std::vector<std::pair<const char*, std::string>>& labels,
+  void sample(const std::string& name, const std::vector<std::pair<const char*, std::string>>& labels,
               const std::string& value) {
     text_ += name;
     if (!labels.empty()) {
@@ -58,36 +57,27 @@ class Writer {
 
 std::string metrics_text(const MetricsSnapshot& snapshot) {
   Writer out;
-  out.family("prospectd_sync_runs_total", "counter",
-             "Sync passes finished since the daemon started.");
+  out.family("prospectd_sync_runs_total", "counter", "Sync passes finished since the daemon started.");
   for (const auto& [account, counters] : snapshot.counters) {
-    out.sample("prospectd_sync_runs_total", {{"account", account}},
-               std::to_string(counters.sync_runs));
+    out.sample("prospectd_sync_runs_total", {{"account", account}}, std::to_string(counters.sync_runs));
   }
   out.family("prospectd_sync_failures_total", "counter", "Sync passes that ended in an error.");
   for (const auto& [account, counters] : snapshot.counters) {
-    out.sample("prospectd_sync_failures_total", {{"account", account}},
-               std::to_string(counters.sync_failures));
+    out.sample("prospectd_sync_failures_total", {{"account", account}}, std::to_string(counters.sync_failures));
   }
   out.family("prospectd_sync_duration_seconds", "summary", "Time spent in sync passes.");
   for (const auto& [account, counters] : snapshot.counters) {
-    out.sample("prospectd_sync_duration_seconds_sum", {{"account", account}},
-               number(counters.sync_seconds_total));
-    out.sample("prospectd_sync_duration_seconds_count", {{"account", account}},
-               std::to_string(counters.sync_runs));
+    out.sample("prospectd_sync_duration_seconds_sum", {{"account", account}}, number(counters.sync_seconds_total));
+    out.sample("prospectd_sync_duration_seconds_count", {{"account", account}}, std::to_string(counters.sync_runs));
   }
-  out.family("prospectd_messages_fetched_total", "counter",
-             "Message headers fetched from the mail server.");
+  out.family("prospectd_messages_fetched_total", "counter", "Message headers fetched from the mail server.");
   for (const auto& [account, counters] : snapshot.counters) {
-    out.sample("prospectd_messages_fetched_total", {{"account", account}},
-               std::to_string(counters.messages_fetched));
+    out.sample("prospectd_messages_fetched_total", {{"account", account}}, std::to_string(counters.messages_fetched));
   }
-  out.family("prospectd_sync_errors_total", "counter",
-             "Sync errors by kind (transient, auth, bad_item, fatal).");
+  out.family("prospectd_sync_errors_total", "counter", "Sync errors by kind (transient, auth, bad_item, fatal).");
   for (const auto& [account, counters] : snapshot.counters) {
     for (const auto& [kind, count] : counters.errors_by_kind) {
-      out.sample("prospectd_sync_errors_total", {{"account", account}, {"kind", kind}},
-                 std::to_string(count));
+      out.sample("prospectd_sync_errors_total", {{"account", account}, {"kind", kind}}, std::to_string(count));
     }
   }
   out.family("prospectd_sync_in_progress", "gauge", "1 while the account is syncing.");
@@ -104,8 +94,7 @@ std::string metrics_text(const MetricsSnapshot& snapshot) {
   }
   out.family("prospectd_messages_stored", "gauge", "Distinct messages stored for the account.");
   for (const auto& [account, gauges] : snapshot.gauges) {
-    out.sample("prospectd_messages_stored", {{"account", account}},
-               std::to_string(gauges.messages_stored));
+    out.sample("prospectd_messages_stored", {{"account", account}}, std::to_string(gauges.messages_stored));
   }
   out.family("prospectd_contacts", "gauge", "Contacts by lifecycle stage.");
   for (const auto& [stage, count] : snapshot.contacts_by_stage) {
@@ -113,8 +102,8 @@ std::string metrics_text(const MetricsSnapshot& snapshot) {
   }
   out.family("prospectd_http_requests_total", "counter", "HTTP requests by route and status code.");
   for (const auto& [key, count] : snapshot.http_requests) {
-    out.sample("prospectd_http_requests_total",
-               {{"route", key.first}, {"code", std::to_string(key.second)}}, std::to_string(count));
+    out.sample("prospectd_http_requests_total", {{"route", key.first}, {"code", std::to_string(key.second)}},
+               std::to_string(count));
   }
   return out.take();
 }

@@ -24,9 +24,9 @@ void ProgressDisplay::update(const std::string& account, const connectors::Progr
     eta = ", ETA " + std::to_string(static_cast<long long>((progress.total - progress.done) / rate + 0.5)) + " s";
   }
   const int percent = progress.total ? static_cast<int>(100.0 * progress.done / progress.total) : 100;
-  std::fprintf(out_, "\r\033[K%s %s: %llu/%llu (%d%%), %.0f msg/s%s", account.c_str(),
-               progress.scope.c_str(), static_cast<unsigned long long>(progress.done),
-               static_cast<unsigned long long>(progress.total), percent, rate, eta.c_str());
+  std::fprintf(out_, "\r\033[K%s %s: %llu/%llu (%d%%), %.0f msg/s%s", account.c_str(), progress.scope.c_str(),
+               static_cast<unsigned long long>(progress.done), static_cast<unsigned long long>(progress.total), percent,
+               rate, eta.c_str());
   std::fflush(out_);
   line_open_ = true;
 }

@@ -7,9 +7,7 @@
 namespace prospectd::daemon {
 
 store::ContactEvaluator RulesContext::evaluator() const {
-  return [this](std::span<const rules::MessageFact> facts) {
-    return rules::evaluate_contact(facts, stage_rules);
-  };
+  return [this](std::span<const rules::MessageFact> facts) { return rules::evaluate_contact(facts, stage_rules); };
 }
 
 std::size_t RulesContext::add_own_addresses(const std::vector<std::string>& addresses) {
@@ -29,8 +27,8 @@ RulesContext rules_context_from(const Config& config, store::Store& store) {
 }
 
 RulesContext rules_context_from(const Config& config) {
-  RulesContext context{rules::Identity(config.own_addresses, config.internal_domains),
-                       rules::Blocklist(config.blocklist), {}};
+  RulesContext context{
+      rules::Identity(config.own_addresses, config.internal_domains), rules::Blocklist(config.blocklist), {}};
   for (const auto& account : config.accounts) context.identity.add_own_address(account.username);
   for (const auto& rule : config.stage_rules) {
     if (!rule.enabled) continue;

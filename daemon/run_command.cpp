@@ -1,8 +1,9 @@
 // `prospectd run`: the daemon. Account workers sync in the background; the main thread waits
 // for signals: SIGTERM/SIGINT stop gracefully (exit 0), SIGHUP reloads the config.
 #include <signal.h>
-#include <ctime>
 #include <spdlog/spdlog.h>
+
+#include <ctime>
 
 #include "daemon/commands.h"
 #include "daemon/http_runtime.h"

@@ -8,9 +8,8 @@ namespace prospectd::daemon {
 namespace {
 
 bool same_rules(const Config& a, const Config& b) {
-  return a.own_addresses == b.own_addresses && a.internal_domains == b.internal_domains &&
-         a.blocklist == b.blocklist && a.stage_rules == b.stage_rules && a.accounts.size() == b.accounts.size() &&
-         [&] {
+  return a.own_addresses == b.own_addresses && a.internal_domains == b.internal_domains && a.blocklist == b.blocklist &&
+         a.stage_rules == b.stage_rules && a.accounts.size() == b.accounts.size() && [&] {
            for (std::size_t i = 0; i < a.accounts.size(); ++i) {
              if (a.accounts[i].username != b.accounts[i].username) return false;
            }
@@ -22,7 +21,8 @@ bool same_rules(const Config& a, const Config& b) {
 
 void Scheduler::apply(const Config& config) {
   std::lock_guard lock(mutex_);
-  const bool rules_changed = !applied_ || !same_rules(*applied_, config) || applied_->store_file() != config.store_file();
+  const bool rules_changed =
+      !applied_ || !same_rules(*applied_, config) || applied_->store_file() != config.store_file();
   if (rules_changed) rules_ = std::make_shared<const RulesContext>(rules_context_from(config));
   std::vector<std::unique_ptr<AccountWorker>> retiring;
   for (auto it = workers_.begin(); it != workers_.end();) {

@@ -59,8 +59,7 @@ std::expected<std::string, std::string> resolve_secret(const SecretSource& sourc
     case SecretSource::Kind::environment: {
       const char* value = std::getenv(source.value.c_str());
       if (!value || !*value) {
-        return std::unexpected(source.config_key + ": the environment variable " + source.value +
-                               " is not set");
+        return std::unexpected(source.config_key + ": the environment variable " + source.value + " is not set");
       }
       return std::string(value);
     }

@@ -15,8 +15,12 @@ int run_status_command(const Config& config, const StatusCommandOptions& options
     if (options.json) {
       nlohmann::json stages;
       for (const char* stage : {"lead", "prospect", "opportunity", "customer", "disqualified"}) stages[stage] = 0;
-      std::cout << nlohmann::json{{"version", PROSPECTD_VERSION}, {"accounts", nlohmann::json::array()},
-                                  {"stages", stages}, {"contacts", 0}, {"threads", 0}, {"messages", 0}}
+      std::cout << nlohmann::json{{"version", PROSPECTD_VERSION},
+                                  {"accounts", nlohmann::json::array()},
+                                  {"stages", stages},
+                                  {"contacts", 0},
+                                  {"threads", 0},
+                                  {"messages", 0}}
                        .dump(2)
                 << "\n";
     } else {
@@ -31,9 +35,8 @@ int run_status_command(const Config& config, const StatusCommandOptions& options
   }
   const std::int64_t now = std::time(nullptr);
   for (const auto& account : reader.accounts()) {
-    std::cout << account.name << " (" << account.type << "): " << account.state
-              << ", last success " << time_ago(account.last_success_at, now) << ", "
-              << account.messages << " messages\n";
+    std::cout << account.name << " (" << account.type << "): " << account.state << ", last success "
+              << time_ago(account.last_success_at, now) << ", " << account.messages << " messages\n";
     if (!account.last_error.empty() && account.state == "error") {
       std::cout << "  last error: " << account.last_error << "\n";
     }
@@ -44,8 +47,7 @@ int run_status_command(const Config& config, const StatusCommandOptions& options
     }
   }
   const auto totals = reader.totals();
-  std::cout << totals.messages << " messages in " << totals.threads << " threads; " << totals.contacts
-            << " contacts:";
+  std::cout << totals.messages << " messages in " << totals.threads << " threads; " << totals.contacts << " contacts:";
   for (const auto& [stage, count] : totals.stages) std::cout << " " << count << " " << stage;
   std::cout << "\n";
   return 0;

@@ -28,23 +28,19 @@ nlohmann::json status_json(store::StoreReader& reader) {
                          {"stored_count", folder.stored_count},
                          {"last_sync_at", optional_time(folder.last_sync_at)}});
     }
-    accounts.push_back({{"name", account.name},
-                        {"type", account.type},
-                        {"state", account.state},
-                        {"last_success_at", optional_time(account.last_success_at)},
-                        {"last_error", account.last_error.empty() ? nlohmann::json(nullptr)
-                                                                  : nlohmann::json(account.last_error)},
-                        {"messages", account.messages},
-                        {"progress", nullptr},
-                        {"folders", folders}});
+    accounts.push_back(
+        {{"name", account.name},
+         {"type", account.type},
+         {"state", account.state},
+         {"last_success_at", optional_time(account.last_success_at)},
+         {"last_error", account.last_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(account.last_error)},
+         {"messages", account.messages},
+         {"progress", nullptr},
+         {"folders", folders}});
   }
   const store::StoreTotals totals = reader.totals();
-  return {{"version", PROSPECTD_VERSION},
-          {"accounts", accounts},
-          {"stages", stage_counts_json(totals)},
-          {"contacts", totals.contacts},
-          {"threads", totals.threads},
-          {"messages", totals.messages}};
+  return {{"version", PROSPECTD_VERSION}, {"accounts", accounts},      {"stages", stage_counts_json(totals)},
+          {"contacts", totals.contacts},  {"threads", totals.threads}, {"messages", totals.messages}};
 }
 
 }  // namespace prospectd::daemon

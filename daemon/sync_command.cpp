@@ -48,12 +48,12 @@ int run_sync_command(const Config& config, const SyncCommandOptions& options) {
       continue;
     }
     const double rate = report.seconds > 0 ? static_cast<double>(report.result->messages_fetched) / report.seconds : 0;
-    std::printf("%s: %zu new messages (%llu fetched, %llu skipped), %zu new contacts, %zu promoted,"
-                " in %.1f s, %.0f msg/s\n",
-                account->name.c_str(), report.inserted,
-                static_cast<unsigned long long>(report.result->messages_fetched),
-                static_cast<unsigned long long>(report.result->items_skipped), report.contacts_created,
-                report.promoted.size(), report.seconds, rate);
+    std::printf(
+        "%s: %zu new messages (%llu fetched, %llu skipped), %zu new contacts, %zu promoted,"
+        " in %.1f s, %.0f msg/s\n",
+        account->name.c_str(), report.inserted, static_cast<unsigned long long>(report.result->messages_fetched),
+        static_cast<unsigned long long>(report.result->items_skipped), report.contacts_created, report.promoted.size(),
+        report.seconds, rate);
   }
   std::fflush(stdout);
   return exit_code;

@@ -25,9 +25,8 @@ struct Stopped {};
 
 }  // namespace
 
-AccountSyncReport sync_account(const AccountConfig& account, connectors::MessageSource& source,
-                               store::Store& store, const RulesContext& rules,
-                               const connectors::ProgressObserver& progress,
+AccountSyncReport sync_account(const AccountConfig& account, connectors::MessageSource& source, store::Store& store,
+                               const RulesContext& rules, const connectors::ProgressObserver& progress,
                                const std::atomic<bool>* stop) {
   const auto started = std::chrono::steady_clock::now();
   AccountSyncReport report;
@@ -69,10 +68,10 @@ AccountSyncReport sync_account(const AccountConfig& account, connectors::Message
         const std::size_t size = batch.messages.size();
         const store::BatchOutcome outcome =
             store.commit_batch(id, classify_batch(std::move(batch), *active_rules), evaluate);
-        spdlog::debug("{}: batch of {} stored in {:.1f} ms ({} contacts evaluated, {} thread merges)",
-                      account.name, size,
-                      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - batch_started).count(),
-                      outcome.contacts_evaluated, outcome.thread_merges);
+        spdlog::debug(
+            "{}: batch of {} stored in {:.1f} ms ({} contacts evaluated, {} thread merges)", account.name, size,
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - batch_started).count(),
+            outcome.contacts_evaluated, outcome.thread_merges);
         report.contacts_created += outcome.contacts_created;
         report.promoted.insert(report.promoted.end(), outcome.promoted.begin(), outcome.promoted.end());
         report.inserted += outcome.inserted;
@@ -100,8 +99,8 @@ AccountSyncReport sync_account(const AccountConfig& account, connectors::Message
   } catch (const std::exception& error) {
     // The store itself failed (full disk, unreadable file): report it; keep the first error.
     if (report.result) {
-      report.result = std::unexpected(connectors::SourceError{
-          connectors::ErrorKind::fatal, std::string("store error: ") + error.what()});
+      report.result = std::unexpected(
+          connectors::SourceError{connectors::ErrorKind::fatal, std::string("store error: ") + error.what()});
     }
     spdlog::warn("{}: could not record the sync state: {}", account.name, error.what());
   }

@@ -28,9 +28,8 @@ struct AccountSyncReport {
 // `result` (a store failure such as a full disk is `fatal`).
 // When `stop` is set and becomes true, the batch in hand is not committed (it is rolled back)
 // and the pass ends with a transient "stopped" error; every committed batch stays.
-AccountSyncReport sync_account(const AccountConfig& account, connectors::MessageSource& source,
-                               store::Store& store, const RulesContext& rules,
-                               const connectors::ProgressObserver& progress,
+AccountSyncReport sync_account(const AccountConfig& account, connectors::MessageSource& source, store::Store& store,
+                               const RulesContext& rules, const connectors::ProgressObserver& progress,
                                const std::atomic<bool>* stop = nullptr);
 
 }  // namespace prospectd::daemon

@@ -33,17 +33,39 @@ constexpr std::array kRobotLocalParts = {
 // Thunderbird and common vacation responders, in English, German, French, Spanish, Italian,
 // Dutch, Portuguese, Swedish, Danish, Norwegian, Finnish and Polish.
 constexpr std::array kAutoReplySubjectPrefixes = {
-    "automatic reply",       "auto reply",           "autoreply",
-    "auto-reply",            "auto:",                "auto response",
-    "autoresponse",          "out of office",        "out of the office",
-    "ooo:",                  "vacation reply",       "away from office",
-    "abwesenheitsnotiz",     "automatische antwort", "abwesend",
-    "réponse automatique",   "reponse automatique",  "absence du bureau",
-    "respuesta automática",  "respuesta automatica", "fuera de la oficina",
-    "risposta automatica",   "fuori sede",           "automatisch antwoord",
-    "afwezig",               "resposta automática",  "resposta automatica",
-    "automatiskt svar",      "frånvaro",             "automatisk svar",
-    "automaattinen vastaus", "odpowiedź automatyczna", "autosvar",
+    "automatic reply",
+    "auto reply",
+    "autoreply",
+    "auto-reply",
+    "auto:",
+    "auto response",
+    "autoresponse",
+    "out of office",
+    "out of the office",
+    "ooo:",
+    "vacation reply",
+    "away from office",
+    "abwesenheitsnotiz",
+    "automatische antwort",
+    "abwesend",
+    "réponse automatique",
+    "reponse automatique",
+    "absence du bureau",
+    "respuesta automática",
+    "respuesta automatica",
+    "fuera de la oficina",
+    "risposta automatica",
+    "fuori sede",
+    "automatisch antwoord",
+    "afwezig",
+    "resposta automática",
+    "resposta automatica",
+    "automatiskt svar",
+    "frånvaro",
+    "automatisk svar",
+    "automaattinen vastaus",
+    "odpowiedź automatyczna",
+    "autosvar",
 };
 
 bool starts_with_any(std::string_view text, const auto& prefixes) {
@@ -67,7 +89,8 @@ bool has_auto_reply_subject(std::string_view subject) {
   if (starts_with_any(text, kAutoReplySubjectPrefixes)) return true;
   // "Re: Out of Office: ..." — a reply prefix in front of the marker.
   for (std::string_view reply : {"re: ", "aw: ", "sv: ", "antw: "}) {
-    if (text.starts_with(reply)) return starts_with_any(trimmed(std::string_view(text).substr(reply.size())), kAutoReplySubjectPrefixes);
+    if (text.starts_with(reply))
+      return starts_with_any(trimmed(std::string_view(text).substr(reply.size())), kAutoReplySubjectPrefixes);
   }
   return false;
 }

@@ -47,8 +47,8 @@ static_assert(std::ranges::is_sorted(kFreeMailDomains));
 static_assert(std::ranges::adjacent_find(kFreeMailDomains) == kFreeMailDomains.end());
 
 // Second-level labels under which country registries hand out names ("co.uk", "com.au").
-constexpr auto kSecondLevelLabels = std::to_array<std::string_view>(
-    {"ac", "co", "com", "edu", "gov", "gv", "ltd", "ne", "net", "or", "org"});
+constexpr auto kSecondLevelLabels =
+    std::to_array<std::string_view>({"ac", "co", "com", "edu", "gov", "gv", "ltd", "ne", "net", "or", "org"});
 
 static_assert(std::ranges::is_sorted(kSecondLevelLabels));
 
@@ -63,9 +63,7 @@ std::vector<std::string_view> labels_of(std::string_view domain) {
   return labels;
 }
 
-bool is_second_level(std::string_view label) {
-  return std::ranges::binary_search(kSecondLevelLabels, label);
-}
+bool is_second_level(std::string_view label) { return std::ranges::binary_search(kSecondLevelLabels, label); }
 
 bool listed(std::string_view entry) { return std::ranges::binary_search(kFreeMailDomains, entry); }
 

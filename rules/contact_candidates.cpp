@@ -18,11 +18,9 @@ std::string_view trimmed(std::string_view s) {
 }
 
 bool equals_ignoring_ascii_case(std::string_view a, std::string_view b) {
-  const auto lower = [](char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  };
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
-                                            [&](char x, char y) { return lower(x) == lower(y); });
+  const auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [&](char x, char y) { return lower(x) == lower(y); });
 }
 
 // An address a person could be reached at: no blanks, control characters or list
@@ -32,21 +30,21 @@ bool is_plausible(std::string_view canonical) {
   if (canonical.empty()) return false;
   const bool junk_char = std::any_of(canonical.begin(), canonical.end(), [](char c) {
     const auto byte = static_cast<unsigned char>(c);
-    return byte <= 0x20 || byte == 0x7f || c == '<' || c == '>' || c == ',' || c == ';' ||
-           c == ':' || c == '(' || c == ')' || c == '[' || c == ']';
+    return byte <= 0x20 || byte == 0x7f || c == '<' || c == '>' || c == ',' || c == ';' || c == ':' || c == '(' ||
+           c == ')' || c == '[' || c == ']';
   });
   if (junk_char) return false;
   const std::string_view domain = domain_of(canonical);
-  return domain.find('.') != std::string_view::npos && !domain.starts_with('.') &&
-         !domain.ends_with('.') && domain.find("..") == std::string_view::npos;
+  return domain.find('.') != std::string_view::npos && !domain.starts_with('.') && !domain.ends_with('.') &&
+         domain.find("..") == std::string_view::npos;
 }
 
 }  // namespace
 
 std::string clean_display_name(std::string_view name, std::string_view canonical) {
   name = trimmed(name);
-  while (name.size() >= 2 && ((name.front() == '\'' && name.back() == '\'') ||
-                              (name.front() == '"' && name.back() == '"'))) {
+  while (name.size() >= 2 &&
+         ((name.front() == '\'' && name.back() == '\'') || (name.front() == '"' && name.back() == '"'))) {
     name = trimmed(name.substr(1, name.size() - 2));
   }
   if (canonical_address(name) == canonical) return {};
@@ -54,8 +52,7 @@ std::string clean_display_name(std::string_view name, std::string_view canonical
   return std::string(name);
 }
 
-std::vector<Candidate> contact_candidates(const connectors::MessageMeta& message,
-                                          Direction direction, bool automated,
+std::vector<Candidate> contact_candidates(const connectors::MessageMeta& message, Direction direction, bool automated,
                                           const Identity& identity, const Blocklist& blocklist) {
   std::vector<Candidate> candidates;
   if (automated || direction == Direction::internal) return candidates;
@@ -72,16 +69,15 @@ std::vector<Candidate> contact_candidates(const connectors::MessageMeta& message
   for (const auto* field : fields) {
     for (const connectors::Address& address : *field) {
       std::string canonical = canonical_address(address.email);
-      if (!is_plausible(canonical) || identity.is_us(canonical) ||
-          is_automated_local_part(canonical) || blocklist.blocks(canonical)) {
+      if (!is_plausible(canonical) || identity.is_us(canonical) || is_automated_local_part(canonical) ||
+          blocklist.blocks(canonical)) {
         continue;
       }
       std::string name = clean_display_name(address.name, canonical);
-      const auto seen = std::find_if(candidates.begin(), candidates.end(),
-                                     [&](const Candidate& c) { return c.email == canonical; });
+      const auto seen =
+          std::find_if(candidates.begin(), candidates.end(), [&](const Candidate& c) { return c.email == canonical; });
       if (seen == candidates.end()) {
-        candidates.push_back(
-            {std::move(canonical), std::string(trimmed(address.email)), std::move(name)});
+        candidates.push_back({std::move(canonical), std::string(trimmed(address.email)), std::move(name)});
       } else if (seen->name.empty()) {
         seen->name = std::move(name);
       }

@@ -8,15 +8,17 @@ namespace prospectd::rules {
 
 const char* to_string(Direction direction) {
   switch (direction) {
-    case Direction::outbound: return "outbound";
-    case Direction::internal: return "internal";
-    case Direction::inbound: return "inbound";
+    case Direction::outbound:
+      return "outbound";
+    case Direction::internal:
+      return "internal";
+    case Direction::inbound:
+      return "inbound";
   }
   return "inbound";
 }
 
-Identity::Identity(const std::vector<std::string>& own_addresses,
-                   const std::vector<std::string>& internal_domains) {
+Identity::Identity(const std::vector<std::string>& own_addresses, const std::vector<std::string>& internal_domains) {
   for (const auto& address : own_addresses) add_own_address(address);
   for (const auto& domain : internal_domains) {
     std::string lowered = canonical_address("x@" + domain);
@@ -29,9 +31,7 @@ void Identity::add_own_address(std::string_view address) {
   if (!canonical.empty()) own_.insert(std::move(canonical));
 }
 
-bool Identity::is_own(std::string_view canonical) const {
-  return own_.contains(std::string(canonical));
-}
+bool Identity::is_own(std::string_view canonical) const { return own_.contains(std::string(canonical)); }
 
 bool Identity::is_internal(std::string_view canonical) const {
   std::string_view domain = domain_of(canonical);

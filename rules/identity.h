@@ -18,8 +18,7 @@ class Identity {
  public:
   Identity() = default;
   // Addresses and domains in any spelling; they are canonicalised here.
-  Identity(const std::vector<std::string>& own_addresses,
-           const std::vector<std::string>& internal_domains);
+  Identity(const std::vector<std::string>& own_addresses, const std::vector<std::string>& internal_domains);
 
   void add_own_address(std::string_view address);
   // True for the rep's own addresses, in any case and +tag form.

@@ -38,8 +38,8 @@ std::vector<Timed> chronological(std::span<const MessageFact> facts) {
   // Unknown times last; at equal times dated messages before stand-ins; then row, and the
   // remaining fields only so that duplicated rows still sort deterministically.
   const auto key = [](const Timed& t) {
-    return std::make_tuple(!t.when.has_value(), t.when.value_or(0), !t.fact->date.has_value(),
-                           t.fact->row, t.fact->thread, std::string_view(t.fact->message_id));
+    return std::make_tuple(!t.when.has_value(), t.when.value_or(0), !t.fact->date.has_value(), t.fact->row,
+                           t.fact->thread, std::string_view(t.fact->message_id));
   };
   std::ranges::stable_sort(timed, [&](const Timed& a, const Timed& b) { return key(a) < key(b); });
   return timed;
@@ -51,13 +51,9 @@ bool human_from_contact(const MessageFact& fact) {
 }
 
 // The rep wrote it, by hand.
-bool human_from_rep(const MessageFact& fact) {
-  return fact.direction == Direction::outbound && !fact.automated;
-}
+bool human_from_rep(const MessageFact& fact) { return fact.direction == Direction::outbound && !fact.automated; }
 
-bool appears(const MessageFact& fact) {
-  return fact.authored_by_contact || fact.contact_is_recipient;
-}
+bool appears(const MessageFact& fact) { return fact.authored_by_contact || fact.contact_is_recipient; }
 
 // A message that makes the address a contact (contact_candidates, seen from the contact).
 bool makes_contact(const MessageFact& fact) {
@@ -70,8 +66,12 @@ bool needs_reply_over(std::span<const MessageFact* const> thread_messages) {
   for (const MessageFact* message : thread_messages) {
     if (message->automated) continue;
     switch (message->direction) {
-      case Direction::inbound: awaiting = message->authored_by_contact; break;
-      case Direction::outbound: awaiting = false; break;
+      case Direction::inbound:
+        awaiting = message->authored_by_contact;
+        break;
+      case Direction::outbound:
+        awaiting = false;
+        break;
       case Direction::internal:
         if (message->contact_is_recipient) awaiting = false;
         break;
@@ -93,8 +93,7 @@ bool matches(const StageRule& rule, const MessageFact& fact) {
 const StageRule* best_match(std::span<const StageRule> rules, const MessageFact& fact) {
   const StageRule* best = nullptr;
   for (const StageRule& rule : rules) {
-    if ((best == nullptr || stage_rank(rule.stage) > stage_rank(best->stage)) &&
-        matches(rule, fact)) {
+    if ((best == nullptr || stage_rank(rule.stage) > stage_rank(best->stage)) && matches(rule, fact)) {
       best = &rule;
     }
   }
@@ -108,12 +107,10 @@ std::string_view trimmed(std::string_view s) {
   return s;
 }
 
-void decide_stages(const std::vector<Timed>& timeline, std::span<const StageRule> rules,
-                   const Timed& creation, ContactEvaluation& result) {
-  const auto change = [&](std::optional<Stage> from, Stage to, std::string_view rule,
-                          const Timed& at) {
-    result.history.push_back(
-        {from, to, at.when.value_or(0), std::string(rule), at.fact->thread, at.fact->message_id});
+void decide_stages(const std::vector<Timed>& timeline, std::span<const StageRule> rules, const Timed& creation,
+                   ContactEvaluation& result) {
+  const auto change = [&](std::optional<Stage> from, Stage to, std::string_view rule, const Timed& at) {
+    result.history.push_back({from, to, at.when.value_or(0), std::string(rule), at.fact->thread, at.fact->message_id});
     result.stage = to;
   };
   const auto move_forward = [&](Stage to, std::string_view rule, const Timed& at) {
@@ -145,15 +142,14 @@ void decide_stages(const std::vector<Timed>& timeline, std::span<const StageRule
 
 }  // namespace
 
-StageRule make_stage_rule(std::string name, Stage stage, std::string_view pattern,
-                          bool match_subject, bool match_snippet) {
+StageRule make_stage_rule(std::string name, Stage stage, std::string_view pattern, bool match_subject,
+                          bool match_snippet) {
   return {std::move(name), stage,
-          std::regex(pattern.begin(), pattern.end(), std::regex::ECMAScript | std::regex::icase),
-          match_subject, match_snippet};
+          std::regex(pattern.begin(), pattern.end(), std::regex::ECMAScript | std::regex::icase), match_subject,
+          match_snippet};
 }
 
-ContactEvaluation evaluate_contact(std::span<const MessageFact> facts,
-                                   std::span<const StageRule> rules) {
+ContactEvaluation evaluate_contact(std::span<const MessageFact> facts, std::span<const StageRule> rules) {
   ContactEvaluation result;
   if (facts.empty()) return result;
   const std::vector<Timed> timeline = chronological(facts);

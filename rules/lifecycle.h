@@ -55,8 +55,8 @@ struct StageRule {
 
 // A rule from configuration strings: `pattern` is an ECMAScript regex matched case-insensitively.
 // Throws std::regex_error for an invalid pattern, for the config to report with the rule's name.
-StageRule make_stage_rule(std::string name, Stage stage, std::string_view pattern,
-                          bool match_subject = true, bool match_snippet = true);
+StageRule make_stage_rule(std::string name, Stage stage, std::string_view pattern, bool match_subject = true,
+                          bool match_snippet = true);
 
 // One decided history entry. `from` is nullopt for the creation event.
 struct StageChange {
@@ -106,8 +106,7 @@ struct ContactEvaluation {
 // message the contact appears in (author or recipient, automated or not); name the latest
 // non-empty contact_name, blanks trimmed. needs_reply: see thread_needs_reply, per thread.
 // Empty `facts` yield a lead with no history.
-ContactEvaluation evaluate_contact(std::span<const MessageFact> facts,
-                                   std::span<const StageRule> rules);
+ContactEvaluation evaluate_contact(std::span<const MessageFact> facts, std::span<const StageRule> rules);
 
 // DESIGN §2 "needs reply": the latest human message of the thread is inbound from the contact
 // and nothing answered it since. Automated messages (either way) are ignored: an auto-reply

@@ -7,8 +7,7 @@
 namespace prospectd::rules {
 namespace {
 
-constexpr std::array kStages = {Stage::lead, Stage::prospect, Stage::opportunity, Stage::customer,
-                                Stage::disqualified};
+constexpr std::array kStages = {Stage::lead, Stage::prospect, Stage::opportunity, Stage::customer, Stage::disqualified};
 
 char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -31,11 +30,16 @@ std::string_view trimmed(std::string_view s) {
 
 const char* to_string(Stage stage) {
   switch (stage) {
-    case Stage::lead: return "lead";
-    case Stage::prospect: return "prospect";
-    case Stage::opportunity: return "opportunity";
-    case Stage::customer: return "customer";
-    case Stage::disqualified: return "disqualified";
+    case Stage::lead:
+      return "lead";
+    case Stage::prospect:
+      return "prospect";
+    case Stage::opportunity:
+      return "opportunity";
+    case Stage::customer:
+      return "customer";
+    case Stage::disqualified:
+      return "disqualified";
   }
   return "lead";
 }
@@ -50,11 +54,16 @@ std::optional<Stage> stage_from_string(std::string_view name) {
 
 int stage_rank(Stage stage) {
   switch (stage) {
-    case Stage::lead: return 0;
-    case Stage::prospect: return 1;
-    case Stage::opportunity: return 2;
-    case Stage::customer: return 3;
-    case Stage::disqualified: return 4;
+    case Stage::lead:
+      return 0;
+    case Stage::prospect:
+      return 1;
+    case Stage::opportunity:
+      return 2;
+    case Stage::customer:
+      return 3;
+    case Stage::disqualified:
+      return 4;
   }
   return 0;
 }

@@ -31,6 +31,7 @@ BUILD_PKGS=(
 # scripts use (certificate generation, the mailbox generator, the database)
 TEST_PKGS=(
   doctest-dev
+  clang-format                # house style: scripts/check_format.sh (a ctest test)
   dovecot-imapd               # throw-away IMAP server (scripts/dovecot_testbed.sh)
   openssl                     # self-signed certificate for IMAPS/STARTTLS
   python3                     # scripts/gen_mailbox.py, imap_append.py, free_port.py

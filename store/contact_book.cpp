@@ -161,19 +161,17 @@ bool ContactBook::write_evaluation(ContactId contact, const rules::ContactEvalua
   for (const auto& change : evaluation.history) {
     wanted.push_back({change.from ? std::optional<std::string>(rules::to_string(*change.from)) : std::nullopt,
                       rules::to_string(change.to), change.at, change.rule,
-                      change.thread ? std::optional<std::int64_t>(change.thread) : std::nullopt,
-                      change.message_id});
+                      change.thread ? std::optional<std::int64_t>(change.thread) : std::nullopt, change.message_id});
   }
   std::vector<StoredEvent> stored;
   {
     StatementScope query(statements_.contact_rule_events);
     query->bind(1, contact);
     while (query->executeStep()) {
-      stored.push_back({query->getColumn(0).isNull() ? std::nullopt
-                                                     : std::optional<std::string>(query->getColumn(0).getString()),
-                        query->getColumn(1).getString(), query->getColumn(2).getInt64(),
-                        query->getColumn(3).getString(), optional_int(query->getColumn(4)),
-                        query->getColumn(5).getString()});
+      stored.push_back(
+          {query->getColumn(0).isNull() ? std::nullopt : std::optional<std::string>(query->getColumn(0).getString()),
+           query->getColumn(1).getString(), query->getColumn(2).getInt64(), query->getColumn(3).getString(),
+           optional_int(query->getColumn(4)), query->getColumn(5).getString()});
     }
   }
   if (stored != wanted) {

@@ -3,12 +3,12 @@
 // batch's WriteTransaction, on the Store's thread.
 #pragma once
 
+#include <SQLiteCpp/Database.h>
+
 #include <cstdint>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <SQLiteCpp/Database.h>
 
 #include "store/statements.h"
 #include "store/store.h"

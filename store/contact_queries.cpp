@@ -53,7 +53,8 @@ constexpr const char* kThreadSummarySql =
 std::vector<ContactRow> StoreReader::contacts(const ContactQuery& query) {
   std::string sql = std::string("SELECT ") + kContactColumns + " FROM contacts c WHERE 1 = 1";
   if (query.stage) sql += " AND c.stage = :stage";
-  if (query.text) sql += " AND (c.email LIKE :text ESCAPE '\\' OR c.name LIKE :text ESCAPE '\\' OR c.company LIKE :text ESCAPE '\\')";
+  if (query.text)
+    sql += " AND (c.email LIKE :text ESCAPE '\\' OR c.name LIKE :text ESCAPE '\\' OR c.company LIKE :text ESCAPE '\\')";
   if (query.quiet_since) sql += " AND coalesce(c.last_message_at, 0) < :quiet";
   sql += " ORDER BY c.last_message_at DESC, c.email LIMIT :limit OFFSET :offset";
   SQLite::Statement statement(*db_, sql);
@@ -166,7 +167,8 @@ std::vector<ThreadSummary> StoreReader::threads_needing_reply(std::int64_t limit
   std::sort(summaries.begin(), summaries.end(), [](const ThreadSummary& a, const ThreadSummary& b) {
     return std::tie(a.last_message_at, a.id) < std::tie(b.last_message_at, b.id);
   });
-  if (limit >= 0 && summaries.size() > static_cast<std::size_t>(limit)) summaries.resize(static_cast<std::size_t>(limit));
+  if (limit >= 0 && summaries.size() > static_cast<std::size_t>(limit))
+    summaries.resize(static_cast<std::size_t>(limit));
   return summaries;
 }
 

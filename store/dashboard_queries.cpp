@@ -15,25 +15,24 @@ bool StoreReader::schema_current() {
 RepliesOwed StoreReader::replies_owed(std::int64_t limit) {
   // Candidates are the threads of contacts flagged needs_reply; a thread qualifies when its
   // latest non-automated message (same order as the thread summary) is inbound from a contact.
-  SQLite::Statement query(
-      *db_,
-      "WITH candidates AS ("
-      "  SELECT DISTINCT ct.thread_id AS thread_id FROM contacts c"
-      "  JOIN contact_threads ct ON ct.contact_id = c.id WHERE c.needs_reply = 1),"
-      " latest AS ("
-      "  SELECT k.thread_id AS thread_id,"
-      "   (SELECT l.id FROM messages l WHERE l.thread_id = k.thread_id AND l.automation = ''"
-      "    ORDER BY l.date DESC, l.id DESC LIMIT 1) AS message_row"
-      "  FROM candidates k)"
-      " SELECT t.thread_id, coalesce(m.date, m.received_at, 0), c.email, c.name, c.stage,"
-      "  coalesce((SELECT f.subject FROM messages f WHERE f.thread_id = t.thread_id"
-      "            ORDER BY f.date, f.id LIMIT 1), ''),"
-      "  (SELECT count(*) FROM messages n WHERE n.thread_id = t.thread_id),"
-      "  count(*) OVER ()"
-      " FROM latest t JOIN messages m ON m.id = t.message_row"
-      " JOIN contacts c ON c.email = m.from_email"
-      " WHERE m.direction = 'inbound'"
-      " ORDER BY 2, t.thread_id LIMIT ?");
+  SQLite::Statement query(*db_,
+                          "WITH candidates AS ("
+                          "  SELECT DISTINCT ct.thread_id AS thread_id FROM contacts c"
+                          "  JOIN contact_threads ct ON ct.contact_id = c.id WHERE c.needs_reply = 1),"
+                          " latest AS ("
+                          "  SELECT k.thread_id AS thread_id,"
+                          "   (SELECT l.id FROM messages l WHERE l.thread_id = k.thread_id AND l.automation = ''"
+                          "    ORDER BY l.date DESC, l.id DESC LIMIT 1) AS message_row"
+                          "  FROM candidates k)"
+                          " SELECT t.thread_id, coalesce(m.date, m.received_at, 0), c.email, c.name, c.stage,"
+                          "  coalesce((SELECT f.subject FROM messages f WHERE f.thread_id = t.thread_id"
+                          "            ORDER BY f.date, f.id LIMIT 1), ''),"
+                          "  (SELECT count(*) FROM messages n WHERE n.thread_id = t.thread_id),"
+                          "  count(*) OVER ()"
+                          " FROM latest t JOIN messages m ON m.id = t.message_row"
+                          " JOIN contacts c ON c.email = m.from_email"
+                          " WHERE m.direction = 'inbound'"
+                          " ORDER BY 2, t.thread_id LIMIT ?");
   query.bind(1, limit);
   RepliesOwed owed;
   while (query.executeStep()) {

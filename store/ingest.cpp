@@ -190,15 +190,13 @@ class BatchWriter {
   }
 
  private:
-  std::int64_t insert_message(const ClassifiedMessage& message, const std::string& message_id,
-                              bool synthetic) {
+  std::int64_t insert_message(const ClassifiedMessage& message, const std::string& message_id, bool synthetic) {
     const auto& meta = message.meta;
     const std::vector<std::string> parents = ancestors(meta);
     const std::vector<std::string> nodes = graph_nodes(meta, message_id);
     const std::string from_email =
         meta.from.empty() ? std::string() : rules::canonical_address(meta.from.front().email);
-    const bool subject_fallback =
-        parents.empty() && meta.provider_thread_id.empty() && message.is_reply_subject;
+    const bool subject_fallback = parents.empty() && meta.provider_thread_id.empty() && message.is_reply_subject;
     const std::optional<std::int64_t> date = meta.date ? meta.date : meta.received_at;
 
     ThreadId thread = threads_.place(nodes);
@@ -260,8 +258,7 @@ class BatchWriter {
     }
     contacts_.link_participants(threads_.current(thread), participants);
     if (date) {
-      threads_.adopt_subject_orphans(threads_.current(thread), message.base_subject, *date,
-                                     participants);
+      threads_.adopt_subject_orphans(threads_.current(thread), message.base_subject, *date, participants);
     }
     touched_.push_back(thread);
     return row;
@@ -269,8 +266,7 @@ class BatchWriter {
 
   // The message's nodes in the thread graph: itself first, then its ancestors and provider
   // thread id.
-  std::vector<std::string> graph_nodes(const connectors::MessageMeta& meta,
-                                       const std::string& message_id) const {
+  std::vector<std::string> graph_nodes(const connectors::MessageMeta& meta, const std::string& message_id) const {
     std::vector<std::string> nodes{"m:" + message_id};
     for (const auto& parent : ancestors(meta)) nodes.push_back("m:" + parent);
     if (!meta.provider_thread_id.empty()) {
@@ -299,10 +295,9 @@ class BatchWriter {
 
 }  // namespace
 
-BatchOutcome Store::commit_batch(AccountId account, const ClassifiedBatch& batch,
-                                 const ContactEvaluator& evaluate) {
-  WriteTransaction transaction(*db_, "batch of " + std::to_string(batch.messages.size()) +
-                                         " messages for " + batch.checkpoint.scope);
+BatchOutcome Store::commit_batch(AccountId account, const ClassifiedBatch& batch, const ContactEvaluator& evaluate) {
+  WriteTransaction transaction(
+      *db_, "batch of " + std::to_string(batch.messages.size()) + " messages for " + batch.checkpoint.scope);
   BatchWriter writer(*db_, *statements_, account);
   if (batch.reset_scope) writer.reset_scope(batch.checkpoint.scope);
   for (const auto& message : batch.messages) writer.add(message);

@@ -181,9 +181,9 @@ int latest_schema_version() { return static_cast<int>(kMigrations.size()); }
 void migrate(SQLite::Database& db) {
   const int current = db.execAndGet("PRAGMA user_version").getInt();
   if (current > latest_schema_version()) {
-    throw std::runtime_error("the store " + db.getFilename() + " has schema version " +
-                             std::to_string(current) + ", newer than this prospectd understands (" +
-                             std::to_string(latest_schema_version()) + "); upgrade prospectd");
+    throw std::runtime_error("the store " + db.getFilename() + " has schema version " + std::to_string(current) +
+                             ", newer than this prospectd understands (" + std::to_string(latest_schema_version()) +
+                             "); upgrade prospectd");
   }
   if (current == latest_schema_version()) return;
   // A step may rebuild a table that others reference, which SQLite allows only with foreign
@@ -204,9 +204,8 @@ void migrate(SQLite::Database& db) {
     db.exec("PRAGMA user_version = " + std::to_string(version + 1));
     SQLite::Statement check(db, "PRAGMA foreign_key_check");
     if (check.executeStep()) {
-      throw std::runtime_error(step + " of " + db.getFilename() + " failed: table " +
-                               check.getColumn(0).getString() + " refers to a missing " +
-                               check.getColumn(2).getString() + " row");
+      throw std::runtime_error(step + " of " + db.getFilename() + " failed: table " + check.getColumn(0).getString() +
+                               " refers to a missing " + check.getColumn(2).getString() + " row");
     }
     transaction.commit();
   }

@@ -55,9 +55,9 @@ struct ContactRow {
 
 struct ContactQuery {
   std::optional<std::string> stage;
-  std::optional<std::string> text;  // matches email, name or company (case-insensitive)
+  std::optional<std::string> text;          // matches email, name or company (case-insensitive)
   std::optional<std::int64_t> quiet_since;  // only contacts with no message after this time
-  std::int64_t limit = -1;          // -1: all
+  std::int64_t limit = -1;                  // -1: all
   std::int64_t offset = 0;
 };
 

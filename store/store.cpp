@@ -4,12 +4,11 @@
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
+#include <sqlite3.h>
 
 #include <chrono>
 #include <stdexcept>
 #include <thread>
-
-#include <sqlite3.h>
 
 #include "store/migrations.h"
 #include "store/statements.h"
@@ -19,10 +18,14 @@ namespace prospectd::store {
 
 const char* to_string(SyncState state) {
   switch (state) {
-    case SyncState::never: return "never";
-    case SyncState::syncing: return "syncing";
-    case SyncState::ok: return "ok";
-    case SyncState::error: return "error";
+    case SyncState::never:
+      return "never";
+    case SyncState::syncing:
+      return "syncing";
+    case SyncState::ok:
+      return "ok";
+    case SyncState::error:
+      return "error";
   }
   return "never";
 }
@@ -30,8 +33,7 @@ const char* to_string(SyncState state) {
 Store::Store(const std::filesystem::path& file) : file_(file) {
   try {
     if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
-    db_ = std::make_unique<SQLite::Database>(file.string(),
-                                             SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, 10000);
+    db_ = std::make_unique<SQLite::Database>(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, 10000);
     // Switching a new file to WAL needs a moment of exclusive access, and SQLite may answer BUSY
     // at once instead of waiting out the busy timeout (another worker opening the same new store).
     for (int attempt = 0;; ++attempt) {
@@ -88,10 +90,8 @@ AccountId Store::ensure_account(std::string_view name, std::string_view type) {
   return id;
 }
 
-std::optional<connectors::Checkpoint> Store::checkpoint(AccountId account,
-                                                        const std::string& scope) {
-  SQLite::Statement query(
-      *db_, "SELECT state, server_count FROM checkpoints WHERE account_id = ? AND scope = ?");
+std::optional<connectors::Checkpoint> Store::checkpoint(AccountId account, const std::string& scope) {
+  SQLite::Statement query(*db_, "SELECT state, server_count FROM checkpoints WHERE account_id = ? AND scope = ?");
   query.bind(1, account);
   query.bind(2, scope);
   if (!query.executeStep()) return std::nullopt;
@@ -136,8 +136,7 @@ std::vector<std::string> Store::reported_addresses() {
 
 void Store::record_sync_started(AccountId account, std::int64_t now) {
   WriteTransaction transaction(*db_, "sync state");
-  SQLite::Statement update(*db_,
-                           "UPDATE accounts SET state = 'syncing', last_attempt_at = ? WHERE id = ?");
+  SQLite::Statement update(*db_, "UPDATE accounts SET state = 'syncing', last_attempt_at = ? WHERE id = ?");
   update.bind(1, now);
   update.bind(2, account);
   update.exec();

@@ -27,26 +27,25 @@ using ThreadId = std::int64_t;
 
 // An address rules/ decided is a contact because of one message.
 struct ContactCandidate {
-  std::string email;      // canonical
-  std::string raw_email;  // as written
-  std::string name;       // decoded display name, may be empty
+  std::string email;                   // canonical
+  std::string raw_email;               // as written
+  std::string name;                    // decoded display name, may be empty
   std::optional<std::string> company;  // domain, or nullopt for free-mail
 };
 
 // A message with the decisions rules/ made about it, ready to be stored.
 struct ClassifiedMessage {
   connectors::MessageMeta meta;
-  std::string direction;     // "outbound" | "internal" | "inbound"
-  std::string automation;    // why it is automated; empty for human mail
-  std::string base_subject;  // subject without reply/forward prefixes, for threading
-  bool is_reply_subject = false;  // subject carries a reply prefix (Re:, AW:, SV:, ...)
+  std::string direction;                   // "outbound" | "internal" | "inbound"
+  std::string automation;                  // why it is automated; empty for human mail
+  std::string base_subject;                // subject without reply/forward prefixes, for threading
+  bool is_reply_subject = false;           // subject carries a reply prefix (Re:, AW:, SV:, ...)
   std::vector<ContactCandidate> contacts;  // who this message makes a contact
 };
 
 // Decides a contact's stage history and activity from the messages of its threads
 // (rules::evaluate_contact with the configured stage rules). Must be pure.
-using ContactEvaluator =
-    std::function<rules::ContactEvaluation(std::span<const rules::MessageFact> facts)>;
+using ContactEvaluator = std::function<rules::ContactEvaluation(std::span<const rules::MessageFact> facts)>;
 
 struct ClassifiedBatch {
   std::vector<ClassifiedMessage> messages;
@@ -55,14 +54,14 @@ struct ClassifiedBatch {
 };
 
 struct BatchOutcome {
-  std::size_t inserted = 0;         // new messages
-  std::size_t new_locations = 0;    // known messages seen in another folder
-  std::size_t already_stored = 0;   // the same source id again (a re-run after a crash)
-  std::size_t thread_merges = 0;    // stored threads joined by a late message
+  std::size_t inserted = 0;               // new messages
+  std::size_t new_locations = 0;          // known messages seen in another folder
+  std::size_t already_stored = 0;         // the same source id again (a re-run after a crash)
+  std::size_t thread_merges = 0;          // stored threads joined by a late message
   std::vector<ThreadId> touched_threads;  // threads that gained messages (after merges)
   std::size_t contacts_created = 0;
   std::size_t contacts_evaluated = 0;
-  std::vector<std::string> promoted;      // contacts whose stage moved forward in this batch
+  std::vector<std::string> promoted;  // contacts whose stage moved forward in this batch
 };
 
 // What rules/ decides again about a stored message during a rebuild.
@@ -71,8 +70,7 @@ struct Reclassification {
   std::vector<ContactCandidate> contacts;
 };
 // Given a stored message (addresses, subject, date, ids) and whether it was automated.
-using Reclassifier =
-    std::function<Reclassification(const connectors::MessageMeta& message, bool automated)>;
+using Reclassifier = std::function<Reclassification(const connectors::MessageMeta& message, bool automated)>;
 
 struct RebuildOutcome {
   std::size_t messages = 0;
@@ -108,8 +106,7 @@ class Store {
   // instant the store is as it was after some whole batch. Idempotent per source id.
   // Contacts in threads the batch touched are re-evaluated with `evaluate` in the same
   // transaction; contacts moved by hand keep their stage (rules never override them).
-  BatchOutcome commit_batch(AccountId account, const ClassifiedBatch& batch,
-                            const ContactEvaluator& evaluate);
+  BatchOutcome commit_batch(AccountId account, const ClassifiedBatch& batch, const ContactEvaluator& evaluate);
 
   // Recomputes directions, contacts, thread links and every rule-made stage change from the
   // stored messages, in one transaction. Contacts moved by hand keep their stage and history.
@@ -117,8 +114,8 @@ class Store {
   RebuildOutcome rebuild(const Reclassifier& reclassify, const ContactEvaluator& evaluate);
 
   // A manual move (actor "user"): recorded with the note, and never overridden by rules.
-  ManualMoveResult move_stage(const std::string& canonical_email, const std::string& stage,
-                              const std::string& note, std::int64_t now);
+  ManualMoveResult move_stage(const std::string& canonical_email, const std::string& stage, const std::string& note,
+                              std::int64_t now);
 
   // The addresses the provider reports as this account's own (replacing the previous list);
   // returns those not recorded before. All accounts' lists feed rules::Identity.
@@ -127,8 +124,7 @@ class Store {
 
   void record_sync_started(AccountId account, std::int64_t now);
   void record_sync_succeeded(AccountId account, std::int64_t now);
-  void record_sync_failed(AccountId account, std::int64_t now, std::string_view error_kind,
-                          std::string_view message);
+  void record_sync_failed(AccountId account, std::int64_t now, std::string_view error_kind, std::string_view message);
 
   SQLite::Database& database();
 

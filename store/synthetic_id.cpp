@@ -45,8 +45,7 @@ std::string synthetic_message_id(const connectors::MessageMeta& message) {
   add_message(second, message);
   char buffer[64];
   std::snprintf(buffer, sizeof buffer, "%016llx%016llx@synthetic.prospectd.invalid",
-                static_cast<unsigned long long>(first.value()),
-                static_cast<unsigned long long>(second.value()));
+                static_cast<unsigned long long>(first.value()), static_cast<unsigned long long>(second.value()));
   return buffer;
 }
 

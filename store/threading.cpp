@@ -43,8 +43,8 @@ ThreadId ThreadGraph::place(const std::vector<std::string>& nodes) {
   return thread;
 }
 
-std::optional<ThreadId> ThreadGraph::subject_anchor(const std::string& base_subject,
-                                                    const std::string& sender, std::int64_t date) {
+std::optional<ThreadId> ThreadGraph::subject_anchor(const std::string& base_subject, const std::string& sender,
+                                                    std::int64_t date) {
   if (base_subject.empty() || sender.empty()) return std::nullopt;
   StatementScope find(statements_.find_subject_anchor);
   find->bind(1, base_subject);
@@ -55,8 +55,7 @@ std::optional<ThreadId> ThreadGraph::subject_anchor(const std::string& base_subj
   return find->getColumn(0).getInt64();
 }
 
-void ThreadGraph::adopt_subject_orphans(ThreadId thread, const std::string& base_subject,
-                                        std::int64_t date,
+void ThreadGraph::adopt_subject_orphans(ThreadId thread, const std::string& base_subject, std::int64_t date,
                                         const std::vector<std::string>& participants) {
   if (base_subject.empty() || participants.empty()) return;
   StatementScope orphans(statements_.find_subject_orphans);

@@ -14,8 +14,7 @@ namespace prospectd::store {
 
 class ThreadGraph {
  public:
-  ThreadGraph(SQLite::Database& db, Store::Statements& statements)
-      : db_(db), statements_(statements) {}
+  ThreadGraph(SQLite::Database& db, Store::Statements& statements) : db_(db), statements_(statements) {}
 
   // The thread for a new message with these graph nodes ("m:<Message-ID>" for itself and what
   // it references, "p:<account>:<provider thread id>"). Merges every stored thread the nodes
@@ -25,8 +24,7 @@ class ThreadGraph {
   // DESIGN §2 subject fallback for a reply that carries neither In-Reply-To nor References:
   // the thread of the latest message with the same base subject in which `sender` took part
   // within the 60 days before `date`, if any.
-  std::optional<ThreadId> subject_anchor(const std::string& base_subject, const std::string& sender,
-                                         std::int64_t date);
+  std::optional<ThreadId> subject_anchor(const std::string& base_subject, const std::string& sender, std::int64_t date);
 
   // The reverse direction: reference-less replies stored earlier that are still the earliest
   // message of their thread (so not anchored to an older one; answers to them may have joined)

@@ -2,10 +2,10 @@
 // unless committed, and logs commits that were slow or had to wait for the write lock.
 #pragma once
 
+#include <SQLiteCpp/Database.h>
+
 #include <chrono>
 #include <string>
-
-#include <SQLiteCpp/Database.h>
 
 namespace prospectd::store {
 

@@ -27,8 +27,7 @@ std::string lower(std::string_view text) {
 
 std::string_view trim(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r' ||
-                           text.back() == '\n')) {
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r' || text.back() == '\n')) {
     text.remove_suffix(1);
   }
   return text;
@@ -43,8 +42,7 @@ std::optional<std::chrono::milliseconds> retry_after_in_message(std::string_view
   std::tm tm{};
   if (!strptime(stamp.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return std::nullopt;
   const auto when = std::chrono::system_clock::from_time_t(timegm(&tm));
-  return std::max(std::chrono::milliseconds(0),
-                  std::chrono::duration_cast<std::chrono::milliseconds>(when - now));
+  return std::max(std::chrono::milliseconds(0), std::chrono::duration_cast<std::chrono::milliseconds>(when - now));
 }
 
 std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value,
@@ -101,9 +99,8 @@ Classified classify_response(long status, std::string_view body, std::string_vie
     out.disposition = Disposition::refresh_token;
   } else if (status == 404) {
     out.disposition = Disposition::not_found;
-  } else if (status == 429 || (status == 403 && (reason == "rateLimitExceeded" ||
-                                                  reason == "userRateLimitExceeded" ||
-                                                  error_status == "RESOURCE_EXHAUSTED"))) {
+  } else if (status == 429 || (status == 403 && (reason == "rateLimitExceeded" || reason == "userRateLimitExceeded" ||
+                                                 error_status == "RESOURCE_EXHAUSTED"))) {
     out.disposition = Disposition::quota_backoff;
   } else if (status >= 500 || status == 408) {
     out.disposition = Disposition::retry;
@@ -145,8 +142,7 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
 }  // namespace
 
 ApiClient::ApiClient(ApiClientOptions options, TokenSource& tokens)
-    : options_(std::move(options)), tokens_(tokens),
-      bucket_(options_.units_per_second, options_.burst_units) {
+    : options_(std::move(options)), tokens_(tokens), bucket_(options_.units_per_second, options_.burst_units) {
   CURLM* multi = curl_multi_init();
   curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
   curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(options_.max_in_flight));
@@ -194,7 +190,8 @@ std::expected<std::vector<ApiResult>, SourceError> ApiClient::run(const std::vec
     const std::chrono::milliseconds ceiling =
         std::min<std::chrono::milliseconds>(options_.backoff_cap, options_.backoff_base * (std::int64_t{1} << attempt));
     std::uniform_real_distribution<double> jitter(0.5, 1.0);
-    auto delay = std::chrono::milliseconds(static_cast<std::int64_t>(static_cast<double>(ceiling.count()) * jitter(random)));
+    auto delay =
+        std::chrono::milliseconds(static_cast<std::int64_t>(static_cast<double>(ceiling.count()) * jitter(random)));
     if (retry_after) delay = std::max(delay, *retry_after);
     return delay;
   };
@@ -264,8 +261,8 @@ std::expected<std::vector<ApiResult>, SourceError> ApiClient::run(const std::vec
         return {};
       case Disposition::refresh_token: {
         if (++unauthorized[index] > 3) {
-          return std::unexpected(SourceError{ErrorKind::auth, "Gmail rejects fresh access tokens (" +
-                                                                  verdict.message + ")"});
+          return std::unexpected(
+              SourceError{ErrorKind::auth, "Gmail rejects fresh access tokens (" + verdict.message + ")"});
         }
         if (transfer.token == token_) {
           ++stats_.token_refreshes;
@@ -289,8 +286,8 @@ std::expected<std::vector<ApiResult>, SourceError> ApiClient::run(const std::vec
         if (quota) bucket_.pause_until(now + verdict.retry_after.value_or(options_.backoff_base));
         spdlog::debug("gmail: {} failed ({}); retrying in {} ms", what, verdict.message, delay.count());
         const Pending retry{index, now + delay};
-        const auto at = std::find_if(pending.begin(), pending.end(),
-                                     [&](const Pending& other) { return other.index > index; });
+        const auto at =
+            std::find_if(pending.begin(), pending.end(), [&](const Pending& other) { return other.index > index; });
         pending.insert(at, retry);
         return {};
       }
@@ -333,8 +330,8 @@ std::expected<std::vector<ApiResult>, SourceError> ApiClient::run(const std::vec
       Transfer* raw = nullptr;
       curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, &raw);
       const CURLcode code = message->data.result;
-      const auto it = std::find_if(in_flight.begin(), in_flight.end(),
-                                   [&](const auto& transfer) { return transfer.get() == raw; });
+      const auto it =
+          std::find_if(in_flight.begin(), in_flight.end(), [&](const auto& transfer) { return transfer.get() == raw; });
       if (it == in_flight.end()) continue;
       std::unique_ptr<Transfer> transfer = std::move(*it);
       in_flight.erase(it);

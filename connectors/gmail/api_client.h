@@ -3,12 +3,11 @@
 // Not thread-safe: one sync thread owns an ApiClient.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <expected>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,9 +23,9 @@ struct ApiClientOptions {
   std::string api_base = "https://gmail.googleapis.com";  // tests: the fake server
   std::string ca_file;                                    // empty: the system's trust store
   double units_per_second = kDefaultUnitsPerSecond;
-  double burst_units = 100;           // saved-up units; below Google's one-second allowance
-  unsigned max_in_flight = 8;         // concurrent requests
-  unsigned max_attempts = 8;          // per request, for transient failures
+  double burst_units = 100;    // saved-up units; below Google's one-second allowance
+  unsigned max_in_flight = 8;  // concurrent requests
+  unsigned max_attempts = 8;   // per request, for transient failures
   std::chrono::milliseconds backoff_base{500};
   std::chrono::milliseconds backoff_cap{32'000};
   std::chrono::seconds request_timeout{60};
@@ -44,10 +43,10 @@ struct ApiResult {
 };
 
 struct ApiStats {
-  std::uint64_t requests = 0;         // sent, including retries
-  std::uint64_t units = 0;            // quota units spent by those requests
-  std::uint64_t quota_errors = 0;     // 429 and 403 rate-limit answers
-  std::uint64_t server_errors = 0;    // 5xx, network failures, unreadable bodies
+  std::uint64_t requests = 0;       // sent, including retries
+  std::uint64_t units = 0;          // quota units spent by those requests
+  std::uint64_t quota_errors = 0;   // 429 and 403 rate-limit answers
+  std::uint64_t server_errors = 0;  // 5xx, network failures, unreadable bodies
   std::uint64_t retries = 0;
   std::uint64_t token_refreshes = 0;  // after a 401
   std::uint64_t per_method[kMethodCount] = {};
@@ -55,19 +54,19 @@ struct ApiStats {
 
 // What to do with one HTTP answer (DESIGN §4: classify once, where the failure arises).
 enum class Disposition {
-  ok,             // 2xx with a JSON body
-  not_found,      // 404
-  refresh_token,  // 401: refresh the access token, then repeat
-  quota_backoff,  // 429, 403 rateLimitExceeded/userRateLimitExceeded: pause, then repeat
-  retry,          // 5xx, 2xx with an unreadable body: back off, then repeat
-  fail_transient, // e.g. the daily limit: retry in a later sync
-  fail_auth,      // 403 insufficient permissions and the like
-  fail_fatal,     // any other 4xx: our request is wrong
+  ok,              // 2xx with a JSON body
+  not_found,       // 404
+  refresh_token,   // 401: refresh the access token, then repeat
+  quota_backoff,   // 429, 403 rateLimitExceeded/userRateLimitExceeded: pause, then repeat
+  retry,           // 5xx, 2xx with an unreadable body: back off, then repeat
+  fail_transient,  // e.g. the daily limit: retry in a later sync
+  fail_auth,       // 403 insufficient permissions and the like
+  fail_fatal,      // any other 4xx: our request is wrong
 };
 
 struct Classified {
   Disposition disposition;
-  std::string message;                             // Google's message, for the user
+  std::string message;                                   // Google's message, for the user
   std::optional<std::chrono::milliseconds> retry_after;  // from the header or the message
 };
 

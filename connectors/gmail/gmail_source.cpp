@@ -17,9 +17,7 @@ namespace prospectd::connectors::gmail {
 namespace {
 
 // Gmail ids are hexadecimal numbers of equal length for a mailbox's era; compare as numbers.
-bool id_less(const std::string& a, const std::string& b) {
-  return a.size() != b.size() ? a.size() < b.size() : a < b;
-}
+bool id_less(const std::string& a, const std::string& b) { return a.size() != b.size() ? a.size() < b.size() : a < b; }
 
 std::string metadata_query() {
   std::string query = "format=metadata";
@@ -65,8 +63,8 @@ std::optional<State> parse_state(const std::optional<Checkpoint>& checkpoint) {
 
 class SyncRun {
  public:
-  SyncRun(const GmailSourceOptions& options, ApiClient& api, const BatchSink& sink,
-          const ProgressObserver& progress, SyncSummary& summary, GmailSyncStats& stats)
+  SyncRun(const GmailSourceOptions& options, ApiClient& api, const BatchSink& sink, const ProgressObserver& progress,
+          SyncSummary& summary, GmailSyncStats& stats)
       : options_(options), api_(api), sink_(sink), progress_(progress), summary_(summary), stats_(stats) {}
 
   std::expected<void, SourceError> run(const std::optional<State>& stored, std::vector<std::string>& own,
@@ -112,8 +110,7 @@ class SyncRun {
 
   // Lists every message (id, threadId), then stores threads in id order, `batch_size` messages
   // per batch; the checkpoint names the last stored thread until the last batch.
-  std::expected<void, SourceError> full_sync(const std::string& history_id, const std::string& after,
-                                             bool reset) {
+  std::expected<void, SourceError> full_sync(const std::string& history_id, const std::string& after, bool reset) {
     stats_.full_sync = true;
     std::map<std::string, ThreadPlan, decltype(&id_less)> threads(&id_less);
     std::string page_token;
@@ -148,8 +145,8 @@ class SyncRun {
     while (it != threads.end() || first) {
       chunk.clear();
       chunk_messages = 0;
-      while (it != threads.end() && (chunk.empty() || chunk_messages + it->second.message_ids.size() <=
-                                                           options_.batch_size)) {
+      while (it != threads.end() &&
+             (chunk.empty() || chunk_messages + it->second.message_ids.size() <= options_.batch_size)) {
         chunk_messages += it->second.message_ids.size();
         chunk.push_back(std::move(it->second));
         ++it;
@@ -328,8 +325,7 @@ GmailSource::GmailSource(GmailSourceOptions options) : options_(std::move(option
   if (options_.batch_size == 0) options_.batch_size = 500;
 }
 
-std::expected<SyncSummary, SourceError> GmailSource::sync(const CheckpointReader& checkpoints,
-                                                          const BatchSink& sink,
+std::expected<SyncSummary, SourceError> GmailSource::sync(const CheckpointReader& checkpoints, const BatchSink& sink,
                                                           const ProgressObserver& progress) {
   stats_ = GmailSyncStats{};
   auto refresh_token = read_refresh_token(options_.token_file, options_.oauth.account_name);
@@ -343,10 +339,11 @@ std::expected<SyncSummary, SourceError> GmailSource::sync(const CheckpointReader
   stats_.api = api.stats();
   const double per_message =
       stats_.messages ? static_cast<double>(stats_.api.units) / static_cast<double>(stats_.messages) : 0.0;
-  spdlog::info("gmail: {} messages, {} requests, {} quota units ({:.2f} per message), {} quota errors, "
-               "{} retries, {} token refreshes",
-               stats_.messages, stats_.api.requests, stats_.api.units, per_message, stats_.api.quota_errors,
-               stats_.api.retries, tokens.refreshes());
+  spdlog::info(
+      "gmail: {} messages, {} requests, {} quota units ({:.2f} per message), {} quota errors, "
+      "{} retries, {} token refreshes",
+      stats_.messages, stats_.api.requests, stats_.api.units, per_message, stats_.api.quota_errors, stats_.api.retries,
+      tokens.refreshes());
   if (!result) return std::unexpected(result.error());
   return summary;
 }

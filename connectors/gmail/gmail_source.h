@@ -26,10 +26,10 @@ struct GmailSourceOptions {
 
 struct GmailSyncStats {
   ApiStats api;
-  std::uint64_t messages = 0;     // messages mapped and handed to the store
-  std::uint64_t threads = 0;      // threads fetched
+  std::uint64_t messages = 0;  // messages mapped and handed to the store
+  std::uint64_t threads = 0;   // threads fetched
   bool full_sync = false;
-  bool history_expired = false;   // history.list answered 404: a full resync ran
+  bool history_expired = false;  // history.list answered 404: a full resync ran
 };
 
 // The cheapest way to fetch `messages` messages of one thread: one threads.get, or one

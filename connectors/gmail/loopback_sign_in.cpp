@@ -27,8 +27,7 @@ class HttplibReceiver final : public LoopbackReceiver {
       std::lock_guard lock(mutex_);
       if (request.get_param_value("state") != expected_state_) {
         response.status = 400;
-        response.set_content("This sign-in link does not belong to the running `prospectd auth`.",
-                             "text/plain");
+        response.set_content("This sign-in link does not belong to the running `prospectd auth`.", "text/plain");
         return;
       }
       if (request.has_param("error")) {

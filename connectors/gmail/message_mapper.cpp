@@ -2,10 +2,9 @@
 // parsed by mail::parse_header_block, plus the fields only Gmail supplies.
 #include "connectors/gmail/message_mapper.h"
 
-#include <nlohmann/json.hpp>
-
 #include <charconv>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 
 #include "connectors/mail/encoded_words.h"
 #include "connectors/mail/header_parser.h"
@@ -72,8 +71,7 @@ std::string decode_snippet(std::string_view snippet) {
       const bool hex = entity[1] == 'x' || entity[1] == 'X';
       const std::string_view digits = entity.substr(hex ? 2 : 1);
       std::uint32_t code = 0;
-      const auto [ptr, ec] =
-          std::from_chars(digits.data(), digits.data() + digits.size(), code, hex ? 16 : 10);
+      const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), code, hex ? 16 : 10);
       if (ec != std::errc{} || ptr != digits.data() + digits.size() || digits.empty()) {
         out.push_back(snippet[i++]);
         continue;
@@ -129,8 +127,7 @@ std::expected<MessageMeta, std::string> map_message(const nlohmann::json& messag
   meta.provider_thread_id = thread_id;
   const std::string internal_date = string_member(message, "internalDate");
   std::int64_t millis = 0;
-  const auto [ptr, ec] =
-      std::from_chars(internal_date.data(), internal_date.data() + internal_date.size(), millis);
+  const auto [ptr, ec] = std::from_chars(internal_date.data(), internal_date.data() + internal_date.size(), millis);
   if (!internal_date.empty() && ec == std::errc{} && ptr == internal_date.data() + internal_date.size()) {
     meta.received_at = millis / 1000;
   }

@@ -2,9 +2,8 @@
 // same header parsers the IMAP connector uses. Pure functions; safe from any thread.
 #pragma once
 
-#include <nlohmann/json_fwd.hpp>
-
 #include <expected>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
 

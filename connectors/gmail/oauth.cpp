@@ -8,19 +8,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <nlohmann/json.hpp>
-
 #include <array>
 #include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
 
 namespace prospectd::connectors::gmail {
 namespace {
 
-constexpr std::string_view kUnreserved =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
+constexpr std::string_view kUnreserved = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
 
 std::string random_string(std::size_t length, std::string_view alphabet) {
   std::random_device device;  // /dev/urandom (or RDRAND) on Linux
@@ -31,8 +29,7 @@ std::string random_string(std::size_t length, std::string_view alphabet) {
 }
 
 std::string base64url(const unsigned char* data, std::size_t size) {
-  static constexpr std::string_view kAlphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  static constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   std::string out;
   std::size_t i = 0;
   for (; i + 2 < size; i += 3) {
@@ -61,13 +58,11 @@ std::size_t collect(char* data, std::size_t size, std::size_t count, void* user)
 }
 
 std::string rerun_advice(const OAuthClient& client) {
-  return "run `prospectd auth " + (client.account_name.empty() ? "ACCOUNT" : client.account_name) +
-         "` again";
+  return "run `prospectd auth " + (client.account_name.empty() ? "ACCOUNT" : client.account_name) + "` again";
 }
 
 // POSTs a form to the token endpoint and classifies the answer once.
-std::expected<TokenResponse, SourceError> post_token_request(const OAuthClient& client,
-                                                             const std::string& form) {
+std::expected<TokenResponse, SourceError> post_token_request(const OAuthClient& client, const std::string& form) {
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
   if (!curl) return std::unexpected(SourceError{ErrorKind::transient, "curl_easy_init failed"});
   std::string body;
@@ -81,14 +76,13 @@ std::expected<TokenResponse, SourceError> post_token_request(const OAuthClient& 
   if (!client.ca_file.empty()) curl_easy_setopt(curl.get(), CURLOPT_CAINFO, client.ca_file.c_str());
   const CURLcode code = curl_easy_perform(curl.get());
   if (code != CURLE_OK) {
-    return std::unexpected(SourceError{ErrorKind::transient, std::string("token endpoint: ") +
-                                                                 curl_easy_strerror(code)});
+    return std::unexpected(
+        SourceError{ErrorKind::transient, std::string("token endpoint: ") + curl_easy_strerror(code)});
   }
   long status = 0;
   curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
   const nlohmann::json json = nlohmann::json::parse(body, nullptr, false);
-  if (status == 200 && json.is_object() && json.contains("access_token") &&
-      json["access_token"].is_string()) {
+  if (status == 200 && json.is_object() && json.contains("access_token") && json["access_token"].is_string()) {
     TokenResponse response;
     response.access_token = json["access_token"].get<std::string>();
     if (json.contains("refresh_token") && json["refresh_token"].is_string()) {
@@ -114,12 +108,10 @@ std::expected<TokenResponse, SourceError> post_token_request(const OAuthClient& 
   }
   if (error == "invalid_grant") {
     return std::unexpected(SourceError{
-        ErrorKind::auth, "Google no longer accepts the stored sign-in (" + detail + "); " +
-                             rerun_advice(client)});
+        ErrorKind::auth, "Google no longer accepts the stored sign-in (" + detail + "); " + rerun_advice(client)});
   }
   if (error == "invalid_client" || error == "unauthorized_client") {
-    return std::unexpected(SourceError{
-        ErrorKind::auth, "Google rejected client_id/client_secret (" + detail + ")"});
+    return std::unexpected(SourceError{ErrorKind::auth, "Google rejected client_id/client_secret (" + detail + ")"});
   }
   return std::unexpected(SourceError{ErrorKind::auth, "token endpoint refused: " + detail});
 }
@@ -143,30 +135,27 @@ std::string url_encode(std::string_view text) {
 }
 
 std::expected<TokenResponse, SourceError> refresh_access_token(const OAuthClient& client,
-                                                              const std::string& refresh_token) {
+                                                               const std::string& refresh_token) {
   return post_token_request(client, "grant_type=refresh_token&refresh_token=" + url_encode(refresh_token) +
                                         "&client_id=" + url_encode(client.client_id) +
                                         "&client_secret=" + url_encode(client.client_secret));
 }
 
-std::expected<TokenResponse, SourceError> exchange_code(const OAuthClient& client,
-                                                       const std::string& code,
-                                                       const std::string& code_verifier,
-                                                       const std::string& redirect_uri) {
-  return post_token_request(client, "grant_type=authorization_code&code=" + url_encode(code) +
-                                        "&code_verifier=" + url_encode(code_verifier) +
-                                        "&redirect_uri=" + url_encode(redirect_uri) +
-                                        "&client_id=" + url_encode(client.client_id) +
-                                        "&client_secret=" + url_encode(client.client_secret));
+std::expected<TokenResponse, SourceError> exchange_code(const OAuthClient& client, const std::string& code,
+                                                        const std::string& code_verifier,
+                                                        const std::string& redirect_uri) {
+  return post_token_request(
+      client, "grant_type=authorization_code&code=" + url_encode(code) + "&code_verifier=" + url_encode(code_verifier) +
+                  "&redirect_uri=" + url_encode(redirect_uri) + "&client_id=" + url_encode(client.client_id) +
+                  "&client_secret=" + url_encode(client.client_secret));
 }
 
 std::expected<std::string, SourceError> read_refresh_token(const std::filesystem::path& file,
-                                                          const std::string& account_name) {
+                                                           const std::string& account_name) {
   const std::string advice = "run `prospectd auth " + account_name + "` to sign in";
   std::ifstream in(file);
   if (!in) {
-    return std::unexpected(SourceError{ErrorKind::auth, "no Gmail sign-in stored at " + file.string() +
-                                                            "; " + advice});
+    return std::unexpected(SourceError{ErrorKind::auth, "no Gmail sign-in stored at " + file.string() + "; " + advice});
   }
   std::stringstream text;
   text << in.rdbuf();
@@ -215,8 +204,7 @@ std::string random_token() {
 }
 
 std::string authorization_url(const std::string& endpoint, const std::string& client_id,
-                              const std::string& redirect_uri, const Pkce& pkce,
-                              const std::string& state) {
+                              const std::string& redirect_uri, const Pkce& pkce, const std::string& state) {
   return endpoint + "?response_type=code&client_id=" + url_encode(client_id) +
          "&redirect_uri=" + url_encode(redirect_uri) + "&scope=" + url_encode(kScopes) +
          "&code_challenge=" + pkce.challenge + "&code_challenge_method=S256&state=" + state +

@@ -29,18 +29,17 @@ struct TokenResponse {
 // grant_type=refresh_token. invalid_grant (revoked or expired sign-in) is an `auth` error
 // whose message says to run `prospectd auth ACCOUNT` again; network and 5xx are `transient`.
 std::expected<TokenResponse, SourceError> refresh_access_token(const OAuthClient& client,
-                                                              const std::string& refresh_token);
+                                                               const std::string& refresh_token);
 
 // grant_type=authorization_code with the PKCE verifier (RFC 7636 §4.5).
-std::expected<TokenResponse, SourceError> exchange_code(const OAuthClient& client,
-                                                       const std::string& code,
-                                                       const std::string& code_verifier,
-                                                       const std::string& redirect_uri);
+std::expected<TokenResponse, SourceError> exchange_code(const OAuthClient& client, const std::string& code,
+                                                        const std::string& code_verifier,
+                                                        const std::string& redirect_uri);
 
 // The token file: {"refresh_token": "..."}. A missing file or one without a token is an
 // `auth` error that says to run `prospectd auth ACCOUNT`.
 std::expected<std::string, SourceError> read_refresh_token(const std::filesystem::path& file,
-                                                          const std::string& account_name);
+                                                           const std::string& account_name);
 // Writes the file atomically (temporary file + rename), mode 0600 from creation on.
 std::expected<void, std::string> write_refresh_token(const std::filesystem::path& file,
                                                      const std::string& refresh_token);
@@ -63,8 +62,7 @@ inline constexpr const char* kScopes =
     "https://www.googleapis.com/auth/gmail.settings.basic";
 
 std::string authorization_url(const std::string& endpoint, const std::string& client_id,
-                              const std::string& redirect_uri, const Pkce& pkce,
-                              const std::string& state);
+                              const std::string& redirect_uri, const Pkce& pkce, const std::string& state);
 
 std::string url_encode(std::string_view text);
 

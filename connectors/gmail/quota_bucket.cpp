@@ -34,8 +34,7 @@ int quota_cost(Method method) { return info(method).cost; }
 std::string_view method_name(Method method) { return info(method).name; }
 
 QuotaBucket::QuotaBucket(double units_per_second, double burst, Clock::time_point now)
-    : rate_(std::max(units_per_second, 0.001)), burst_(std::max(burst, 1.0)), tokens_(burst_),
-      updated_(now) {}
+    : rate_(std::max(units_per_second, 0.001)), burst_(std::max(burst, 1.0)), tokens_(burst_), updated_(now) {}
 
 void QuotaBucket::refill(Clock::time_point now) {
   const Clock::time_point from = std::max(updated_, paused_until_);
@@ -55,8 +54,7 @@ QuotaBucket::Clock::duration QuotaBucket::try_take(int units, Clock::time_point 
     return Clock::duration::zero();
   }
   const auto wait = std::chrono::duration<double>((needed - tokens_) / rate_);
-  return std::max<Clock::duration>(std::chrono::duration_cast<Clock::duration>(wait),
-                                   std::chrono::microseconds(100));
+  return std::max<Clock::duration>(std::chrono::duration_cast<Clock::duration>(wait), std::chrono::microseconds(100));
 }
 
 void QuotaBucket::pause_until(Clock::time_point until) {

@@ -6,7 +6,6 @@
 #include <poll.h>
 
 #include <cerrno>
-
 #include <mutex>
 #include <string>
 
@@ -27,8 +26,7 @@ SourceError classify(CURLcode code, const std::string& detail, const std::string
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_CERTPROBLEM:
-      return {ErrorKind::fatal, "the TLS certificate of " + url +
-                                    " is not trusted (" + what +
+      return {ErrorKind::fatal, "the TLS certificate of " + url + " is not trusted (" + what +
                                     "); if the server uses its own CA, set ca_file"};
     case CURLE_URL_MALFORMAT:
     case CURLE_UNSUPPORTED_PROTOCOL:
@@ -66,8 +64,7 @@ struct CurlTransport::Handle {
 CurlTransport::CurlTransport(std::unique_ptr<Handle> handle) : handle_(std::move(handle)) {}
 CurlTransport::~CurlTransport() = default;
 
-std::expected<std::unique_ptr<CurlTransport>, SourceError> CurlTransport::connect(
-    const ConnectOptions& options) {
+std::expected<std::unique_ptr<CurlTransport>, SourceError> CurlTransport::connect(const ConnectOptions& options) {
   global_init_once();
   auto handle = std::make_unique<Handle>();
   handle->url = options.url;
@@ -88,9 +85,15 @@ std::expected<std::unique_ptr<CurlTransport>, SourceError> CurlTransport::connec
   }
   if (!options.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options.ca_file.c_str());
   switch (options.starttls) {
-    case StartTls::required: curl_easy_setopt(curl, CURLOPT_USE_SSL, CURLUSESSL_ALL); break;
-    case StartTls::automatic: curl_easy_setopt(curl, CURLOPT_USE_SSL, CURLUSESSL_TRY); break;
-    case StartTls::off: curl_easy_setopt(curl, CURLOPT_USE_SSL, CURLUSESSL_NONE); break;
+    case StartTls::required:
+      curl_easy_setopt(curl, CURLOPT_USE_SSL, CURLUSESSL_ALL);
+      break;
+    case StartTls::automatic:
+      curl_easy_setopt(curl, CURLOPT_USE_SSL, CURLUSESSL_TRY);
+      break;
+    case StartTls::off:
+      curl_easy_setopt(curl, CURLOPT_USE_SSL, CURLUSESSL_NONE);
+      break;
   }
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, static_cast<long>(options.connect_timeout.count()));
   // Bounds the whole connect + login exchange, which CONNECT_ONLY performs.
@@ -100,10 +103,10 @@ std::expected<std::unique_ptr<CurlTransport>, SourceError> CurlTransport::connec
     // Lets a shutdown abort a slow connect or login (CURLE_ABORTED_BY_CALLBACK).
     curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(curl, CURLOPT_XFERINFODATA, options.cancel);
-    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION,
-                     +[](void* cancel, curl_off_t, curl_off_t, curl_off_t, curl_off_t) -> int {
-                       return static_cast<const std::atomic<bool>*>(cancel)->load() ? 1 : 0;
-                     });
+    curl_easy_setopt(
+        curl, CURLOPT_XFERINFOFUNCTION, +[](void* cancel, curl_off_t, curl_off_t, curl_off_t, curl_off_t) -> int {
+          return static_cast<const std::atomic<bool>*>(cancel)->load() ? 1 : 0;
+        });
   }
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
@@ -147,7 +150,7 @@ std::expected<void, SourceError> CurlTransport::send_all(std::string_view bytes)
 }
 
 std::expected<std::size_t, SourceError> CurlTransport::receive(char* buffer, std::size_t capacity,
-                                                                std::chrono::milliseconds timeout) {
+                                                               std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     std::size_t received = 0;
@@ -162,8 +165,8 @@ std::expected<std::size_t, SourceError> CurlTransport::receive(char* buffer, std
     if (handle_->cancelled()) {
       return std::unexpected(SourceError{ErrorKind::transient, "cancelled (prospectd is stopping)"});
     }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return std::size_t{0};
     pollfd descriptor{handle_->socket, POLLIN, 0};
     // Short slices so a cancellation is noticed within a quarter of a second.

@@ -14,11 +14,11 @@ namespace prospectd::connectors::imap {
 enum class StartTls { automatic, required, off };
 
 struct ConnectOptions {
-  std::string url;       // imap://host[:port] or imaps://host[:port]
+  std::string url;  // imap://host[:port] or imaps://host[:port]
   std::string username;
-  std::string password;  // LOGIN / AUTHENTICATE PLAIN
+  std::string password;       // LOGIN / AUTHENTICATE PLAIN
   std::string oauth2_bearer;  // XOAUTH2 instead of a password, when set
-  std::string ca_file;   // extra trust anchor for a self-signed server
+  std::string ca_file;        // extra trust anchor for a self-signed server
   StartTls starttls = StartTls::automatic;
   std::chrono::seconds connect_timeout{30};
   // When set and true, connecting and waiting stop within a fraction of a second (shutdown).
@@ -29,13 +29,12 @@ class CurlTransport final : public Transport {
  public:
   // Connects and logs in. Errors are classified: a refused login is `auth`, an untrusted
   // certificate or a malformed URL is `fatal`, an unreachable server is `transient`.
-  static std::expected<std::unique_ptr<CurlTransport>, SourceError> connect(
-      const ConnectOptions& options);
+  static std::expected<std::unique_ptr<CurlTransport>, SourceError> connect(const ConnectOptions& options);
   ~CurlTransport() override;
 
   std::expected<void, SourceError> send_all(std::string_view bytes) override;
   std::expected<std::size_t, SourceError> receive(char* buffer, std::size_t capacity,
-                                                   std::chrono::milliseconds timeout) override;
+                                                  std::chrono::milliseconds timeout) override;
 
  private:
   struct Handle;

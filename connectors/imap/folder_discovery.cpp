@@ -27,7 +27,7 @@ const Mailbox* find_with_attribute(const std::vector<Mailbox>& mailboxes, const 
 
 // Servers without SPECIAL-USE: the names clients commonly create.
 const Mailbox* find_sent_by_name(const std::vector<Mailbox>& mailboxes) {
-  static constexpr std::array kNames = {"SENT", "SENT ITEMS", "SENT MESSAGES", "SENT MAIL",
+  static constexpr std::array kNames = {"SENT",       "SENT ITEMS", "SENT MESSAGES",    "SENT MAIL",
                                         "INBOX.SENT", "INBOX/SENT", "[GMAIL]/SENT MAIL"};
   for (const char* name : kNames) {
     for (const auto& mailbox : mailboxes) {
@@ -83,8 +83,8 @@ std::expected<std::vector<Mailbox>, SourceError> choose_folders(const Discovery&
       if (found == mailboxes.end()) {
         std::string names;
         for (const auto& mailbox : mailboxes) names += (names.empty() ? "" : ", ") + mailbox.name;
-        return std::unexpected(SourceError{ErrorKind::fatal, "the server has no folder \"" + wanted +
-                                                                 "\" (it has: " + names + ")"});
+        return std::unexpected(
+            SourceError{ErrorKind::fatal, "the server has no folder \"" + wanted + "\" (it has: " + names + ")"});
       }
       chosen.push_back(*found);
     }

@@ -20,8 +20,8 @@ struct Capabilities {
 };
 
 struct Mailbox {
-  std::string wire_name;  // as the server spells it (modified UTF-7), for commands
-  std::string name;       // decoded UTF-8, for people and checkpoints
+  std::string wire_name;             // as the server spells it (modified UTF-7), for commands
+  std::string name;                  // decoded UTF-8, for people and checkpoints
   std::set<std::string> attributes;  // upper-cased: \SENT, \ALL, \NOSELECT, ...
 };
 

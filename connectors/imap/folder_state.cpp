@@ -7,8 +7,7 @@
 namespace prospectd::connectors::imap {
 
 std::string FolderState::to_json() const {
-  return nlohmann::json{{"uidvalidity", uidvalidity}, {"uidnext", uidnext}, {"highestmodseq", highestmodseq}}
-      .dump();
+  return nlohmann::json{{"uidvalidity", uidvalidity}, {"uidnext", uidnext}, {"highestmodseq", highestmodseq}}.dump();
 }
 
 std::optional<FolderState> FolderState::from_json(const std::string& json) {

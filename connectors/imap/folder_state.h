@@ -10,8 +10,8 @@ namespace prospectd::connectors::imap {
 
 struct FolderState {
   std::uint32_t uidvalidity = 0;
-  std::uint32_t uidnext = 1;         // every UID below this has been stored (or never existed)
-  std::uint64_t highestmodseq = 0;   // 0 when the server has no CONDSTORE
+  std::uint32_t uidnext = 1;        // every UID below this has been stored (or never existed)
+  std::uint64_t highestmodseq = 0;  // 0 when the server has no CONDSTORE
 
   std::string to_json() const;
   // nullopt for missing or unreadable state (then the folder is fetched from the start).

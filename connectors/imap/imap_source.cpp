@@ -25,7 +25,9 @@ struct FolderStatus {
   std::uint64_t highestmodseq = 0;
 };
 
-std::uint32_t to_uid(std::uint64_t value) { return static_cast<std::uint32_t>(std::min<std::uint64_t>(value, UINT32_MAX)); }
+std::uint32_t to_uid(std::uint64_t value) {
+  return static_cast<std::uint32_t>(std::min<std::uint64_t>(value, UINT32_MAX));
+}
 
 // "* STATUS name (MESSAGES 3 UIDNEXT 9 ...)" (RFC 3501 §7.2.4).
 void read_status(const Response& response, FolderStatus& status) {
@@ -63,8 +65,14 @@ class FolderSync {
   FolderSync(Session& session, const Capabilities& capabilities, const Mailbox& mailbox,
              const ImapSourceOptions& options, const BatchSink& sink, const ProgressObserver& progress,
              SyncSummary& summary, ImapSyncStats& stats)
-      : session_(session), capabilities_(capabilities), mailbox_(mailbox), options_(options),
-        sink_(sink), progress_(progress), summary_(summary), stats_(stats) {}
+      : session_(session),
+        capabilities_(capabilities),
+        mailbox_(mailbox),
+        options_(options),
+        sink_(sink),
+        progress_(progress),
+        summary_(summary),
+        stats_(stats) {}
 
   std::expected<void, SourceError> run(const std::optional<FolderState>& stored, const FolderStatus& status) {
     const bool validity_changed = stored && stored->uidvalidity != status.uidvalidity;
@@ -89,22 +97,22 @@ class FolderSync {
     if (reset) start = 1;
     if (start >= selected.uidnext) {
       report(0, 0);
-      return commit({}, FolderState{selected.uidvalidity, selected.uidnext, selected.highestmodseq},
-                    status.messages, reset);
+      return commit({}, FolderState{selected.uidvalidity, selected.uidnext, selected.highestmodseq}, status.messages,
+                    reset);
     }
     // The UIDs to fetch. An explicit upper bound, never "*": RFC 3501 §6.4.8 makes "n:*" match
     // the highest UID even when it is below n, so stray results are dropped as well.
     UidRanges pending;
     const std::uint32_t last = selected.uidnext - 1;
-    auto searched = session_.run("UID SEARCH UID " + std::to_string(start) + ":" + std::to_string(last),
-                                 [&](Response& response) {
-                                   if (response.name != "SEARCH") return;
-                                   for (const auto& value : response.data) {
-                                     if (value.is_number() && value.number >= start && value.number <= last) {
-                                       pending.add(to_uid(value.number));
-                                     }
-                                   }
-                                 });
+    auto searched =
+        session_.run("UID SEARCH UID " + std::to_string(start) + ":" + std::to_string(last), [&](Response& response) {
+          if (response.name != "SEARCH") return;
+          for (const auto& value : response.data) {
+            if (value.is_number() && value.number >= start && value.number <= last) {
+              pending.add(to_uid(value.number));
+            }
+          }
+        });
     if (!searched) return std::unexpected(searched.error());
     pending.finish();
     const std::uint64_t total = pending.count();
@@ -140,9 +148,9 @@ class FolderSync {
       if (completed->status != "OK") {
         // E.g. messages expunged by another client mid-fetch: retry later rather than move the
         // checkpoint past messages we did not get.
-        return std::unexpected(SourceError{ErrorKind::transient, "the server answered UID FETCH in " +
-                                                                     mailbox_.name + " with " +
-                                                                     completed->status + ": " + completed->text});
+        return std::unexpected(SourceError{ErrorKind::transient, "the server answered UID FETCH in " + mailbox_.name +
+                                                                     " with " + completed->status + ": " +
+                                                                     completed->text});
       }
       InFlightBatch batch = std::move(in_flight.front());
       in_flight.pop_front();
@@ -153,9 +161,9 @@ class FolderSync {
       summary_.messages_fetched += batch.messages.size();
       // Queue the next command before storing, so the server streams while we write.
       launch();
-      auto committed = commit(std::move(batch.messages),
-                              FolderState{selected.uidvalidity, next_uid, selected.highestmodseq},
-                              status.messages, reset && first_batch);
+      auto committed =
+          commit(std::move(batch.messages), FolderState{selected.uidvalidity, next_uid, selected.highestmodseq},
+                 status.messages, reset && first_batch);
       if (!committed) return committed;
       first_batch = false;
       report(done, total);
@@ -213,8 +221,8 @@ class FolderSync {
 
 ImapSource::ImapSource(ImapSourceOptions options) : options_(std::move(options)) {
   if (!options_.transport_factory) {
-    options_.transport_factory = [](const ConnectOptions& connect)
-        -> std::expected<std::unique_ptr<Transport>, SourceError> {
+    options_.transport_factory =
+        [](const ConnectOptions& connect) -> std::expected<std::unique_ptr<Transport>, SourceError> {
       auto transport = CurlTransport::connect(connect);
       if (!transport) return std::unexpected(transport.error());
       return std::unique_ptr<Transport>(std::move(*transport));
@@ -224,8 +232,7 @@ ImapSource::ImapSource(ImapSourceOptions options) : options_(std::move(options))
   if (options_.pipeline_depth == 0) options_.pipeline_depth = 1;
 }
 
-std::expected<SyncSummary, SourceError> ImapSource::sync(const CheckpointReader& checkpoints,
-                                                         const BatchSink& sink,
+std::expected<SyncSummary, SourceError> ImapSource::sync(const CheckpointReader& checkpoints, const BatchSink& sink,
                                                          const ProgressObserver& progress) {
   stats_ = {};
   auto transport = options_.transport_factory(options_.connect);
@@ -239,8 +246,8 @@ std::expected<SyncSummary, SourceError> ImapSource::sync(const CheckpointReader&
 
   // STATUS for every folder in one pipelined round trip (RFC 3501 §6.3.10; HIGHESTMODSEQ per
   // RFC 7162 §3.1.6 where CONDSTORE is offered).
-  const std::string status_items = std::string("(MESSAGES UIDNEXT UIDVALIDITY") +
-                                   (discovery->capabilities.condstore() ? " HIGHESTMODSEQ)" : ")");
+  const std::string status_items =
+      std::string("(MESSAGES UIDNEXT UIDVALIDITY") + (discovery->capabilities.condstore() ? " HIGHESTMODSEQ)" : ")");
   std::vector<std::string> tags;
   for (const auto& folder : *folders) {
     tags.push_back(session.queue("STATUS " + format_astring(folder.wire_name) + " " + status_items));
@@ -258,8 +265,8 @@ std::expected<SyncSummary, SourceError> ImapSource::sync(const CheckpointReader&
     });
     if (!done) return std::unexpected(done.error());
     if (done->status != "OK") {
-      return std::unexpected(SourceError{ErrorKind::fatal, "cannot open folder \"" + (*folders)[i].name +
-                                                               "\": " + done->text});
+      return std::unexpected(
+          SourceError{ErrorKind::fatal, "cannot open folder \"" + (*folders)[i].name + "\": " + done->text});
     }
   }
 
@@ -325,10 +332,12 @@ std::expected<WaitOutcome, SourceError> ImapSource::wait_for_new_mail(std::chron
   const auto wait = std::min<std::chrono::seconds>(max_wait, std::chrono::minutes(29));
   const std::string tag = session.queue("IDLE");
   bool idling = false;
-  auto started = session.read_until([&](Response& response) {
-    if (response.kind == ResponseKind::continuation) idling = true;
-    return idling || response.kind == ResponseKind::tagged;
-  }, std::chrono::seconds(30));
+  auto started = session.read_until(
+      [&](Response& response) {
+        if (response.kind == ResponseKind::continuation) idling = true;
+        return idling || response.kind == ResponseKind::tagged;
+      },
+      std::chrono::seconds(30));
   if (!started) return std::unexpected(started.error());
   if (!idling) return WaitOutcome::unsupported;
   WaitOutcome outcome = WaitOutcome::timed_out;
@@ -338,10 +347,12 @@ std::expected<WaitOutcome, SourceError> ImapSource::wait_for_new_mail(std::chron
       outcome = WaitOutcome::cancelled;
       break;
     }
-    auto heard = session.read_until([&](Response& response) {
-      // A new message raises EXISTS above what EXAMINE reported (RFC 3501 §7.3.1).
-      return response.name == "EXISTS" && response.number && *response.number > exists_at_select;
-    }, std::chrono::milliseconds(500));
+    auto heard = session.read_until(
+        [&](Response& response) {
+          // A new message raises EXISTS above what EXAMINE reported (RFC 3501 §7.3.1).
+          return response.name == "EXISTS" && response.number && *response.number > exists_at_select;
+        },
+        std::chrono::milliseconds(500));
     if (!heard) {
       if (cancel.load()) return WaitOutcome::cancelled;
       return std::unexpected(heard.error());

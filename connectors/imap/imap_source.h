@@ -12,21 +12,20 @@
 
 namespace prospectd::connectors::imap {
 
-using TransportFactory =
-    std::function<std::expected<std::unique_ptr<Transport>, SourceError>(const ConnectOptions&)>;
+using TransportFactory = std::function<std::expected<std::unique_ptr<Transport>, SourceError>(const ConnectOptions&)>;
 
 struct ImapSourceOptions {
   ConnectOptions connect;
-  std::vector<std::string> folders;      // empty: INBOX + \Sent (or Gmail's \All)
-  std::uint32_t batch_size = 1000;       // messages per batch (= per transaction)
-  std::uint32_t pipeline_depth = 2;      // UID FETCH commands in flight
-  TransportFactory transport_factory;    // empty: CurlTransport::connect
+  std::vector<std::string> folders;    // empty: INBOX + \Sent (or Gmail's \All)
+  std::uint32_t batch_size = 1000;     // messages per batch (= per transaction)
+  std::uint32_t pipeline_depth = 2;    // UID FETCH commands in flight
+  TransportFactory transport_factory;  // empty: CurlTransport::connect
 };
 
 // Counters of the last sync, for tests and benchmarks.
 struct ImapSyncStats {
-  std::uint64_t round_trips = 0;    // after login
-  std::uint64_t fetched_uids = 0;   // messages whose headers were fetched
+  std::uint64_t round_trips = 0;   // after login
+  std::uint64_t fetched_uids = 0;  // messages whose headers were fetched
   std::vector<std::string> folders;
 };
 
@@ -44,7 +43,7 @@ class ImapSource final : public MessageSource {
  private:
   ImapSourceOptions options_;
   ImapSyncStats stats_;
-  bool idle_supported_ = true;  // learnt from CAPABILITY during sync
+  bool idle_supported_ = true;       // learnt from CAPABILITY during sync
   std::uint32_t inbox_uidnext_ = 0;  // INBOX's UIDNEXT when it was last synced
 };
 

@@ -23,8 +23,8 @@ std::optional<std::int64_t> parse_internal_date(std::string_view text) {
   // d-Mon-yyyy hh:mm:ss +zzzz  or  dd-Mon-yyyy hh:mm:ss +zzzz
   const auto dash = text.find('-');
   if (dash == std::string_view::npos || text.size() != dash + 1 + 3 + 1 + 4 + 1 + 8 + 1 + 5) return std::nullopt;
-  static constexpr std::array<std::string_view, 12> kMonths = {
-      "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  static constexpr std::array<std::string_view, 12> kMonths = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                               "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   const std::string_view month_name = text.substr(dash + 1, 3);
   unsigned month = 0;
   while (month < 12 && kMonths[month] != month_name) ++month;

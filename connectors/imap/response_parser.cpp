@@ -93,8 +93,8 @@ bool is_response_atom_char(unsigned char c) {
 }
 
 bool is_status_word(std::string_view word) {
-  return iequals(word, "OK") || iequals(word, "NO") || iequals(word, "BAD") ||
-         iequals(word, "PREAUTH") || iequals(word, "BYE");
+  return iequals(word, "OK") || iequals(word, "NO") || iequals(word, "BAD") || iequals(word, "PREAUTH") ||
+         iequals(word, "BYE");
 }
 
 enum class Shape { continuation, status, data };
@@ -106,7 +106,7 @@ enum class Shape { continuation, status, data };
 Shape classify(std::string_view first_line) {
   if (!first_line.empty() && first_line.front() == '+') return Shape::continuation;
   const std::size_t space = first_line.find_first_of(" \r");
-  if (first_line.substr(0, space) != "*") return Shape::status;  // tagged: resp-cond-state
+  if (first_line.substr(0, space) != "*") return Shape::status;                         // tagged: resp-cond-state
   if (space == std::string_view::npos || first_line[space] != ' ') return Shape::data;  // fails
   const std::string_view rest = first_line.substr(space + 1);
   return is_status_word(rest.substr(0, rest.find_first_of(" \r"))) ? Shape::status : Shape::data;
@@ -131,8 +131,7 @@ std::optional<std::uint64_t> trailing_literal_length(std::string_view line) {
 // Tokenises one complete response (its bytes end with the final CRLF).
 class Reader {
  public:
-  Reader(std::string_view frame, std::uint64_t stream_offset)
-      : s_(frame), stream_offset_(stream_offset) {}
+  Reader(std::string_view frame, std::uint64_t stream_offset) : s_(frame), stream_offset_(stream_offset) {}
 
   Response read_response() {
     Response response;
@@ -297,8 +296,7 @@ class Reader {
     if (close == std::string_view::npos) return;
     const std::string_view inner = line.substr(1, close - 1);
     std::size_t name_length = 0;
-    while (name_length < inner.size() &&
-           is_strict_atom_char(static_cast<unsigned char>(inner[name_length]))) {
+    while (name_length < inner.size() && is_strict_atom_char(static_cast<unsigned char>(inner[name_length]))) {
       ++name_length;
     }
     if (name_length == 0) return;
@@ -486,9 +484,7 @@ class Reader {
   std::uint64_t stream_offset_;
 };
 
-std::string debug_text(const std::string& text, std::size_t max) {
-  return "\"" + escape(text, max) + "\"";
-}
+std::string debug_text(const std::string& text, std::size_t max) { return "\"" + escape(text, max) + "\""; }
 
 void append_debug(std::string& out, const Value& value) {
   switch (value.kind) {
@@ -529,8 +525,7 @@ const char* kind_name(ResponseKind kind) {
 }  // namespace
 
 ProtocolError::ProtocolError(const std::string& what, std::uint64_t stream_offset)
-    : std::runtime_error("IMAP protocol error at stream byte " + std::to_string(stream_offset) +
-                         ": " + what),
+    : std::runtime_error("IMAP protocol error at stream byte " + std::to_string(stream_offset) + ": " + what),
       stream_offset_(stream_offset) {}
 
 Value Value::make_atom(std::string atom_text) {
@@ -606,8 +601,7 @@ std::optional<std::string_view> Response::string_attribute(std::string_view attr
 
 std::optional<std::uint64_t> Response::modseq() const {
   const Value* value = attribute("MODSEQ");
-  if (value == nullptr || !value->is_list() || value->items.size() != 1 ||
-      !value->items.front().is_number()) {
+  if (value == nullptr || !value->is_list() || value->items.size() != 1 || !value->items.front().is_number()) {
     return std::nullopt;
   }
   return value->items.front().number;
@@ -650,8 +644,7 @@ std::string debug_string(const Response& response) {
   return out;
 }
 
-ResponseParser::ResponseParser(std::size_t max_response_size)
-    : max_response_size_(max_response_size) {}
+ResponseParser::ResponseParser(std::size_t max_response_size) : max_response_size_(max_response_size) {}
 
 void ResponseParser::feed(std::string_view bytes) {
   release_consumed();
@@ -721,8 +714,7 @@ bool ResponseParser::frame_line(std::size_t lf) {
 
 void ResponseParser::check_size(std::size_t response_bytes) {
   if (response_bytes <= max_response_size_) return;
-  fail("response is larger than the maximum of " + std::to_string(max_response_size_) + " bytes",
-       begin_);
+  fail("response is larger than the maximum of " + std::to_string(max_response_size_) + " bytes", begin_);
 }
 
 // Drops consumed bytes from the front of the buffer. Called before appending, and only once the

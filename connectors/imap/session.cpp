@@ -26,8 +26,7 @@ std::expected<void, SourceError> Session::flush() {
   return sent;
 }
 
-std::expected<Response, SourceError> Session::wait_for(const std::string& tag,
-                                                       const UntaggedHandler& on_untagged) {
+std::expected<Response, SourceError> Session::wait_for(const std::string& tag, const UntaggedHandler& on_untagged) {
   if (auto flushed = flush(); !flushed) return std::unexpected(flushed.error());
   if (auto early = early_completions_.find(tag); early != early_completions_.end()) {
     Response response = std::move(early->second);
@@ -44,8 +43,7 @@ std::expected<Response, SourceError> Session::wait_for(const std::string& tag,
           continue;
         }
         if (response->kind == ResponseKind::untagged && response->status == "BYE") {
-          return std::unexpected(SourceError{ErrorKind::transient,
-                                             "the server closed the session: " + response->text});
+          return std::unexpected(SourceError{ErrorKind::transient, "the server closed the session: " + response->text});
         }
         if (response->kind == ResponseKind::untagged && on_untagged) on_untagged(*response);
       }
@@ -56,8 +54,9 @@ std::expected<Response, SourceError> Session::wait_for(const std::string& tag,
     auto received = transport_.receive(buffer.data(), buffer.size(), read_timeout_);
     if (!received) return std::unexpected(received.error());
     if (*received == 0) {
-      return std::unexpected(SourceError{ErrorKind::transient, "the server stopped answering (no reply in " +
-                                                                   std::to_string(read_timeout_.count() / 1000) + " s)"});
+      return std::unexpected(SourceError{
+          ErrorKind::transient,
+          "the server stopped answering (no reply in " + std::to_string(read_timeout_.count() / 1000) + " s)"});
     }
     parser_.feed(std::string_view(buffer.data(), *received));
   }
@@ -77,9 +76,11 @@ std::expected<bool, SourceError> Session::read_until(const std::function<bool(Re
         if (on_response(*response)) return true;
       }
     } catch (const ProtocolError& error) {
-      return std::unexpected(SourceError{ErrorKind::transient, std::string("unreadable IMAP response: ") + error.what()});
+      return std::unexpected(
+          SourceError{ErrorKind::transient, std::string("unreadable IMAP response: ") + error.what()});
     }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return false;
     auto received = transport_.receive(buffer.data(), buffer.size(), left);
     if (!received) return std::unexpected(received.error());
@@ -92,16 +93,15 @@ void Session::queue_raw(std::string_view line) {
   outgoing_ += "\r\n";
 }
 
-std::expected<Response, SourceError> Session::run(std::string_view command,
-                                                  const UntaggedHandler& on_untagged,
+std::expected<Response, SourceError> Session::run(std::string_view command, const UntaggedHandler& on_untagged,
                                                   ErrorKind kind_on_failure) {
   const std::string tag = queue(command);
   auto response = wait_for(tag, on_untagged);
   if (!response) return response;
   if (response->status != "OK") {
     const std::string verb(command.substr(0, command.find(' ')));
-    return std::unexpected(SourceError{kind_on_failure, "the server answered " + verb + " with " +
-                                                            response->status + ": " + response->text});
+    return std::unexpected(SourceError{
+        kind_on_failure, "the server answered " + verb + " with " + response->status + ": " + response->text});
   }
   return response;
 }

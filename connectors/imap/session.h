@@ -27,8 +27,7 @@ class Session {
   // Sends what is queued, then reads until the tagged response for `tag` arrives; untagged
   // responses on the way go to `on_untagged`. A NO or BAD completion is returned, not an error:
   // the caller decides. Network failures, BYE and unparseable bytes are transient errors.
-  std::expected<Response, SourceError> wait_for(const std::string& tag,
-                                                const UntaggedHandler& on_untagged);
+  std::expected<Response, SourceError> wait_for(const std::string& tag, const UntaggedHandler& on_untagged);
 
   // queue + wait_for, with NO/BAD turned into an error of `kind_on_failure`.
   std::expected<Response, SourceError> run(std::string_view command, const UntaggedHandler& on_untagged,

@@ -20,7 +20,7 @@ class Transport {
   // count, or 0 if nothing arrived in time. A closed connection is a transient error, and so is
   // a cancellation (the daemon is stopping).
   virtual std::expected<std::size_t, SourceError> receive(char* buffer, std::size_t capacity,
-                                                           std::chrono::milliseconds timeout) = 0;
+                                                          std::chrono::milliseconds timeout) = 0;
 };
 
 }  // namespace prospectd::connectors::imap

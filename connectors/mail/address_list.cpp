@@ -27,8 +27,7 @@ std::string_view trim_spaces(std::string_view view) {
 std::string clean_name(const char* name) {
   if (name == nullptr) return {};
   std::string_view view = trim_spaces(name);
-  while (view.size() >= 2 && view.front() == view.back() &&
-         (view.front() == '"' || view.front() == '\'')) {
+  while (view.size() >= 2 && view.front() == view.back() && (view.front() == '"' || view.front() == '\'')) {
     view = trim_spaces(view.substr(1, view.size() - 2));
   }
   std::string out;

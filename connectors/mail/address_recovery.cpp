@@ -63,8 +63,7 @@ std::string visible_text(std::string_view element) {
       ++i;
       continue;
     }
-    std::fill(out.begin() + static_cast<std::ptrdiff_t>(i),
-              out.begin() + static_cast<std::ptrdiff_t>(end), ' ');
+    std::fill(out.begin() + static_cast<std::ptrdiff_t>(i), out.begin() + static_cast<std::ptrdiff_t>(end), ' ');
     i = end;
   }
   return out;
@@ -74,8 +73,7 @@ std::string visible_text(std::string_view element) {
 bool is_addr_spec(std::string_view token) {
   const std::size_t at = token.find('@');
   return at != std::string_view::npos && at > 0 && at + 1 < token.size() &&
-         token.find('@', at + 1) == std::string_view::npos &&
-         token.find(':') == std::string_view::npos;
+         token.find('@', at + 1) == std::string_view::npos && token.find(':') == std::string_view::npos;
 }
 
 // How an address is compared with what GMime found: GMime drops a trailing dot of the
@@ -93,8 +91,7 @@ std::string without_comments(std::string_view text) {
       const std::size_t end = skip_enclosed(text, i);
       if (end == std::string_view::npos) break;
       if (out[i] == '(') {
-        std::fill(out.begin() + static_cast<std::ptrdiff_t>(i),
-                  out.begin() + static_cast<std::ptrdiff_t>(end), ' ');
+        std::fill(out.begin() + static_cast<std::ptrdiff_t>(i), out.begin() + static_cast<std::ptrdiff_t>(end), ' ');
       }
       i = end;
     } else {
@@ -105,8 +102,8 @@ std::string without_comments(std::string_view text) {
 }
 
 bool is_token_break(char c) {
-  return is_space(c) || c == '<' || c == '>' || c == ',' || c == ';' || c == ':' || c == '"' ||
-         c == '(' || c == ')' || c == '[' || c == ']';
+  return is_space(c) || c == '<' || c == '>' || c == ',' || c == ';' || c == ':' || c == '"' || c == '(' || c == ')' ||
+         c == '[' || c == ']';
 }
 
 std::vector<std::string_view> addr_specs(std::string_view text) {
@@ -167,8 +164,8 @@ std::string clean_display_name(std::string_view text) {
 
 }  // namespace
 
-std::vector<connectors::Address> recover_dropped_addresses(
-    std::string_view value, const std::unordered_set<std::string>& found) {
+std::vector<connectors::Address> recover_dropped_addresses(std::string_view value,
+                                                           const std::unordered_set<std::string>& found) {
   std::vector<connectors::Address> recovered;
   for (std::string_view element : split_elements(value)) {
     element = trim(without_group_name(element, visible_text(element)));
@@ -176,21 +173,18 @@ std::vector<connectors::Address> recover_dropped_addresses(
     std::string squeezed;  // "jdoe@test . example" as GMime reads it: "jdoe@test.example"
     std::remove_copy_if(visible.begin(), visible.end(), std::back_inserter(squeezed), is_space);
     const auto specs = addr_specs(squeezed);
-    if (specs.empty() || std::any_of(specs.begin(), specs.end(), [&](std::string_view s) {
-          return found.contains(comparison_key(s));
-        })) {
+    if (specs.empty() || std::any_of(specs.begin(), specs.end(),
+                                     [&](std::string_view s) { return found.contains(comparison_key(s)); })) {
       continue;  // nothing address-like, or GMime has it
     }
     const std::size_t open = visible.find('<');
     const std::size_t close = open == std::string::npos ? open : visible.find('>', open);
     if (close != std::string::npos) {
       // An angle-addr says where the address is: take it or nothing.
-      const std::string_view inner =
-          trim(std::string_view(visible).substr(open + 1, close - open - 1));
+      const std::string_view inner = trim(std::string_view(visible).substr(open + 1, close - open - 1));
       if (is_addr_spec(inner) && inner.find_first_of(" \t") == std::string_view::npos &&
           !found.contains(comparison_key(inner))) {
-        recovered.push_back(
-            {clean_display_name(without_comments(element.substr(0, open))), std::string(inner)});
+        recovered.push_back({clean_display_name(without_comments(element.substr(0, open))), std::string(inner)});
       }
       continue;
     }

@@ -78,8 +78,7 @@ std::vector<Token> tokenize(std::string_view s) {
       tokens.push_back({Token::Kind::kSign, s.substr(i, 1)});
       ++i;
     } else {
-      if (!tokens.empty() && c != ' ' && c != '\t' && c != '\r' && c != '\n' &&
-          tokens.back().separator_after == ' ') {
+      if (!tokens.empty() && c != ' ' && c != '\t' && c != '\r' && c != '\n' && tokens.back().separator_after == ' ') {
         tokens.back().separator_after = c;
       }
       ++i;
@@ -89,9 +88,9 @@ std::vector<Token> tokenize(std::string_view s) {
 }
 
 int month_from_word(std::string_view word) {
-  static constexpr std::array<std::string_view, 12> kMonths = {
-      "january", "february", "march",     "april",   "may",      "june",
-      "july",    "august",   "september", "october", "november", "december"};
+  static constexpr std::array<std::string_view, 12> kMonths = {"january",   "february", "march",    "april",
+                                                               "may",       "june",     "july",     "august",
+                                                               "september", "october",  "november", "december"};
   for (std::size_t m = 0; m < kMonths.size(); ++m) {
     const std::string_view full = kMonths[m];
     if (equals_ignore_case(word, full) || equals_ignore_case(word, full.substr(0, 3)) ||
@@ -198,8 +197,8 @@ std::optional<std::int64_t> parse_date(std::string_view value) {
     // A chain of numbers joined by ':' or '.' is a time of day ("13:47", "13.47.26"), or a
     // numeric date when one part has more than two digits ("17.06.2008").
     std::size_t k = i;
-    while ((tokens[k].separator_after == ':' || tokens[k].separator_after == '.') &&
-           k + 1 < tokens.size() && tokens[k + 1].kind == Token::Kind::kNumber) {
+    while ((tokens[k].separator_after == ':' || tokens[k].separator_after == '.') && k + 1 < tokens.size() &&
+           tokens[k + 1].kind == Token::Kind::kNumber) {
       ++k;
     }
     if (k > i) {
@@ -247,8 +246,8 @@ std::optional<std::int64_t> parse_date(std::string_view value) {
   if (day < 1 || day > days_in_month(year, month)) return std::nullopt;
 
   const auto& [hour, minute, second] = *time;
-  const std::int64_t local = days_from_civil(year, month, static_cast<int>(day)) * 86400 +
-                             hour * 3600 + minute * 60 + second;
+  const std::int64_t local =
+      days_from_civil(year, month, static_cast<int>(day)) * 86400 + hour * 3600 + minute * 60 + second;
   return local - static_cast<std::int64_t>(zone_minutes.value_or(0)) * 60;
 }
 

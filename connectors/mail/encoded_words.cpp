@@ -49,10 +49,10 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
 }
 
 // windows-1252 code points for 0x80..0x9F (0 = unassigned, shown as U+FFFD).
-constexpr std::array<std::uint16_t, 32> kCp1252High = {
-    0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
-    0x2039, 0x0152, 0,      0x017D, 0,      0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
-    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
+constexpr std::array<std::uint16_t, 32> kCp1252High = {0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+                                                       0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0,      0x017D, 0,
+                                                       0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+                                                       0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
 
 void append_code_point(std::string& out, std::uint32_t cp) {
   if (cp < 0x80) {
@@ -179,8 +179,7 @@ std::string decode_q(std::string_view text) {
     const char c = text[i];
     if (c == '_') {
       out.push_back(' ');
-    } else if (c == '=' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
-               hex_value(text[i + 2]) >= 0) {
+    } else if (c == '=' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 && hex_value(text[i + 2]) >= 0) {
       out.push_back(static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2])));
       i += 2;
     } else {
@@ -280,8 +279,8 @@ std::optional<EncodedWord> match_encoded_word(std::string_view s, std::size_t po
 }
 
 std::size_t base64_length(std::string_view text) {
-  return static_cast<std::size_t>(std::count_if(
-      text.begin(), text.end(), [](char c) { return base64_value(c) >= 0 || c == '='; }));
+  return static_cast<std::size_t>(
+      std::count_if(text.begin(), text.end(), [](char c) { return base64_value(c) >= 0 || c == '='; }));
 }
 
 // Collects the payload of adjacent encoded words in one charset. Encoders split text
@@ -410,8 +409,7 @@ std::string sanitize_utf8(std::string_view bytes) {
 std::string decode_unstructured(std::string_view value) {
   std::string out;
   for_each_segment(
-      value, [&](std::string_view text) { out += sanitize_utf8(text); },
-      [&](std::string_view utf8) { out += utf8; });
+      value, [&](std::string_view text) { out += sanitize_utf8(text); }, [&](std::string_view utf8) { out += utf8; });
   return out;
 }
 

@@ -12,9 +12,8 @@ bool is_wsp(char c) { return c == ' ' || c == '\t'; }
 char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 bool equals_ignore_ascii_case(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return ascii_lower(x) == ascii_lower(y);
-         });
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
 }
 
 std::string_view trim_wsp(std::string_view s) {
@@ -52,11 +51,9 @@ std::vector<HeaderField> split_header_block(std::string_view raw) {
       continue;
     }
     const std::size_t colon = line.find(':');
-    std::string_view name =
-        colon == std::string_view::npos ? std::string_view{} : line.substr(0, colon);
+    std::string_view name = colon == std::string_view::npos ? std::string_view{} : line.substr(0, colon);
     while (!name.empty() && is_wsp(name.back())) name.remove_suffix(1);  // §4.5.3 obs-optional
-    in_field = !name.empty() && std::none_of(name.begin(), name.end(),
-                                             [](char c) { return is_wsp(c) || c == '\r'; });
+    in_field = !name.empty() && std::none_of(name.begin(), name.end(), [](char c) { return is_wsp(c) || c == '\r'; });
     if (!in_field) continue;
     HeaderField field;
     field.name = std::string(name);
@@ -70,8 +67,7 @@ std::vector<HeaderField> split_header_block(std::string_view raw) {
   return fields;
 }
 
-std::optional<std::string_view> find_field(std::span<const HeaderField> fields,
-                                           std::string_view name) {
+std::optional<std::string_view> find_field(std::span<const HeaderField> fields, std::string_view name) {
   for (const HeaderField& field : fields) {
     if (equals_ignore_ascii_case(field.name, name)) return field.value;
   }

@@ -25,7 +25,6 @@ struct HeaderField {
 std::vector<HeaderField> split_header_block(std::string_view raw);
 
 // The value of the first field called `name` (ASCII case-insensitive), if any.
-std::optional<std::string_view> find_field(std::span<const HeaderField> fields,
-                                           std::string_view name);
+std::optional<std::string_view> find_field(std::span<const HeaderField> fields, std::string_view name);
 
 }  // namespace prospectd::connectors::mail

@@ -59,20 +59,16 @@ constexpr auto kForwardWords = std::to_array<std::string_view>({
 char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 bool equals_ignore_ascii_case(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return ascii_lower(x) == ascii_lower(y);
-         });
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
 }
 
 template <std::size_t N>
 bool in_list(const std::array<std::string_view, N>& words, std::string_view word) {
-  return std::any_of(words.begin(), words.end(),
-                     [&](std::string_view w) { return equals_ignore_ascii_case(w, word); });
+  return std::any_of(words.begin(), words.end(), [&](std::string_view w) { return equals_ignore_ascii_case(w, word); });
 }
 
-bool is_prefix_word(std::string_view w) {
-  return in_list(kReplyWords, w) || in_list(kForwardWords, w);
-}
+bool is_prefix_word(std::string_view w) { return in_list(kReplyWords, w) || in_list(kForwardWords, w); }
 
 constexpr std::string_view kFullwidthColon = "\xEF\xBC\x9A";  // U+FF1A, CJK clients
 
@@ -172,8 +168,7 @@ std::string_view strip_blobs(std::string_view s) {
 std::string_view strip_trailers(std::string_view s) {
   while (!s.empty() && s.back() == ')') {
     const std::size_t open = s.find_last_of("()", s.size() - 2);
-    if (open == std::string_view::npos || s[open] != '(' ||
-        !is_prefix_word(s.substr(open + 1, s.size() - open - 2))) {
+    if (open == std::string_view::npos || s[open] != '(' || !is_prefix_word(s.substr(open + 1, s.size() - open - 2))) {
       break;
     }
     s = trim(s.substr(0, open));

@@ -3,8 +3,6 @@
 #define CPPHTTPLIB_THREAD_POOL_COUNT 32
 #include <httplib.h>
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -13,6 +11,7 @@
 #include <cstdlib>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <string>
 #include <thread>
@@ -35,7 +34,7 @@ struct Options {
   std::string client_secret = "fake-secret";
   std::string refresh_token = "1//fake-refresh";
   int latency_ms = 0;
-  double quota = 0;  // units per second per user; 0: unlimited
+  double quota = 0;      // units per second per user; 0: unlimited
   int history_keep = 0;  // 0: keep all history
   int token_lifetime = 3600;
   double p429 = 0, p403 = 0, p500 = 0, pmalformed = 0, ptruncated = 0;
@@ -49,19 +48,20 @@ std::string lower(std::string text) {
 }
 
 // Google's JSON error body (https://developers.google.com/gmail/api/guides/handle-errors).
-std::string google_error(int code, const std::string& reason, const std::string& message,
-                         const std::string& status, const std::string& domain = "global") {
-  json error{{"code", code}, {"message", message},
+std::string google_error(int code, const std::string& reason, const std::string& message, const std::string& status,
+                         const std::string& domain = "global") {
+  json error{{"code", code},
+             {"message", message},
              {"errors", json::array({{{"message", message}, {"domain", domain}, {"reason", reason}}})}};
   if (!status.empty()) error["status"] = status;
   return json{{"error", error}}.dump(2);
 }
 
 int cost_of(const std::string& method) {
-  static const std::map<std::string, int> kCosts{
-      {"users.getProfile", 1},     {"users.settings.sendAs.list", 1}, {"users.messages.list", 5},
-      {"users.messages.get", 5},   {"users.threads.list", 10},        {"users.threads.get", 10},
-      {"users.history.list", 2},   {"users.labels.list", 1}};
+  static const std::map<std::string, int> kCosts{{"users.getProfile", 1},    {"users.settings.sendAs.list", 1},
+                                                 {"users.messages.list", 5}, {"users.messages.get", 5},
+                                                 {"users.threads.list", 10}, {"users.threads.get", 10},
+                                                 {"users.history.list", 2},  {"users.labels.list", 1}};
   const auto it = kCosts.find(method);
   return it == kCosts.end() ? 1 : it->second;
 }
@@ -75,8 +75,11 @@ std::vector<std::string> own_addresses(const Options& options) {
 class FakeGmail {
  public:
   explicit FakeGmail(Options options)
-      : options_(std::move(options)), mailbox_(options_.maildir, own_addresses(options_)), random_(options_.seed),
-        quota_tokens_(options_.quota), quota_updated_(Clock::now()) {
+      : options_(std::move(options)),
+        mailbox_(options_.maildir, own_addresses(options_)),
+        random_(options_.seed),
+        quota_tokens_(options_.quota),
+        quota_updated_(Clock::now()) {
     mailbox_.scan();
     refresh_tokens_.insert(options_.refresh_token);
   }
@@ -92,38 +95,42 @@ class FakeGmail {
     };
     const std::string base = "/gmail/v1/users/me/";
     server.Get(base + "profile", api("users.getProfile", [this](const auto&, auto& res) {
-      send(res, json{{"emailAddress", options_.user},
-                     {"messagesTotal", mailbox_.messages().size()},
-                     {"threadsTotal", mailbox_.thread_count()},
-                     {"historyId", std::to_string(mailbox_.history_id())}});
-    }));
+                 send(res, json{{"emailAddress", options_.user},
+                                {"messagesTotal", mailbox_.messages().size()},
+                                {"threadsTotal", mailbox_.thread_count()},
+                                {"historyId", std::to_string(mailbox_.history_id())}});
+               }));
     server.Get(base + "settings/sendAs", api("users.settings.sendAs.list", [this](const auto&, auto& res) {
-      json list = json::array({{{"sendAsEmail", options_.user}, {"displayName", "Alex Morgan"},
-                                {"isPrimary", true}, {"isDefault", true}}});
-      for (const auto& alias : options_.aliases) {
-        list.push_back({{"sendAsEmail", alias}, {"displayName", "Alex Morgan"}, {"treatAsAlias", true},
-                        {"verificationStatus", "accepted"}});
-      }
-      send(res, json{{"sendAs", list}});
-    }));
+                 json list = json::array({{{"sendAsEmail", options_.user},
+                                           {"displayName", "Alex Morgan"},
+                                           {"isPrimary", true},
+                                           {"isDefault", true}}});
+                 for (const auto& alias : options_.aliases) {
+                   list.push_back({{"sendAsEmail", alias},
+                                   {"displayName", "Alex Morgan"},
+                                   {"treatAsAlias", true},
+                                   {"verificationStatus", "accepted"}});
+                 }
+                 send(res, json{{"sendAs", list}});
+               }));
     server.Get(base + "messages", api("users.messages.list", [this](const auto& req, auto& res) { list(req, res); }));
     server.Get(base + R"(messages/([0-9a-f]+))", api("users.messages.get", [this](const auto& req, auto& res) {
-      const fg::FakeMessage* message = mailbox_.find(req.matches[1]);
-      if (!message) return not_found(res);
-      send(res, resource(*message, req));
-    }));
+                 const fg::FakeMessage* message = mailbox_.find(req.matches[1]);
+                 if (!message) return not_found(res);
+                 send(res, resource(*message, req));
+               }));
     server.Get(base + R"(threads/([0-9a-f]+))", api("users.threads.get", [this](const auto& req, auto& res) {
-      const auto messages = mailbox_.thread(req.matches[1]);
-      if (messages.empty()) return not_found(res);
-      json out{{"id", std::string(req.matches[1])}, {"messages", json::array()}};
-      std::uint64_t history = 0;
-      for (const auto* message : messages) {
-        out["messages"].push_back(resource(*message, req));
-        history = std::max(history, message->history_id);
-      }
-      out["historyId"] = std::to_string(history);
-      send(res, out);
-    }));
+                 const auto messages = mailbox_.thread(req.matches[1]);
+                 if (messages.empty()) return not_found(res);
+                 json out{{"id", std::string(req.matches[1])}, {"messages", json::array()}};
+                 std::uint64_t history = 0;
+                 for (const auto* message : messages) {
+                   out["messages"].push_back(resource(*message, req));
+                   history = std::max(history, message->history_id);
+                 }
+                 out["historyId"] = std::to_string(history);
+                 send(res, out);
+               }));
     server.Get(base + "history", api("users.history.list", [this](const auto& req, auto& res) { history(req, res); }));
     // Control endpoints for tests (no authentication, no quota).
     server.Post("/control/rescan", [this](const auto&, auto& res) {
@@ -175,8 +182,8 @@ class FakeGmail {
       for (const std::size_t size : mailbox_.thread_sizes()) {
         least += std::min<std::int64_t>(10, 5 * static_cast<std::int64_t>(size));
       }
-      out["mailbox"] = {{"messages", mailbox_.messages().size()}, {"threads", mailbox_.thread_count()},
-                        {"least_fetch_units", least}};
+      out["mailbox"] = {
+          {"messages", mailbox_.messages().size()}, {"threads", mailbox_.thread_count()}, {"least_fetch_units", least}};
       send(res, out);
     });
     server.Post("/control/reset_stats", [this](const auto&, auto& res) {
@@ -197,9 +204,7 @@ class FakeGmail {
                     "application/json; charset=UTF-8");
   }
 
-  void count(const std::string& key, std::int64_t by = 1) {
-    stats_[key] = stats_.value(key, std::int64_t{0}) + by;
-  }
+  void count(const std::string& key, std::int64_t by = 1) { stats_[key] = stats_.value(key, std::int64_t{0}) + by; }
 
   // Latency, authentication, quota and injected faults; true when the request may proceed.
   bool admit(const std::string& method, const httplib::Request& req, httplib::Response& res) {
@@ -218,17 +223,19 @@ class FakeGmail {
       count("unauthorized");
       res.status = 401;
       res.set_header("WWW-Authenticate", "Bearer realm=\"https://accounts.google.com/\", error=\"invalid_token\"");
-      res.set_content(google_error(401, "authError", "Request had invalid authentication credentials. "
-                                                     "Expected OAuth 2 access token, login cookie or other valid "
-                                                     "authentication credential.", "UNAUTHENTICATED"),
+      res.set_content(google_error(401, "authError",
+                                   "Request had invalid authentication credentials. "
+                                   "Expected OAuth 2 access token, login cookie or other valid "
+                                   "authentication credential.",
+                                   "UNAUTHENTICATED"),
                       "application/json; charset=UTF-8");
       return false;
     }
     const int cost = cost_of(method);
     if (options_.quota > 0) {
       const auto now = Clock::now();
-      quota_tokens_ = std::min(options_.quota, quota_tokens_ + options_.quota *
-                                                   std::chrono::duration<double>(now - quota_updated_).count());
+      quota_tokens_ = std::min(
+          options_.quota, quota_tokens_ + options_.quota * std::chrono::duration<double>(now - quota_updated_).count());
       quota_updated_ = now;
       if (quota_tokens_ < cost) {
         count("quota_errors");
@@ -256,7 +263,8 @@ class FakeGmail {
     if (dice(random_) < options_.p500) {
       count("faults.500");
       res.status = 500;
-      res.set_content(google_error(500, "backendError", "Backend Error", "INTERNAL"), "application/json; charset=UTF-8");
+      res.set_content(google_error(500, "backendError", "Backend Error", "INTERNAL"),
+                      "application/json; charset=UTF-8");
       return false;
     }
     if (dice(random_) < options_.pmalformed) {
@@ -287,9 +295,9 @@ class FakeGmail {
                       "application/json; charset=UTF-8");
     } else {
       res.status = 403;
-      res.set_content(google_error(403, "userRateLimitExceeded", "User Rate Limit Exceeded", "PERMISSION_DENIED",
-                                   "usageLimits"),
-                      "application/json; charset=UTF-8");
+      res.set_content(
+          google_error(403, "userRateLimitExceeded", "User Rate Limit Exceeded", "PERMISSION_DENIED", "usageLimits"),
+          "application/json; charset=UTF-8");
     }
   }
 
@@ -402,7 +410,8 @@ class FakeGmail {
     if (field("client_id") != options_.client_id || field("client_secret") != options_.client_secret) {
       return oauth_error(401, "invalid_client", "The OAuth client was not found.");
     }
-    json out{{"token_type", "Bearer"}, {"expires_in", options_.token_lifetime},
+    json out{{"token_type", "Bearer"},
+             {"expires_in", options_.token_lifetime},
              {"scope", "https://www.googleapis.com/auth/gmail.metadata"}};
     if (field("grant_type") == "refresh_token") {
       if (!refresh_tokens_.contains(field("refresh_token"))) {
@@ -461,28 +470,46 @@ int main(int argc, char** argv) {
     const std::string arg = argv[i];
     if (i + 1 >= argc) return usage();
     const std::string value = argv[++i];
-    if (arg == "--maildir") options.maildir = value;
-    else if (arg == "--port") options.port = std::stoi(value);
-    else if (arg == "--user") options.user = value;
+    if (arg == "--maildir")
+      options.maildir = value;
+    else if (arg == "--port")
+      options.port = std::stoi(value);
+    else if (arg == "--user")
+      options.user = value;
     else if (arg == "--alias") {
       if (!aliases_given) options.aliases.clear();
       aliases_given = true;
       options.aliases.push_back(value);
-    } else if (arg == "--client-id") options.client_id = value;
-    else if (arg == "--client-secret") options.client_secret = value;
-    else if (arg == "--refresh-token") options.refresh_token = value;
-    else if (arg == "--latency-ms") options.latency_ms = std::stoi(value);
-    else if (arg == "--quota") options.quota = std::stod(value);
-    else if (arg == "--history-keep") options.history_keep = std::stoi(value);
-    else if (arg == "--token-lifetime") options.token_lifetime = std::stoi(value);
-    else if (arg == "--seed") options.seed = static_cast<unsigned>(std::stoul(value));
-    else if (arg == "--p429") options.p429 = std::stod(value);
-    else if (arg == "--p403") options.p403 = std::stod(value);
-    else if (arg == "--p500") options.p500 = std::stod(value);
-    else if (arg == "--pmalformed") options.pmalformed = std::stod(value);
-    else if (arg == "--ptruncated") options.ptruncated = std::stod(value);
-    else if (arg == "--fault-retry-after") options.fault_retry_after = std::stoi(value);
-    else return usage();
+    } else if (arg == "--client-id")
+      options.client_id = value;
+    else if (arg == "--client-secret")
+      options.client_secret = value;
+    else if (arg == "--refresh-token")
+      options.refresh_token = value;
+    else if (arg == "--latency-ms")
+      options.latency_ms = std::stoi(value);
+    else if (arg == "--quota")
+      options.quota = std::stod(value);
+    else if (arg == "--history-keep")
+      options.history_keep = std::stoi(value);
+    else if (arg == "--token-lifetime")
+      options.token_lifetime = std::stoi(value);
+    else if (arg == "--seed")
+      options.seed = static_cast<unsigned>(std::stoul(value));
+    else if (arg == "--p429")
+      options.p429 = std::stod(value);
+    else if (arg == "--p403")
+      options.p403 = std::stod(value);
+    else if (arg == "--p500")
+      options.p500 = std::stod(value);
+    else if (arg == "--pmalformed")
+      options.pmalformed = std::stod(value);
+    else if (arg == "--ptruncated")
+      options.ptruncated = std::stod(value);
+    else if (arg == "--fault-retry-after")
+      options.fault_retry_after = std::stoi(value);
+    else
+      return usage();
   }
   if (options.maildir.empty()) return usage();
   FakeGmail fake(options);

@@ -21,12 +21,23 @@ std::string escape_html(std::string_view text) {
   std::string out;
   for (const char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out.push_back(c);
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out;
@@ -71,9 +82,8 @@ std::size_t Mailbox::scan() {
   };
   collect(dir_ / "Maildir", false);
   collect(dir_ / "Maildir" / ".Sent", true);
-  std::sort(files.begin(), files.end(), [](const Entry& a, const Entry& b) {
-    return a.name != b.name ? a.name < b.name : a.sent < b.sent;
-  });
+  std::sort(files.begin(), files.end(),
+            [](const Entry& a, const Entry& b) { return a.name != b.name ? a.name < b.name : a.sent < b.sent; });
   const std::size_t before = messages_.size();
   for (const Entry& file : files) {
     seen_files_.insert(file.path.string());
@@ -149,8 +159,7 @@ void Mailbox::add_file(const std::filesystem::path& file, bool sent) {
   const auto from = connectors::mail::parse_address_list(value("From"));
   const std::string sender = from.empty() ? std::string{} : participant(from.front().email);
   const std::int64_t when = message.internal_ms / 1000;
-  if (message.thread_id.empty() && ids.size() <= 1 && connectors::mail::has_reply_prefix(subject) &&
-      !sender.empty()) {
+  if (message.thread_id.empty() && ids.size() <= 1 && connectors::mail::has_reply_prefix(subject) && !sender.empty()) {
     const SubjectThread* best = nullptr;
     for (const auto& candidate : by_subject_[base]) {
       if (candidate.participants.contains(sender) && when - candidate.last <= 60 * 86400 &&

@@ -37,8 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // sanitize_utf8 always answers valid UTF-8 and keeps well-formed text without NUL as it is.
   const std::string clean = mail::sanitize_utf8(value);
   check_utf8(clean);
-  if (mail::is_valid_utf8(value) && value.find('\0') == std::string_view::npos &&
-      clean != value) {
+  if (mail::is_valid_utf8(value) && value.find('\0') == std::string_view::npos && clean != value) {
     property_failed();
   }
   return 0;

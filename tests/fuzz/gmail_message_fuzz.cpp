@@ -3,10 +3,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <expected>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "connectors/gmail/message_mapper.h"
 #include "connectors/mail/message_ids.h"
@@ -21,26 +20,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // Snippets arrive as JSON strings, but the decoder must take any bytes.
   check_utf8(gmail::decode_snippet(bytes));
 
-  const nlohmann::json message =
-      nlohmann::json::parse(bytes, /*cb=*/nullptr, /*allow_exceptions=*/false);
+  const nlohmann::json message = nlohmann::json::parse(bytes, /*cb=*/nullptr, /*allow_exceptions=*/false);
   if (message.is_discarded()) return 0;
   (void)gmail::is_ignored(message);
-  const std::expected<prospectd::connectors::MessageMeta, std::string> meta =
-      gmail::map_message(message);
+  const std::expected<prospectd::connectors::MessageMeta, std::string> meta = gmail::map_message(message);
   if (!meta) {
     if (meta.error().empty()) property_failed();  // an error says what is missing
     return 0;
   }
-  if (meta->folder != gmail::kGmailFolder || meta->source_id.empty() ||
-      meta->provider_thread_id.empty()) {
+  if (meta->folder != gmail::kGmailFolder || meta->source_id.empty() || meta->provider_thread_id.empty()) {
     property_failed();
   }
   check_utf8(meta->message_id);
   check_utf8(meta->in_reply_to);
   for (const std::string& id : meta->references) check_utf8(id);
   if (meta->references.size() > prospectd::connectors::mail::kMaxReferences) property_failed();
-  for (const auto* list : {&meta->from, &meta->sender, &meta->reply_to, &meta->to, &meta->cc,
-                           &meta->bcc}) {
+  for (const auto* list : {&meta->from, &meta->sender, &meta->reply_to, &meta->to, &meta->cc, &meta->bcc}) {
     check_utf8(*list);
   }
   check_utf8(meta->subject);

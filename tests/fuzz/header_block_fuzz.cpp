@@ -23,8 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check_utf8(meta.in_reply_to);
   for (const std::string& id : meta.references) check_utf8(id);
   if (meta.references.size() > mail::kMaxReferences) property_failed();
-  for (const auto* list : {&meta.from, &meta.sender, &meta.reply_to, &meta.to, &meta.cc,
-                           &meta.bcc}) {
+  for (const auto* list : {&meta.from, &meta.sender, &meta.reply_to, &meta.to, &meta.cc, &meta.bcc}) {
     check_utf8(*list);
   }
   check_utf8(meta.subject);
@@ -34,8 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check_utf8(meta.markers.list_unsubscribe);
   check_utf8(meta.markers.content_type);
   // parse_header_block leaves the connector's fields alone.
-  if (!meta.folder.empty() || !meta.source_id.empty() || !meta.provider_thread_id.empty() ||
-      meta.received_at || !meta.snippet.empty()) {
+  if (!meta.folder.empty() || !meta.source_id.empty() || !meta.provider_thread_id.empty() || meta.received_at ||
+      !meta.snippet.empty()) {
     property_failed();
   }
 

@@ -31,28 +31,30 @@ TEST_CASE("Gmail answers are classified once into what the client does next") {
   CHECK(gmail::classify_response(200, "", "").disposition == Disposition::retry);
   CHECK(gmail::classify_response(401, google_error(401, "authError", "Invalid Credentials"), "").disposition ==
         Disposition::refresh_token);
-  CHECK(gmail::classify_response(404, google_error(404, "notFound", "Requested entity was not found."), "")
-            .disposition == Disposition::not_found);
+  CHECK(
+      gmail::classify_response(404, google_error(404, "notFound", "Requested entity was not found."), "").disposition ==
+      Disposition::not_found);
   const auto quota = gmail::classify_response(
-      429, google_error(429, "rateLimitExceeded", "Resource has been exhausted (e.g. check quota).",
-                        "RESOURCE_EXHAUSTED"),
+      429,
+      google_error(429, "rateLimitExceeded", "Resource has been exhausted (e.g. check quota).", "RESOURCE_EXHAUSTED"),
       "3");
   CHECK(quota.disposition == Disposition::quota_backoff);
   REQUIRE(quota.retry_after.has_value());
   CHECK(*quota.retry_after == std::chrono::seconds(3));
   CHECK(gmail::classify_response(403, google_error(403, "userRateLimitExceeded", "User Rate Limit Exceeded"), "")
             .disposition == Disposition::quota_backoff);
-  CHECK(gmail::classify_response(403, google_error(403, "rateLimitExceeded", "Rate Limit Exceeded"), "")
-            .disposition == Disposition::quota_backoff);
-  CHECK(gmail::classify_response(403, google_error(403, "dailyLimitExceeded", "Daily Limit Exceeded"), "")
-            .disposition == Disposition::fail_transient);
+  CHECK(gmail::classify_response(403, google_error(403, "rateLimitExceeded", "Rate Limit Exceeded"), "").disposition ==
+        Disposition::quota_backoff);
+  CHECK(
+      gmail::classify_response(403, google_error(403, "dailyLimitExceeded", "Daily Limit Exceeded"), "").disposition ==
+      Disposition::fail_transient);
   CHECK(gmail::classify_response(403, google_error(403, "insufficientPermissions", "Insufficient Permission"), "")
             .disposition == Disposition::fail_auth);
   CHECK(gmail::classify_response(500, google_error(500, "backendError", "Backend Error"), "").disposition ==
         Disposition::retry);
   CHECK(gmail::classify_response(503, "<html>unavailable</html>", "").disposition == Disposition::retry);
-  CHECK(gmail::classify_response(400, google_error(400, "invalidArgument", "Invalid startHistoryId"), "")
-            .disposition == Disposition::fail_fatal);
+  CHECK(gmail::classify_response(400, google_error(400, "invalidArgument", "Invalid startHistoryId"), "").disposition ==
+        Disposition::fail_fatal);
 }
 
 TEST_CASE("Retry-After is read as seconds, as an HTTP date, or from the message text") {
@@ -61,8 +63,9 @@ TEST_CASE("Retry-After is read as seconds, as an HTTP date, or from the message 
   CHECK(gmail::classify_response(429, "{}", "Wed, 01 May 2024 12:00:30 GMT", now).retry_after ==
         std::chrono::seconds(30));
   const auto in_text = gmail::classify_response(
-      403, google_error(403, "userRateLimitExceeded", "User-rate limit exceeded.  Retry after 2024-05-01T12:01:00.000Z"),
-      "", now);
+      403,
+      google_error(403, "userRateLimitExceeded", "User-rate limit exceeded.  Retry after 2024-05-01T12:01:00.000Z"), "",
+      now);
   CHECK(in_text.disposition == Disposition::quota_backoff);
   CHECK(in_text.retry_after == std::chrono::seconds(60));
 }
@@ -96,6 +99,5 @@ TEST_CASE("the recorded error samples classify as their status and reason say") 
         Disposition::refresh_token);
   CHECK(gmail::classify_response(404, read("error.404.notFound.observed.json"), "").disposition ==
         Disposition::not_found);
-  CHECK(gmail::classify_response(500, read("error.500.backendError.mock.json"), "").disposition ==
-        Disposition::retry);
+  CHECK(gmail::classify_response(500, read("error.500.backendError.mock.json"), "").disposition == Disposition::retry);
 }

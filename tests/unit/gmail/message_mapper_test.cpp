@@ -5,12 +5,11 @@
 
 #include <doctest/doctest.h>
 
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 
@@ -167,7 +166,8 @@ TEST_CASE("the MIT gmail-api-parse-message fixtures map to the headers they carr
   const json draft = read_json(dir / "users.messages.get.format-full.multipartAlternativeDraft.json");
   CHECK(gmail::is_ignored(draft["message"]));
 
-  const json attached = read_json(dir / "users.messages.get.format-full.multipartAlternativePlainTextAttachmentMessage.json");
+  const json attached =
+      read_json(dir / "users.messages.get.format-full.multipartAlternativePlainTextAttachmentMessage.json");
   meta = gmail::map_message(attached);
   REQUIRE(meta.has_value());
   CHECK(meta->provider_thread_id == "156576c760d1bcde");
@@ -185,8 +185,9 @@ TEST_CASE("every recorded real Gmail response in the shared samples maps consist
   const fs::path dir = samples_dir();
   const fs::path index_file = dir / "index.json";
   if (dir.empty() || !fs::exists(index_file)) {
-    std::printf("NOTICE: set PROSPECTD_GMAIL_SAMPLES to a folder of recorded Gmail responses (with"
-                " index.json) to check them; skipped\n");
+    std::printf(
+        "NOTICE: set PROSPECTD_GMAIL_SAMPLES to a folder of recorded Gmail responses (with"
+        " index.json) to check them; skipped\n");
     return;
   }
   int messages = 0;

@@ -51,14 +51,11 @@ Response status(ResponseKind kind, std::string tag, std::string word, std::strin
   return response;
 }
 
-Response tagged(std::string tag, std::string word, std::string text,
-                std::optional<ResponseCode> code = std::nullopt) {
-  return status(ResponseKind::tagged, std::move(tag), std::move(word), std::move(text),
-                std::move(code));
+Response tagged(std::string tag, std::string word, std::string text, std::optional<ResponseCode> code = std::nullopt) {
+  return status(ResponseKind::tagged, std::move(tag), std::move(word), std::move(text), std::move(code));
 }
 
-Response untagged(std::string word, std::string text,
-                  std::optional<ResponseCode> code = std::nullopt) {
+Response untagged(std::string word, std::string text, std::optional<ResponseCode> code = std::nullopt) {
   return status(ResponseKind::untagged, "", std::move(word), std::move(text), std::move(code));
 }
 
@@ -101,8 +98,7 @@ void drain(ResponseParser& parser, std::vector<Response>& out) {
 }
 
 // Feeds `stream` in pieces ending at each of `cuts` (ascending) and then the rest.
-std::vector<Response> parse_in_pieces(std::string_view stream,
-                                      const std::vector<std::size_t>& cuts) {
+std::vector<Response> parse_in_pieces(std::string_view stream, const std::vector<std::size_t>& cuts) {
   ResponseParser parser;
   std::vector<Response> out;
   std::size_t done = 0;
@@ -275,8 +271,8 @@ TEST_CASE("the RFC 3501 §6.3.1 SELECT exchange yields counts, flags and respons
       untagged("OK", "Message 12 is first unseen", ResponseCode{"UNSEEN", "12"}),
       untagged("OK", "UIDs valid", ResponseCode{"UIDVALIDITY", "3857529045"}),
       untagged("OK", "Predicted next UID", ResponseCode{"UIDNEXT", "4392"}),
-      data("FLAGS", {list({atom("\\Answered"), atom("\\Flagged"), atom("\\Deleted"), atom("\\Seen"),
-                           atom("\\Draft")})}),
+      data("FLAGS",
+           {list({atom("\\Answered"), atom("\\Flagged"), atom("\\Deleted"), atom("\\Seen"), atom("\\Draft")})}),
       untagged("OK", "Limited", ResponseCode{"PERMANENTFLAGS", "(\\Deleted \\Seen \\*)"}),
       tagged("A142", "OK", "SELECT completed", ResponseCode{"READ-WRITE", ""}),
   };
@@ -301,9 +297,8 @@ TEST_CASE("an RFC 7162 CONDSTORE SELECT reports HIGHESTMODSEQ as a 64-bit respon
 
 TEST_CASE("an RFC 7162 FETCH carries MODSEQ as a one-element list") {
   const Response response = parse_one("* 4 FETCH (UID 8 MODSEQ (12121231000) FLAGS (\\Seen))\r\n");
-  CHECK(response == fetch(4, {{"UID", num(8)},
-                              {"MODSEQ", list({num(12121231000)})},
-                              {"FLAGS", list({atom("\\Seen")})}}));
+  CHECK(response ==
+        fetch(4, {{"UID", num(8)}, {"MODSEQ", list({num(12121231000)})}, {"FLAGS", list({atom("\\Seen")})}}));
   CHECK(response.modseq() == 12121231000u);
   CHECK(response.number_attribute("UID") == 8u);
 }
@@ -319,8 +314,7 @@ TEST_CASE("the RFC 3501 §8 FETCH with ENVELOPE and BODY parses into nested list
       "(\"John Klensin\" NIL \"KLENSIN\" \"MIT.EDU\")) NIL NIL "
       "\"<B27397-0100000@cac.washington.edu>\") BODY (\"TEXT\" \"PLAIN\" (\"CHARSET\" "
       "\"US-ASCII\") NIL NIL \"7BIT\" 3028 92))\r\n");
-  const Value gray =
-      list({list({str("Terry Gray"), nil(), str("gray"), str("cac.washington.edu")})});
+  const Value gray = list({list({str("Terry Gray"), nil(), str("gray"), str("cac.washington.edu")})});
   const Value envelope = list({
       str("Wed, 17 Jul 1996 02:23:25 -0700 (PDT)"),
       str("IMAP4rev1 WG mtg summary and minutes"),
@@ -334,8 +328,8 @@ TEST_CASE("the RFC 3501 §8 FETCH with ENVELOPE and BODY parses into nested list
       nil(),
       str("<B27397-0100000@cac.washington.edu>"),
   });
-  const Value body = list({str("TEXT"), str("PLAIN"), list({str("CHARSET"), str("US-ASCII")}),
-                           nil(), nil(), str("7BIT"), num(3028), num(92)});
+  const Value body = list({str("TEXT"), str("PLAIN"), list({str("CHARSET"), str("US-ASCII")}), nil(), nil(),
+                           str("7BIT"), num(3028), num(92)});
   CHECK(response == fetch(12, {{"FLAGS", list({atom("\\Seen")})},
                                {"INTERNALDATE", str("17-Jul-1996 02:44:25 -0700")},
                                {"RFC822.SIZE", num(4286)},
@@ -382,8 +376,8 @@ TEST_CASE("a STATUS response (RFC 3501 §6.3.10) yields the mailbox and its coun
       "* STATUS blurdybloop (MESSAGES 231 UIDNEXT 44292)\r\n"
       "A042 OK STATUS completed\r\n");
   REQUIRE(responses.size() == 2);
-  CHECK(responses[0] == data("STATUS", {atom("blurdybloop"), list({atom("MESSAGES"), num(231),
-                                                                   atom("UIDNEXT"), num(44292)})}));
+  CHECK(responses[0] ==
+        data("STATUS", {atom("blurdybloop"), list({atom("MESSAGES"), num(231), atom("UIDNEXT"), num(44292)})}));
 }
 
 TEST_CASE("LIST responses give flags such as \\Sent (RFC 6154) and bare or quoted names") {
@@ -405,8 +399,7 @@ TEST_CASE("LIST responses give flags such as \\Sent (RFC 6154) and bare or quote
       "* LIST () \"/\" 007\r\n"
       "t1 OK done\r\n");
   REQUIRE(responses.size() == 12);
-  CHECK(responses[1] == data("LIST", {list({atom("\\Sent"), atom("\\HasNoChildren")}), str("/"),
-                                      atom("SentMail")}));
+  CHECK(responses[1] == data("LIST", {list({atom("\\Sent"), atom("\\HasNoChildren")}), str("/"), atom("SentMail")}));
   CHECK(responses[1].data[0].items[0].is_atom("\\sent"));
   CHECK(responses[3] == data("LIST", {list({atom("\\Noselect")}), str("/"), str("")}));
   CHECK(responses[4].data[2] == atom("#news."));
@@ -429,8 +422,7 @@ TEST_CASE("RFC 3501 §7.2-§7.4 data responses keep their tokens") {
       "* 5 RECENT\r\n"
       "* LSUB () \".\" #news.comp.mail.misc\r\n");
   const std::vector<Response> expected = {
-      data("CAPABILITY",
-           {atom("IMAP4rev1"), atom("STARTTLS"), atom("AUTH=GSSAPI"), atom("XPIG-LATIN")}),
+      data("CAPABILITY", {atom("IMAP4rev1"), atom("STARTTLS"), atom("AUTH=GSSAPI"), atom("XPIG-LATIN")}),
       data("SEARCH", {num(2), num(3), num(6)}),
       data("SEARCH", {}),
       numbered(44, "EXPUNGE"),
@@ -449,13 +441,12 @@ TEST_CASE("extension data responses: ESEARCH, VANISHED, ENABLED, ID, NAMESPACE")
       "* ID (\"name\" \"Dovecot\")\r\n"
       "* NAMESPACE ((\"\" \"/\")) NIL ((\"#shared/\" \"/\"))\r\n");
   const std::vector<Response> expected = {
-      data("ESEARCH", {list({atom("TAG"), str("A282")}), atom("UID"), atom("MIN"), num(2),
-                       atom("COUNT"), num(3), atom("ALL"), atom("2,10:11")}),
+      data("ESEARCH", {list({atom("TAG"), str("A282")}), atom("UID"), atom("MIN"), num(2), atom("COUNT"), num(3),
+                       atom("ALL"), atom("2,10:11")}),
       data("VANISHED", {list({atom("EARLIER")}), atom("300:310,405,411")}),
       data("ENABLED", {atom("CONDSTORE"), atom("QRESYNC")}),
       data("ID", {list({str("name"), str("Dovecot")})}),
-      data("NAMESPACE",
-           {list({list({str(""), str("/")})}), nil(), list({list({str("#shared/"), str("/")})})}),
+      data("NAMESPACE", {list({list({str(""), str("/")})}), nil(), list({list({str("#shared/"), str("/")})})}),
   };
   CHECK(responses == expected);
 }
@@ -533,14 +524,11 @@ TEST_CASE("a captured Dovecot 2.3 session with UID FETCH header literals parses 
   CHECK(responses[1].tag == "a1");
   CHECK(responses[1].code->args.ends_with("NOTIFY SPECIAL-USE"));
   CHECK(responses[2] == data("ENABLED", {atom("CONDSTORE")}));
-  CHECK(responses[4] ==
-        data("LIST", {list({atom("\\HasNoChildren"), atom("\\Sent")}), str("/"), atom("Sent")}));
+  CHECK(responses[4] == data("LIST", {list({atom("\\HasNoChildren"), atom("\\Sent")}), str("/"), atom("Sent")}));
   CHECK(responses[7] ==
-        data("STATUS", {atom("INBOX"), list({atom("MESSAGES"), num(18), atom("UIDNEXT"), num(19),
-                                             atom("UIDVALIDITY"), num(1795385860),
-                                             atom("HIGHESTMODSEQ"), num(2)})}));
-  CHECK(responses[10].code ==
-        ResponseCode{"PERMANENTFLAGS", "(\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)"});
+        data("STATUS", {atom("INBOX"), list({atom("MESSAGES"), num(18), atom("UIDNEXT"), num(19), atom("UIDVALIDITY"),
+                                             num(1795385860), atom("HIGHESTMODSEQ"), num(2)})}));
+  CHECK(responses[10].code == ResponseCode{"PERMANENTFLAGS", "(\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)"});
   CHECK(responses[11] == numbered(18, "EXISTS"));
   CHECK(responses[13].code->number() == 1795385860u);
   CHECK(responses[14].code->number() == 19u);
@@ -590,13 +578,10 @@ TEST_CASE("Gmail's X-GM-THRID, X-GM-MSGID and X-GM-LABELS are read from FETCH") 
 }
 
 TEST_CASE("server quirks seen in the wild are accepted") {
-  SUBCASE("Yandex: a continuation request without the SP and text") {
-    CHECK(parse_one("+\r\n") == continuation(""));
-  }
+  SUBCASE("Yandex: a continuation request without the SP and text") { CHECK(parse_one("+\r\n") == continuation("")); }
   SUBCASE("iCloud: BYE without text") { CHECK(parse_one("* BYE\r\n") == untagged("BYE", "")); }
   SUBCASE("Gmail: a response code and no text") {
-    CHECK(parse_one("* OK [HIGHESTMODSEQ 13637]\r\n") ==
-          untagged("OK", "", ResponseCode{"HIGHESTMODSEQ", "13637"}));
+    CHECK(parse_one("* OK [HIGHESTMODSEQ 13637]\r\n") == untagged("OK", "", ResponseCode{"HIGHESTMODSEQ", "13637"}));
   }
   SUBCASE("Yahoo and GreenMail: a SP at the end of SEARCH") {
     CHECK(parse_one("* SEARCH 169654 169655 \r\n") == data("SEARCH", {num(169654), num(169655)}));
@@ -631,8 +616,8 @@ TEST_CASE("server quirks seen in the wild are accepted") {
   }
   SUBCASE("Gmail keywords with unescaped label names, and GreenMail's \\* in FLAGS") {
     CHECK(parse_one("* FLAGS (Junk OIB-Seen-[Google Mail]/Alle Nachrichten x[y \\*)\r\n") ==
-          data("FLAGS", {list({atom("Junk"), atom("OIB-Seen-[Google Mail]/Alle"),
-                               atom("Nachrichten"), atom("x[y"), atom("\\*")})}));
+          data("FLAGS", {list({atom("Junk"), atom("OIB-Seen-[Google Mail]/Alle"), atom("Nachrichten"), atom("x[y"),
+                               atom("\\*")})}));
   }
   SUBCASE("Dovecot: -1 where a number belongs is an atom, not an error") {
     CHECK(parse_one("* 1 FETCH (X -1)\r\n") == fetch(1, {{"X", atom("-1")}}));
@@ -655,11 +640,9 @@ TEST_CASE("a header line that looks like a tagged OK does not end the fetch") {
       "A004 OK FETCH completed\r\n"
       "\r\n";
   const std::vector<Response> responses =
-      parse("* 1 FETCH (UID 7 BODY[HEADER.FIELDS (SUBJECT)] " + literal(header) +
-            ")\r\nA004 OK FETCH completed\r\n");
+      parse("* 1 FETCH (UID 7 BODY[HEADER.FIELDS (SUBJECT)] " + literal(header) + ")\r\nA004 OK FETCH completed\r\n");
   REQUIRE(responses.size() == 2);
-  CHECK(responses[0] ==
-        fetch(1, {{"UID", num(7)}, {"BODY[HEADER.FIELDS (SUBJECT)]", str(header)}}));
+  CHECK(responses[0] == fetch(1, {{"UID", num(7)}, {"BODY[HEADER.FIELDS (SUBJECT)]", str(header)}}));
   CHECK(responses[1] == tagged("A004", "OK", "FETCH completed"));
 }
 
@@ -702,12 +685,10 @@ TEST_CASE("LITERAL+ {n+}, BINARY ~{n} and empty {0} literals are read by octet c
 }
 
 TEST_CASE("several literals in one response, one ending a line and the next starting one") {
-  const Response response =
-      parse_one("* 5 FETCH (BODY[1] " + literal("one\r\n") + " BODY[2] " + literal("two") +
-                " ENVELOPE (" + literal("s") + " " + literal("t") + "))\r\n");
-  CHECK(response == fetch(5, {{"BODY[1]", str("one\r\n")},
-                              {"BODY[2]", str("two")},
-                              {"ENVELOPE", list({str("s"), str("t")})}}));
+  const Response response = parse_one("* 5 FETCH (BODY[1] " + literal("one\r\n") + " BODY[2] " + literal("two") +
+                                      " ENVELOPE (" + literal("s") + " " + literal("t") + "))\r\n");
+  CHECK(response ==
+        fetch(5, {{"BODY[1]", str("one\r\n")}, {"BODY[2]", str("two")}, {"ENVELOPE", list({str("s"), str("t")})}}));
 }
 
 TEST_CASE("a 200 KB References header arrives intact, whole, split or byte by byte") {
@@ -717,8 +698,7 @@ TEST_CASE("a 200 KB References header arrives intact, whole, split or byte by by
   }
   header += "\r\n";
   const std::vector<Response> responses =
-      parse("* 9 FETCH (UID 99 BODY[HEADER.FIELDS (MESSAGE-ID REFERENCES)] " + literal(header) +
-            ")\r\nA7 OK done\r\n");
+      parse("* 9 FETCH (UID 99 BODY[HEADER.FIELDS (MESSAGE-ID REFERENCES)] " + literal(header) + ")\r\nA7 OK done\r\n");
   REQUIRE(responses.size() == 2);
   CHECK(responses[0].body_section() == header);
   CHECK(responses[1].tag == "A7");
@@ -757,8 +737,7 @@ TEST_CASE("numbers are unsigned 64-bit; anything larger is an error") {
 // ---- FETCH helpers ---------------------------------------------------------------------------
 
 TEST_CASE("FETCH helpers return nothing for absent items or items of another shape") {
-  const Response response =
-      parse_one("* 1 FETCH (UID \"7\" MODSEQ 5 INTERNALDATE NIL BODY[HEADER] NIL)\r\n");
+  const Response response = parse_one("* 1 FETCH (UID \"7\" MODSEQ 5 INTERNALDATE NIL BODY[HEADER] NIL)\r\n");
   CHECK_FALSE(response.number_attribute("UID").has_value());
   CHECK_FALSE(response.modseq().has_value());
   CHECK_FALSE(response.string_attribute("INTERNALDATE").has_value());
@@ -772,53 +751,52 @@ TEST_CASE("FETCH helpers return nothing for absent items or items of another sha
 TEST_CASE("debug_string renders responses on one line with bytes escaped") {
   CHECK(imap::debug_string(parse_one("* 1 FETCH (UID 2 BODY[] {3}\r\na\r\n)\r\n")) ==
         "untagged 1 FETCH UID 2 BODY[] \"a\\r\\n\"");
-  CHECK(imap::debug_string(parse_one("A1 OK [UIDNEXT 5] \"done\"\r\n")) ==
-        "tagged A1 OK [UIDNEXT 5] \"\\\"done\\\"\"");
+  CHECK(imap::debug_string(parse_one("A1 OK [UIDNEXT 5] \"done\"\r\n")) == "tagged A1 OK [UIDNEXT 5] \"\\\"done\\\"\"");
 }
 
 // ---- malformed input -------------------------------------------------------------------------
 
 TEST_CASE("malformed responses raise ProtocolError however they are split, never crash or hang") {
   const std::vector<std::string> malformed = {
-      "* OK hello\n",                       // bare LF
-      "\n",                                 // bare LF alone
-      "* SEARCH 1\r2\r\n",                  // bare CR in data
-      "* OK a\rb\r\n",                      // bare CR in text
-      "\r\n",                               // empty line
-      "*\r\n",                              // nothing after *
-      "* \r\n",                             // no name
-      "A1\r\n",                             // tag alone
-      "A1 BYE later\r\n",                   // tagged responses are OK/NO/BAD only
-      "A1 FOO bar\r\n",                     //
-      "A+1 OK x\r\n",                       // + in a tag
-      "A(1 OK x\r\n",                       // ( in a tag
-      "+x\r\n",                             // continuation without SP
-      "* 5\r\n",                            // number without a name
-      "* 99999999999999999999 EXISTS\r\n",  // number overflow
-      "* 1 FETCH UID 1\r\n",                // FETCH without a list
-      "* 1 FETCH (UID)\r\n",                // item without a value
-      "* 1 FETCH (1 2)\r\n",                // item name not an atom
-      "* 1 FETCH (UID 1) x\r\n",            // data after the list
-      "* 1 FETCH (UID 1\r\n",               // unclosed list
-      "* SEARCH 1)\r\n",                    // stray )
-      "* SEARCH 1  2\r\n",                  // two SPs
-      "* 1 FETCH ( UID 1)\r\n",             // SP after (
-      "* LIST () \"/\" \"abc\r\n",          // unterminated quoted
-      "* LIST () \"/\" \"a\\b\"\r\n",       // invalid escape
-      "* LIST () \"/\" \"a\\\r\n",          // escape before CRLF
-      "* X {3}abc\r\n",                     // literal count without CRLF
-      "* X {3} \r\n",                       // SP after the count
-      "* X {}\r\n",                         // no count
-      "* X {3\r\n",                         // unclosed count
-      "* X \"a\"\"b\"\r\n",                 // no SP between strings
-      "* X a\"b\"\r\n",                     // quote inside an atom
-      "* X caf\xc3\xa9\r\n",                // 8-bit atom
-      "* X a\x01\r\n",                      // control byte
+      "* OK hello\n",                                                   // bare LF
+      "\n",                                                             // bare LF alone
+      "* SEARCH 1\r2\r\n",                                              // bare CR in data
+      "* OK a\rb\r\n",                                                  // bare CR in text
+      "\r\n",                                                           // empty line
+      "*\r\n",                                                          // nothing after *
+      "* \r\n",                                                         // no name
+      "A1\r\n",                                                         // tag alone
+      "A1 BYE later\r\n",                                               // tagged responses are OK/NO/BAD only
+      "A1 FOO bar\r\n",                                                 //
+      "A+1 OK x\r\n",                                                   // + in a tag
+      "A(1 OK x\r\n",                                                   // ( in a tag
+      "+x\r\n",                                                         // continuation without SP
+      "* 5\r\n",                                                        // number without a name
+      "* 99999999999999999999 EXISTS\r\n",                              // number overflow
+      "* 1 FETCH UID 1\r\n",                                            // FETCH without a list
+      "* 1 FETCH (UID)\r\n",                                            // item without a value
+      "* 1 FETCH (1 2)\r\n",                                            // item name not an atom
+      "* 1 FETCH (UID 1) x\r\n",                                        // data after the list
+      "* 1 FETCH (UID 1\r\n",                                           // unclosed list
+      "* SEARCH 1)\r\n",                                                // stray )
+      "* SEARCH 1  2\r\n",                                              // two SPs
+      "* 1 FETCH ( UID 1)\r\n",                                         // SP after (
+      "* LIST () \"/\" \"abc\r\n",                                      // unterminated quoted
+      "* LIST () \"/\" \"a\\b\"\r\n",                                   // invalid escape
+      "* LIST () \"/\" \"a\\\r\n",                                      // escape before CRLF
+      "* X {3}abc\r\n",                                                 // literal count without CRLF
+      "* X {3} \r\n",                                                   // SP after the count
+      "* X {}\r\n",                                                     // no count
+      "* X {3\r\n",                                                     // unclosed count
+      "* X \"a\"\"b\"\r\n",                                             // no SP between strings
+      "* X a\"b\"\r\n",                                                 // quote inside an atom
+      "* X caf\xc3\xa9\r\n",                                            // 8-bit atom
+      "* X a\x01\r\n",                                                  // control byte
       "* 1 FETCH (BODY[HEADER.FIELDS ({4}\r\nFROM)] NIL)\r\n",          // literal inside a section
       std::string("* OK a\0b\r\n", 10),                                 // NUL in text
       std::string("* X \"a\0b\"\r\n", 11),                              // NUL in quoted
       "* X " + std::string(300, '(') + std::string(300, ')') + "\r\n",  // nested too deep
-      "* 1 FETCH (UID 1 {2}\r\nab\r\n",  // literal then garbage (not SP or ")")
+      "* 1 FETCH (UID 1 {2}\r\nab\r\n",                                 // literal then garbage (not SP or ")")
   };
   for (const std::string& stream : malformed) {
     CAPTURE(stream);
@@ -877,8 +855,7 @@ TEST_CASE("a response larger than the maximum is rejected before it is buffered"
     const std::string head = "* 1 FETCH (BODY[] {";
     const std::size_t limit = 1024;
     const std::size_t content = limit - head.size() - std::string("999}\r\n)\r\n").size();
-    const std::string stream =
-        head + std::to_string(content) + "}\r\n" + std::string(content, 'x') + ")\r\n";
+    const std::string stream = head + std::to_string(content) + "}\r\n" + std::string(content, 'x') + ")\r\n";
     REQUIRE(stream.size() == limit);
     ResponseParser parser(limit);
     parser.feed(stream);
@@ -891,8 +868,8 @@ TEST_CASE("a response larger than the maximum is rejected before it is buffered"
 
 TEST_CASE("memory does not grow with the number of responses") {
   ResponseParser parser;
-  const std::string one = "* 1 FETCH (UID 1 BODY[HEADER.FIELDS (FROM)] " +
-                          literal("From: a@b.example\r\n\r\n") + ")\r\n";
+  const std::string one =
+      "* 1 FETCH (UID 1 BODY[HEADER.FIELDS (FROM)] " + literal("From: a@b.example\r\n\r\n") + ")\r\n";
   std::string chunk;
   while (chunk.size() < 16384) chunk += one;
   std::size_t count = 0;

@@ -24,8 +24,7 @@ TEST_CASE("an ISO-8859-1 encoded word in a display name is decoded to UTF-8") {
 }
 
 TEST_CASE("iso-8859-1 text is read as windows-1252, as the mailers that label it mean it") {
-  CHECK(parse_address_list("=?iso-8859-1?Q?=80uro_Team?= <e@x.de>") ==
-        List{{"\u20ACuro Team", "e@x.de"}});
+  CHECK(parse_address_list("=?iso-8859-1?Q?=80uro_Team?= <e@x.de>") == List{{"\u20ACuro Team", "e@x.de"}});
 }
 
 TEST_CASE("adjacent padded base64 words in a name keep all their text") {
@@ -58,15 +57,12 @@ TEST_CASE("a name without angle brackets keeps its address") {
 }
 
 TEST_CASE("surrounding quotes and Outlook's single quotes are trimmed from a name") {
-  CHECK(parse_address_list(R"('Jane Doe' <jane@x.example>)") ==
-        List{{"Jane Doe", "jane@x.example"}});
-  CHECK(parse_address_list(R"(=?utf-8?Q?=22Jane_Doe=22?= <jane@x.example>)") ==
-        List{{"Jane Doe", "jane@x.example"}});
+  CHECK(parse_address_list(R"('Jane Doe' <jane@x.example>)") == List{{"Jane Doe", "jane@x.example"}});
+  CHECK(parse_address_list(R"(=?utf-8?Q?=22Jane_Doe=22?= <jane@x.example>)") == List{{"Jane Doe", "jane@x.example"}});
 }
 
 TEST_CASE("folding white space inside a name becomes one space") {
-  CHECK(parse_address_list("Jane\r\n\tDoe <jane@x.example>") ==
-        List{{"Jane Doe", "jane@x.example"}});
+  CHECK(parse_address_list("Jane\r\n\tDoe <jane@x.example>") == List{{"Jane Doe", "jane@x.example"}});
 }
 
 TEST_CASE("addresses separated by semicolons are all kept") {
@@ -79,8 +75,7 @@ TEST_CASE("an unclosed comment does not lose the address before it") {
 }
 
 TEST_CASE("an address quoted inside a display name is never taken for the address") {
-  CHECK(parse_address_list(R"("Reply to fake@evil.example" real@x.example)") ==
-        List{{"", "real@x.example"}});
+  CHECK(parse_address_list(R"("Reply to fake@evil.example" real@x.example)") == List{{"", "real@x.example"}});
   CHECK(parse_address_list("=?utf-8?B?Sm9lIDxqQGEuY28+?=").empty());  // "Joe <j@a.co>"
   const List spoof = parse_address_list("=?utf-8?Q?ceo_<ceo@corp.example>?= <x@evil.example>");
   REQUIRE(spoof.size() == 1);
@@ -101,8 +96,7 @@ TEST_CASE("raw UTF-8 and invalid bytes in a name come out as valid UTF-8") {
 }
 
 TEST_CASE("an invalid encoded word in a name is kept as written") {
-  CHECK(parse_address_list("=?utf-8?Q?broken <b@x.example>") ==
-        List{{"=?utf-8?Q?broken", "b@x.example"}});
+  CHECK(parse_address_list("=?utf-8?Q?broken <b@x.example>") == List{{"=?utf-8?Q?broken", "b@x.example"}});
 }
 
 TEST_CASE("a To header with 10,000 recipients yields all of them") {

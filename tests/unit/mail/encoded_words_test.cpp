@@ -10,8 +10,7 @@ namespace prospectd::connectors::mail {
 namespace {
 
 TEST_CASE("adjacent encoded words are joined without the space between them") {
-  CHECK(decode_unstructured("=?utf-8?Q?Angebot_f=C3=BCr?= =?utf-8?Q?_Acme?=") ==
-        "Angebot für Acme");
+  CHECK(decode_unstructured("=?utf-8?Q?Angebot_f=C3=BCr?= =?utf-8?Q?_Acme?=") == "Angebot für Acme");
   CHECK(decode_unstructured("=?UTF-8?B?SGVsbG8=?=\r\n =?UTF-8?B?IHdvcmxk?=") == "Hello world");
 }
 
@@ -24,9 +23,7 @@ TEST_CASE("a character split across two encoded words survives") {
   CHECK(decode_unstructured("=?utf-8?B?w6Q=?= =?utf-8?Q?=C3?= =?utf-8?Q?=BC?=") == "äü");
 }
 
-TEST_CASE("unpadded base64 is decoded") {
-  CHECK(decode_unstructured("=?us-ascii?b?dmk?=") == "vi");
-}
+TEST_CASE("unpadded base64 is decoded") { CHECK(decode_unstructured("=?us-ascii?b?dmk?=") == "vi"); }
 
 TEST_CASE("charsets beyond UTF-8 are converted") {
   CHECK(decode_unstructured("=?gb2312?b?1eLKx9bQzsSy4srUo6E=?=") == "这是中文测试！");

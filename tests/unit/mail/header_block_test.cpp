@@ -62,9 +62,7 @@ TEST_CASE("lookup is case-insensitive and finds the first of duplicated fields")
   CHECK_FALSE(find_field(fields, "To"));
 }
 
-TEST_CASE("an empty value is a field") {
-  CHECK(split_header_block("Cc:\r\n") == Fields{{"Cc", ""}});
-}
+TEST_CASE("an empty value is a field") { CHECK(split_header_block("Cc:\r\n") == Fields{{"Cc", ""}}); }
 
 TEST_CASE("a 1 MB value and 100,000 folded lines are split in linear time") {
   const std::string big(1 << 20, 'x');

@@ -30,15 +30,13 @@ constexpr std::string_view kReply =
 TEST_CASE("a reply's header block fills every MessageMeta field it names") {
   const connectors::MessageMeta meta = parse_header_block(kReply);
   CHECK(meta.from == std::vector<connectors::Address>{{"Jane Döe", "jane@acme.example"}});
-  CHECK(meta.to == std::vector<connectors::Address>{{"Rep, Sales", "rep@seller.example"},
-                                                    {"Jürgen", "j@x.de"}});
+  CHECK(meta.to == std::vector<connectors::Address>{{"Rep, Sales", "rep@seller.example"}, {"Jürgen", "j@x.de"}});
   CHECK(meta.cc.empty());
   CHECK(meta.subject == "Re: Angebot für Q3");
   CHECK(meta.date == 1057049557);
   CHECK(meta.message_id == "reply-1@acme.example");
   CHECK(meta.in_reply_to == "offer-1@seller.example");
-  CHECK(meta.references ==
-        std::vector<std::string>{"intro@seller.example", "offer-1@seller.example"});
+  CHECK(meta.references == std::vector<std::string>{"intro@seller.example", "offer-1@seller.example"});
   connectors::AutomationMarkers markers;
   markers.content_type = "text/plain";
   CHECK(meta.markers == markers);
@@ -93,10 +91,9 @@ TEST_CASE("an IMAP status line inside the header is not a field") {
 
 TEST_CASE("the needed header fields cover everything the parser reads") {
   const auto fields = needed_header_fields();
-  for (const std::string_view name :
-       {"FROM", "SENDER", "REPLY-TO", "TO", "CC", "BCC", "DATE", "SUBJECT", "MESSAGE-ID",
-        "IN-REPLY-TO", "REFERENCES", "AUTO-SUBMITTED", "PRECEDENCE", "LIST-ID", "LIST-UNSUBSCRIBE",
-        "X-AUTOREPLY", "X-AUTORESPOND", "CONTENT-TYPE"}) {
+  for (const std::string_view name : {"FROM", "SENDER", "REPLY-TO", "TO", "CC", "BCC", "DATE", "SUBJECT", "MESSAGE-ID",
+                                      "IN-REPLY-TO", "REFERENCES", "AUTO-SUBMITTED", "PRECEDENCE", "LIST-ID",
+                                      "LIST-UNSUBSCRIBE", "X-AUTOREPLY", "X-AUTORESPOND", "CONTENT-TYPE"}) {
     CHECK(std::find(fields.begin(), fields.end(), name) != fields.end());
   }
   CHECK(fields.size() == 18);

@@ -104,9 +104,8 @@ TEST_CASE("parsers called from several threads at once agree with a single threa
     threads.emplace_back([&, t] {
       for (int i = 0; i < 300; ++i) {
         const connectors::MessageMeta meta = parse_header_block(block);
-        if (meta.from != expected.from || meta.to != expected.to ||
-            meta.subject != expected.subject || meta.date != expected.date ||
-            meta.references != expected.references) {
+        if (meta.from != expected.from || meta.to != expected.to || meta.subject != expected.subject ||
+            meta.date != expected.date || meta.references != expected.references) {
           ++mismatches[t];
         }
       }

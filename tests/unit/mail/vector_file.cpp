@@ -28,8 +28,7 @@ std::optional<std::string> as_bytes(const nlohmann::json& value) {
   return out;
 }
 
-std::int64_t unix_from_civil(std::int64_t year, unsigned month, unsigned day, int hour, int minute,
-                             int second) {
+std::int64_t unix_from_civil(std::int64_t year, unsigned month, unsigned day, int hour, int minute, int second) {
   // Howard Hinnant's days_from_civil.
   year -= month <= 2 ? 1 : 0;
   const std::int64_t era = (year >= 0 ? year : year - 399) / 400;
@@ -46,8 +45,8 @@ std::optional<std::int64_t> unix_from_iso8601(std::string_view text) {
     if (pos + len > text.size()) return false;
     return std::from_chars(text.data() + pos, text.data() + pos + len, out).ec == std::errc{};
   };
-  if (!number(0, 4, y) || !number(5, 2, mo) || !number(8, 2, d) || !number(11, 2, h) ||
-      !number(14, 2, mi) || !number(17, 2, s)) {
+  if (!number(0, 4, y) || !number(5, 2, mo) || !number(8, 2, d) || !number(11, 2, h) || !number(14, 2, mi) ||
+      !number(17, 2, s)) {
     return std::nullopt;
   }
   std::int64_t offset = 0;

@@ -18,8 +18,7 @@ nlohmann::json load_vector_file(std::string_view name);
 std::optional<std::string> as_bytes(const nlohmann::json& value);
 
 // Unix seconds of a civil UTC time (proleptic Gregorian).
-std::int64_t unix_from_civil(std::int64_t year, unsigned month, unsigned day, int hour, int minute,
-                             int second);
+std::int64_t unix_from_civil(std::int64_t year, unsigned month, unsigned day, int hour, int minute, int second);
 
 // Unix seconds of an ISO 8601 time "YYYY-MM-DDTHH:MM:SS[+HH:MM|-HH:MM|Z]"; a time
 // without an offset is taken as UTC (RFC 5322 §3.3 "-0000").

@@ -62,42 +62,37 @@ const std::vector<KnownDifference> kKnownDifferences = {
     // -- addresses --
     {"no contact can be made of a mailbox without user@domain: a bare word, a local user "
      "(\"phil\"), a name without address, \"<>\"; such mailboxes are dropped",
-     {"addresses-0449", "addresses-0465", "addresses-0471", "addresses-0526", "addresses-0623",
-      "addresses-0635", "addresses-0663"}},
+     {"addresses-0449", "addresses-0465", "addresses-0471", "addresses-0526", "addresses-0623", "addresses-0635",
+      "addresses-0663"}},
     {"RFC 2047 §5: an encoded word is only ever a display name; postal-mime re-parses its "
      "decoded text as addresses, which lets a name spoof an address",
      {"addresses-0659", "addresses-0660", "addresses-0661", "addresses-0662", "addresses-0666"}},
     {"a comment is not part of the display name when there is one, or an angle-addr "
      "(GMime); CPython and mail-parser append comments to the name",
-     {"addresses-0300", "addresses-0301", "addresses-0306", "addresses-0307", "addresses-0492",
-      "addresses-0494", "addresses-0495", "addresses-0498", "addresses-0506", "addresses-0539",
-      "addresses-0540"}},
+     {"addresses-0300", "addresses-0301", "addresses-0306", "addresses-0307", "addresses-0492", "addresses-0494",
+      "addresses-0495", "addresses-0498", "addresses-0506", "addresses-0539", "addresses-0540"}},
     {"an unquoted local part with spaces or broken quotes is not kept as one address: we "
      "keep the addr-spec after the last space, or nothing",
-     {"addresses-0325", "addresses-0327", "addresses-0328", "addresses-0329", "addresses-0330",
-      "addresses-0331", "addresses-0412", "addresses-0414", "addresses-0415", "addresses-0429",
-      "addresses-0431", "addresses-0432", "addresses-0474"}},
+     {"addresses-0325", "addresses-0327", "addresses-0328", "addresses-0329", "addresses-0330", "addresses-0331",
+      "addresses-0412", "addresses-0414", "addresses-0415", "addresses-0429", "addresses-0431", "addresses-0432",
+      "addresses-0474"}},
     {"a second '@' ends the address (GMime reads \"a@b@c\" as a@b)",
      {"addresses-0322", "addresses-0323", "addresses-0324", "addresses-0624"}},
-    {"obsolete routes and CFWS inside an addr-spec are normalised away (GMime)",
-     {"addresses-0493", "addresses-0497"}},
+    {"obsolete routes and CFWS inside an addr-spec are normalised away (GMime)", {"addresses-0493", "addresses-0497"}},
     {"display names are trimmed and their white space runs collapsed to one space",
      {"addresses-0458", "addresses-0517"}},
-    {"quotes decoded out of an encoded word are part of the name (GMime 3.2.13 drops them)",
-     {"addresses-0472"}},
-    {"GMime 3.2.13 splits an unquoted name at \",,\"; the newer GMime of the vectors joins it",
-     {"addresses-0456"}},
-    {"undeclared 8-bit bytes are read as windows-1252, where 0x81 is unassigned (U+FFFD)",
-     {"addresses-0459"}},
+    {"quotes decoded out of an encoded word are part of the name (GMime 3.2.13 drops them)", {"addresses-0472"}},
+    {"GMime 3.2.13 splits an unquoted name at \",,\"; the newer GMime of the vectors joins it", {"addresses-0456"}},
+    {"undeclared 8-bit bytes are read as windows-1252, where 0x81 is unassigned (U+FFFD)", {"addresses-0459"}},
     {"garbage without any addr-spec yields nothing", {"addresses-0315"}},
     {"RFC 2369 List-* URLs are not mailboxes (mail-parser reads List-* with its address "
      "parser); prospectd keeps List-* values verbatim",
-     {"addresses-0521", "addresses-0522", "addresses-0523", "addresses-0524", "addresses-0525",
-      "addresses-0527", "addresses-0528", "addresses-0529", "addresses-0530", "addresses-0531"}},
+     {"addresses-0521", "addresses-0522", "addresses-0523", "addresses-0524", "addresses-0525", "addresses-0527",
+      "addresses-0528", "addresses-0529", "addresses-0530", "addresses-0531"}},
     // -- unstructured text --
     {"RFC 5322 §2.2.3: unfolding removes only the CRLF and keeps the folding white space",
-     {"rfc2047-decoding-0127", "rfc2047-decoding-0128", "rfc2047-decoding-0129",
-      "rfc2047-decoding-0144", "rfc2047-decoding-0253"}},
+     {"rfc2047-decoding-0127", "rfc2047-decoding-0128", "rfc2047-decoding-0129", "rfc2047-decoding-0144",
+      "rfc2047-decoding-0253"}},
     {"of a field written twice the first wins, To included (postal-mime joins To fields): a "
      "second header never adds to the first",
      {"header-block-parsing-0022"}},
@@ -105,20 +100,16 @@ const std::vector<KnownDifference> kKnownDifferences = {
      {"rfc2047-decoding-0146", "rfc2047-decoding-0152", "rfc2047-decoding-0153"}},
     {"white space around an empty encoded word is dropped with it", {"rfc2047-decoding-0147"}},
     {"a line break or a broken \"=XX\" escape inside an encoded word is kept as written",
-     {"rfc2047-decoding-0149", "rfc2047-decoding-0150", "rfc2047-decoding-0151",
-      "rfc2047-decoding-0189", "rfc2047-decoding-0233", "rfc2047-decoding-0234",
-      "rfc2047-decoding-0245"}},
-    {"an encoded word with an unknown encoding (not B or Q) is kept as written",
-     {"rfc2047-decoding-0194"}},
+     {"rfc2047-decoding-0149", "rfc2047-decoding-0150", "rfc2047-decoding-0151", "rfc2047-decoding-0189",
+      "rfc2047-decoding-0233", "rfc2047-decoding-0234", "rfc2047-decoding-0245"}},
+    {"an encoded word with an unknown encoding (not B or Q) is kept as written", {"rfc2047-decoding-0194"}},
     {"mac-iceland is not a charset glibc's iconv knows; such bytes are read as windows-1252",
      {"rfc2047-decoding-0083"}},
     {"NUL becomes U+FFFD in decoded text, so it survives C APIs and SQLite",
      {"rfc2047-decoding-0226", "header-block-parsing-0048"}},
     // -- others --
-    {"a Date without a time of day is no instant (mail-parser guesses from bare numbers)",
-     {"dates-0082"}},
-    {"CFWS inside a msg-id is normalised away (GMime); both ends of a thread get the same id",
-     {"message-ids-0033"}},
+    {"a Date without a time of day is no instant (mail-parser guesses from bare numbers)", {"dates-0082"}},
+    {"CFWS inside a msg-id is normalised away (GMime); both ends of a thread get the same id", {"message-ids-0033"}},
 };
 
 std::map<std::string_view, std::string_view> known_difference_index() {
@@ -147,9 +138,7 @@ std::string describe(const std::vector<Address>& list) {
   return out + "]";
 }
 
-std::string describe(const std::optional<std::int64_t>& t) {
-  return t ? std::to_string(*t) : "nullopt";
-}
+std::string describe(const std::optional<std::int64_t>& t) { return t ? std::to_string(*t) : "nullopt"; }
 
 std::string describe(const std::vector<std::string>& list) {
   std::string out = "[";
@@ -157,15 +146,12 @@ std::string describe(const std::vector<std::string>& list) {
   return out + "]";
 }
 
-std::string string_or_empty(const json& value) {
-  return value.is_string() ? value.get<std::string>() : std::string{};
-}
+std::string string_or_empty(const json& value) { return value.is_string() ? value.get<std::string>() : std::string{}; }
 
 // Runs a field body through the header block splitter first, as it appears in a message
 // (the mail-parser vectors are raw field bodies with their line breaks).
 std::string as_field_body(std::string_view name, const std::string& raw) {
-  const std::vector<HeaderField> fields =
-      split_header_block(std::string(name) + ": " + raw + "\r\n");
+  const std::vector<HeaderField> fields = split_header_block(std::string(name) + ": " + raw + "\r\n");
   return fields.empty() ? std::string{} : fields.front().value;
 }
 
@@ -289,8 +275,7 @@ Outcome evaluate_address_case(const json& c) {
   if (api == "gmime:internet_address_list_parse") {
     const auto input = as_bytes(c["input"]);
     const auto ours = parse_address_list(*input);
-    return compare(ours == read_gmime_display(expected["display"].get<std::string>()),
-                   describe(ours));
+    return compare(ours == read_gmime_display(expected["display"].get<std::string>()), describe(ours));
   }
   if (api == "cpython:email.utils.getaddresses") {
     std::string joined;
@@ -328,8 +313,7 @@ Outcome evaluate_address_case(const json& c) {
   if (api == "go:net/mail.ParseAddress then Address.String()") {
     const auto ours = parse_address_list(c["input"].get<std::string>());
     const std::string round = expected["string_roundtrip"].get<std::string>();
-    const std::string email =
-        round.substr(round.find('<') + 1, round.rfind('>') - round.find('<') - 1);
+    const std::string email = round.substr(round.find('<') + 1, round.rfind('>') - round.find('<') - 1);
     return compare(ours.size() == 1 && ours[0].email == email, describe(ours));
   }
   if (api == "mail-parser:parse_address") {
@@ -355,8 +339,8 @@ Outcome evaluate_address_case(const json& c) {
 // ---- RFC 2047 ------------------------------------------------------------------------
 
 std::string encoded_word_from_parts(const json& parts) {
-  return "=?" + parts[0].get<std::string>() + "?" + parts[1].get<std::string>() + "?" +
-         parts[2].get<std::string>() + "?=";
+  return "=?" + parts[0].get<std::string>() + "?" + parts[1].get<std::string>() + "?" + parts[2].get<std::string>() +
+         "?=";
 }
 
 Outcome check_includes(const json& checks, const std::string& ours) {
@@ -392,8 +376,7 @@ Outcome evaluate_rfc2047_case(const json& c) {
     return compare(ours == expected, ours);
   }
   if (api == "cpython:email.headerregistry 'Subject' header (unstructured)" ||
-      api == "gmime:g_mime_utils_header_decode_text" ||
-      api == "mail-parser:decode_rfc2047 (single encoded word)") {
+      api == "gmime:g_mime_utils_header_decode_text" || api == "mail-parser:decode_rfc2047 (single encoded word)") {
     const std::string ours = decode_unstructured(*as_bytes(input));
     return compare(ours == expected["decoded"], ours);
   }
@@ -401,10 +384,10 @@ Outcome evaluate_rfc2047_case(const json& c) {
     const std::string ours = decode_unstructured(as_field_body("Subject", input));
     return compare(ours == expected["decoded"], ours);
   }
-  if (api == "postal-mime:decodeWord" || api == "libmime:libmime.decodeWord" ||
-      api == "postal-mime:decodeWords" || api == "libmime:libmime.decodeWords") {
-    const std::string ours = decode_unstructured(input.is_array() ? encoded_word_from_parts(input)
-                                                                  : input.get<std::string>());
+  if (api == "postal-mime:decodeWord" || api == "libmime:libmime.decodeWord" || api == "postal-mime:decodeWords" ||
+      api == "libmime:libmime.decodeWords") {
+    const std::string ours =
+        decode_unstructured(input.is_array() ? encoded_word_from_parts(input) : input.get<std::string>());
     if (c.contains("checks")) return check_includes(c["checks"], ours);
     return compare(ours == expected["result"], ours);
   }
@@ -414,17 +397,14 @@ Outcome evaluate_rfc2047_case(const json& c) {
     std::string value;
     if (!fields.empty()) {
       key = fields[0].name;
-      std::transform(key.begin(), key.end(), key.begin(), [](char ch) {
-        return static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-      });
+      std::transform(key.begin(), key.end(), key.begin(),
+                     [](char ch) { return static_cast<char>(std::tolower(static_cast<unsigned char>(ch))); });
       value = fields[0].value;
     }
-    return compare(key == expected["result"]["key"] && value == expected["result"]["value"],
-                   key + ": " + value);
+    return compare(key == expected["result"]["key"] && value == expected["result"]["value"], key + ": " + value);
   }
   if (api == "libmime:libmime.parseHeaderValue") {
-    const std::string ours =
-        parse_header_block("Content-Type: " + input.get<std::string>()).markers.content_type;
+    const std::string ours = parse_header_block("Content-Type: " + input.get<std::string>()).markers.content_type;
     return compare(ours == expected["result"]["value"], ours);
   }
   return fail("no evaluator for api " + api);
@@ -449,9 +429,7 @@ Outcome evaluate_date_case(const json& c) {
   if (api == "cpython:email.utils.parsedate_tz") {
     if (!expected.is_null()) {
       const std::int64_t offset = expected[9].is_null() ? 0 : expected[9].get<std::int64_t>();
-      want = unix_from_civil(expected[0], expected[1], expected[2], expected[3], expected[4],
-                             expected[5]) -
-             offset;
+      want = unix_from_civil(expected[0], expected[1], expected[2], expected[3], expected[4], expected[5]) - offset;
     }
   } else if (api == "cpython:email.utils.parsedate") {
     if (!expected.is_null()) return skip();  // a local time tuple without its zone
@@ -485,8 +463,7 @@ Outcome evaluate_date_case(const json& c) {
 
 std::string strip_brackets(std::string id) {
   const auto first = id.find_first_not_of(' ');
-  id = first == std::string::npos ? std::string{}
-                                  : id.substr(first, id.find_last_not_of(' ') - first + 1);
+  id = first == std::string::npos ? std::string{} : id.substr(first, id.find_last_not_of(' ') - first + 1);
   if (id.size() >= 2 && id.front() == '<' && id.back() == '>') id = id.substr(1, id.size() - 2);
   return id;
 }
@@ -530,9 +507,7 @@ Outcome evaluate_subject_case(const json& c) {
   const std::string ours = base_subject(c["input"].get<std::string>());
   // trim_trailing_fwd inputs carry no leading prefix, so base_subject must agree with it.
   json expected = c.value("expected", json());
-  return compare(
-      ours == (expected.contains("thread_name") ? expected["thread_name"] : expected["trimmed"]),
-      ours);
+  return compare(ours == (expected.contains("thread_name") ? expected["thread_name"] : expected["trimmed"]), ours);
 }
 
 Outcome evaluate_header_block_case(const json& c) {
@@ -557,9 +532,8 @@ Outcome evaluate_header_block_case(const json& c) {
       std::vector<std::string> names;
       for (const HeaderField& f : fields) {
         std::string n = f.name;
-        std::transform(n.begin(), n.end(), n.begin(), [](char ch) {
-          return static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-        });
+        std::transform(n.begin(), n.end(), n.begin(),
+                       [](char ch) { return static_cast<char>(std::tolower(static_cast<unsigned char>(ch))); });
         names.push_back(n);
       }
       if (names != want.get<std::vector<std::string>>()) return fail(describe(names));
@@ -588,12 +562,11 @@ Tally run_file(std::string_view file, const std::function<Outcome(const json&)>&
   for (const json& c : data["cases"]) {
     const std::string id = c["id"].get<std::string>();
     const std::string api = c["api"].get<std::string>();
-    const bool api_skipped =
-        std::any_of(kSkippedApis.begin(), kSkippedApis.end(), [&](const auto& skipped) {
-          const std::string_view key = skipped.first;
-          const bool prefix = key.back() == '.' || key.back() == '_';
-          return prefix ? api.starts_with(key) : api == key;
-        });
+    const bool api_skipped = std::any_of(kSkippedApis.begin(), kSkippedApis.end(), [&](const auto& skipped) {
+      const std::string_view key = skipped.first;
+      const bool prefix = key.back() == '.' || key.back() == '_';
+      return prefix ? api.starts_with(key) : api == key;
+    });
     if (api_skipped || kSkippedTests.contains(c["test"].get<std::string>())) {
       ++tally.skipped;
       continue;
@@ -620,13 +593,12 @@ Tally run_file(std::string_view file, const std::function<Outcome(const json&)>&
     } else if (outcome.verdict == Verdict::kPass) {
       ++tally.checked;
     } else {
-      FAIL_CHECK(id << " (" << api << ")\n  input:    " << c["input"].dump()
-                    << "\n  expected: " << c["expected"].dump() << " "
-                    << c.value("checks", json()).dump() << "\n  ours:     " << outcome.detail);
+      FAIL_CHECK(id << " (" << api << ")\n  input:    " << c["input"].dump() << "\n  expected: " << c["expected"].dump()
+                    << " " << c.value("checks", json()).dump() << "\n  ours:     " << outcome.detail);
     }
   }
-  MESSAGE(file << ": " << tally.checked << " vectors agree, " << tally.known
-               << " known differences, " << tally.skipped << " skipped");
+  MESSAGE(file << ": " << tally.checked << " vectors agree, " << tally.known << " known differences, " << tally.skipped
+               << " skipped");
   return tally;
 }
 

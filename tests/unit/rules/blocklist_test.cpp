@@ -8,9 +8,7 @@
 namespace prospectd::rules {
 namespace {
 
-bool blocked(const Blocklist& blocklist, std::string_view raw) {
-  return blocklist.blocks(canonical_address(raw));
-}
+bool blocked(const Blocklist& blocklist, std::string_view raw) { return blocklist.blocks(canonical_address(raw)); }
 
 TEST_CASE("a blocked address is blocked in every spelling") {
   const Blocklist blocklist({"Jane.Doe+news@Example.com"});
@@ -28,8 +26,7 @@ TEST_CASE("a blocked domain blocks its subdomains but not look-alike domains") {
 }
 
 TEST_CASE("domain entries may be written with @, *@, . or *. in front") {
-  for (const char* entry :
-       {"@Example.com", "*@example.com", ".example.com", "*.example.com", " example.com. "}) {
+  for (const char* entry : {"@Example.com", "*@example.com", ".example.com", "*.example.com", " example.com. "}) {
     CAPTURE(entry);
     const Blocklist blocklist({entry});
     CHECK(blocked(blocklist, "x@example.com"));

@@ -9,16 +9,14 @@ namespace {
 
 TEST_CASE("a free-mail contact has no company") {
   for (const char* address :
-       {"jane@gmail.com",    "jane@googlemail.com", "jane@yahoo.com",      "jane@yahoo.co.uk",
-        "jane@yahoo.de",     "jane@yahoo.com.br",   "jane@ymail.com",      "jane@outlook.com",
-        "jane@outlook.de",   "jane@hotmail.fr",     "jane@hotmail.co.uk",  "jane@live.com",
-        "jane@msn.com",      "jane@aol.com",        "jane@gmx.de",         "jane@gmx.net",
-        "jane@web.de",       "jane@t-online.de",    "jane@icloud.com",     "jane@me.com",
-        "jane@mac.com",      "jane@proton.me",      "jane@protonmail.com", "jane@pm.me",
-        "jane@zoho.com",     "jane@yandex.ru",      "jane@mail.ru",        "jane@qq.com",
-        "jane@163.com",      "jane@126.com",        "jane@free.fr",        "jane@orange.fr",
-        "jane@laposte.net",  "jane@libero.it",      "jane@fastmail.com",   "jane@hey.com",
-        "jane@tutanota.com", "jane@mail.com"}) {
+       {"jane@gmail.com",     "jane@googlemail.com", "jane@yahoo.com",      "jane@yahoo.co.uk", "jane@yahoo.de",
+        "jane@yahoo.com.br",  "jane@ymail.com",      "jane@outlook.com",    "jane@outlook.de",  "jane@hotmail.fr",
+        "jane@hotmail.co.uk", "jane@live.com",       "jane@msn.com",        "jane@aol.com",     "jane@gmx.de",
+        "jane@gmx.net",       "jane@web.de",         "jane@t-online.de",    "jane@icloud.com",  "jane@me.com",
+        "jane@mac.com",       "jane@proton.me",      "jane@protonmail.com", "jane@pm.me",       "jane@zoho.com",
+        "jane@yandex.ru",     "jane@mail.ru",        "jane@qq.com",         "jane@163.com",     "jane@126.com",
+        "jane@free.fr",       "jane@orange.fr",      "jane@laposte.net",    "jane@libero.it",   "jane@fastmail.com",
+        "jane@hey.com",       "jane@tutanota.com",   "jane@mail.com"}) {
     CAPTURE(address);
     CHECK_FALSE(company_domain(address).has_value());
   }

@@ -17,17 +17,14 @@ using connectors::Address;
 using connectors::MessageMeta;
 
 const Identity& rep() {
-  static const Identity identity({"rep@acme-sales.com", "rep@acme.io"},
-                                 {"acme-sales.com", "acme.io"});
+  static const Identity identity({"rep@acme-sales.com", "rep@acme.io"}, {"acme-sales.com", "acme.io"});
   return identity;
 }
 
-std::vector<std::string> contacts_of(const MessageMeta& message,
-                                     const Blocklist& blocklist = Blocklist()) {
+std::vector<std::string> contacts_of(const MessageMeta& message, const Blocklist& blocklist = Blocklist()) {
   std::vector<std::string> emails;
-  for (const Candidate& candidate :
-       contact_candidates(message, classify_direction(message, rep()),
-                          automation_reason(message).has_value(), rep(), blocklist)) {
+  for (const Candidate& candidate : contact_candidates(message, classify_direction(message, rep()),
+                                                       automation_reason(message).has_value(), rep(), blocklist)) {
     emails.push_back(candidate.email);
   }
   return emails;
@@ -53,25 +50,20 @@ TEST_CASE("the author of a human inbound message becomes a contact") {
 }
 
 TEST_CASE("every recipient of an outbound message becomes a contact") {
-  const MessageMeta message =
-      mail({kRep}, {kJane}, {{"", "bob@initech.com"}}, {{"", "carol@umbrella.org"}});
-  CHECK(contacts_of(message) ==
-        std::vector<std::string>{"jane@globex.com", "bob@initech.com", "carol@umbrella.org"});
+  const MessageMeta message = mail({kRep}, {kJane}, {{"", "bob@initech.com"}}, {{"", "carol@umbrella.org"}});
+  CHECK(contacts_of(message) == std::vector<std::string>{"jane@globex.com", "bob@initech.com", "carol@umbrella.org"});
 }
 
 TEST_CASE("To and Cc co-recipients of a human inbound message become contacts, Bcc does not") {
-  const MessageMeta message = mail({kJane}, {kRep, {"", "bob@globex.com"}},
-                                   {{"", "carol@umbrella.org"}}, {{"", "dave@initech.com"}});
-  CHECK(contacts_of(message) ==
-        std::vector<std::string>{"jane@globex.com", "bob@globex.com", "carol@umbrella.org"});
+  const MessageMeta message =
+      mail({kJane}, {kRep, {"", "bob@globex.com"}}, {{"", "carol@umbrella.org"}}, {{"", "dave@initech.com"}});
+  CHECK(contacts_of(message) == std::vector<std::string>{"jane@globex.com", "bob@globex.com", "carol@umbrella.org"});
 }
 
 TEST_CASE("a colleague is never a contact") {
   // Neither as a recipient of our mail, nor as a co-recipient, nor as an author.
-  CHECK(contacts_of(mail({kRep}, {{"", "sam@acme-sales.com"}, kJane})) ==
-        std::vector<std::string>{"jane@globex.com"});
-  CHECK(contacts_of(mail({kJane}, {kRep}, {{"", "Sam@EU.Acme.io"}})) ==
-        std::vector<std::string>{"jane@globex.com"});
+  CHECK(contacts_of(mail({kRep}, {{"", "sam@acme-sales.com"}, kJane})) == std::vector<std::string>{"jane@globex.com"});
+  CHECK(contacts_of(mail({kJane}, {kRep}, {{"", "Sam@EU.Acme.io"}})) == std::vector<std::string>{"jane@globex.com"});
   CHECK(contacts_of(mail({{"Sam", "sam@acme-sales.com"}}, {kJane})).empty());
 }
 
@@ -79,8 +71,7 @@ TEST_CASE("the rep's +tag address is the rep") {
   const MessageMeta message = mail({{"Rep", "Rep+Newsletter@ACME.io"}}, {kJane});
   CHECK(classify_direction(message, rep()) == Direction::outbound);
   CHECK(contacts_of(message) == std::vector<std::string>{"jane@globex.com"});
-  CHECK(contacts_of(mail({kJane}, {{"", "rep+deals@acme-sales.com"}})) ==
-        std::vector<std::string>{"jane@globex.com"});
+  CHECK(contacts_of(mail({kJane}, {{"", "rep+deals@acme-sales.com"}})) == std::vector<std::string>{"jane@globex.com"});
 }
 
 TEST_CASE("internal messages make no contacts") {
@@ -112,16 +103,15 @@ TEST_CASE("a bounce's sender never becomes a contact") {
 }
 
 TEST_CASE("a robot address is never a contact, even as a recipient of our mail") {
-  const MessageMeta message =
-      mail({kRep}, {{"", "no-reply@globex.com"}, {"", "Do_Not_Reply@initech.com"}, kJane});
+  const MessageMeta message = mail({kRep}, {{"", "no-reply@globex.com"}, {"", "Do_Not_Reply@initech.com"}, kJane});
   CHECK(contacts_of(message) == std::vector<std::string>{"jane@globex.com"});
 }
 
 TEST_CASE("a blocklisted domain never becomes a contact") {
   const Blocklist blocklist({"globex.com"});
   CHECK(contacts_of(mail({kJane}, {kRep}), blocklist).empty());
-  CHECK(contacts_of(mail({kRep}, {{"", "bob@eu.globex.com"}, {"", "carol@initech.com"}}),
-                    blocklist) == std::vector<std::string>{"carol@initech.com"});
+  CHECK(contacts_of(mail({kRep}, {{"", "bob@eu.globex.com"}, {"", "carol@initech.com"}}), blocklist) ==
+        std::vector<std::string>{"carol@initech.com"});
 }
 
 TEST_CASE("a blocklisted address never becomes a contact in any spelling") {
@@ -144,17 +134,15 @@ TEST_CASE("empty and implausible addresses are never contacts") {
 
 TEST_CASE("an address listed twice is one candidate, named by the first name given") {
   const MessageMeta message =
-      mail({kRep}, {{"", "Jane+x@Globex.com"}}, {{"Jane Doe", "jane@globex.com"}},
-           {{"J. Doe", "JANE@globex.com"}});
-  const auto candidates =
-      contact_candidates(message, Direction::outbound, false, rep(), Blocklist());
+      mail({kRep}, {{"", "Jane+x@Globex.com"}}, {{"Jane Doe", "jane@globex.com"}}, {{"J. Doe", "JANE@globex.com"}});
+  const auto candidates = contact_candidates(message, Direction::outbound, false, rep(), Blocklist());
   REQUIRE(candidates.size() == 1);
   CHECK(candidates[0] == Candidate{"jane@globex.com", "Jane+x@Globex.com", "Jane Doe"});
 }
 
 TEST_CASE("a candidate keeps the spelling it was written in") {
-  const auto candidates = contact_candidates(mail({{"", " Jane.Doe+Web@Globex.COM "}}, {kRep}),
-                                             Direction::inbound, false, rep(), Blocklist());
+  const auto candidates = contact_candidates(mail({{"", " Jane.Doe+Web@Globex.COM "}}, {kRep}), Direction::inbound,
+                                             false, rep(), Blocklist());
   REQUIRE(candidates.size() == 1);
   CHECK(candidates[0].email == "jane.doe@globex.com");
   CHECK(candidates[0].raw_email == "Jane.Doe+Web@Globex.COM");

@@ -13,8 +13,7 @@ namespace {
 
 using Facts = std::vector<MessageFact>;
 
-MessageFact message(std::int64_t row, std::int64_t thread, std::optional<std::int64_t> date,
-                    Direction direction) {
+MessageFact message(std::int64_t row, std::int64_t thread, std::optional<std::int64_t> date, Direction direction) {
   MessageFact fact;
   fact.row = row;
   fact.message_id = "m" + std::to_string(row) + "@example.com";
@@ -35,8 +34,7 @@ MessageFact from_contact(std::int64_t row, std::int64_t thread, std::optional<st
 }
 
 // The rep writes, to the contact unless told otherwise.
-MessageFact from_rep(std::int64_t row, std::int64_t thread, std::optional<std::int64_t> date,
-                     bool to_contact = true) {
+MessageFact from_rep(std::int64_t row, std::int64_t thread, std::optional<std::int64_t> date, bool to_contact = true) {
   MessageFact fact = message(row, thread, date, Direction::outbound);
   fact.contact_is_recipient = to_contact;
   return fact;
@@ -71,8 +69,8 @@ ContactEvaluation evaluate(const Facts& facts, const std::vector<StageRule>& rul
   return evaluate_contact(facts, rules);
 }
 
-StageChange change(std::optional<Stage> from, Stage to, std::int64_t at, std::string rule,
-                   std::int64_t thread, std::int64_t row) {
+StageChange change(std::optional<Stage> from, Stage to, std::int64_t at, std::string rule, std::int64_t thread,
+                   std::int64_t row) {
   return {from, to, at, std::move(rule), thread, "m" + std::to_string(row) + "@example.com"};
 }
 
@@ -81,16 +79,14 @@ StageChange change(std::optional<Stage> from, Stage to, std::int64_t at, std::st
 TEST_CASE("a new contact is a lead, created at the first message that made it a contact") {
   const auto result = evaluate({from_rep(2, 1, 200), from_rep(1, 1, 100)});
   CHECK(result.stage == Stage::lead);
-  CHECK(result.history ==
-        std::vector<StageChange>{change(std::nullopt, Stage::lead, 100, "first-contact", 1, 1)});
+  CHECK(result.history == std::vector<StageChange>{change(std::nullopt, Stage::lead, 100, "first-contact", 1, 1)});
   CHECK(result.first_seen == 100);
 }
 
 TEST_CASE("first seen ignores messages that could not have made the contact") {
   // Their auto-reply and a colleague's mail to them come first, but it was our mail that made
   // them a contact.
-  const auto result = evaluate(
-      {automated(from_contact(1, 1, 100)), from_colleague(2, 2, 150), from_rep(3, 3, 200)});
+  const auto result = evaluate({automated(from_contact(1, 1, 100)), from_colleague(2, 2, 150), from_rep(3, 3, 200)});
   CHECK(result.first_seen == 200);
   CHECK(result.history.front() == change(std::nullopt, Stage::lead, 200, "first-contact", 3, 3));
 }
@@ -109,9 +105,8 @@ TEST_CASE("empty facts yield a lead without history") {
 TEST_CASE("an inquiry we answered makes a prospect") {
   const auto result = evaluate({from_contact(1, 7, 100), from_rep(2, 7, 300)});
   CHECK(result.stage == Stage::prospect);
-  CHECK(result.history ==
-        std::vector<StageChange>{change(std::nullopt, Stage::lead, 100, "first-contact", 7, 1),
-                                 change(Stage::lead, Stage::prospect, 300, "two-way", 7, 2)});
+  CHECK(result.history == std::vector<StageChange>{change(std::nullopt, Stage::lead, 100, "first-contact", 7, 1),
+                                                   change(Stage::lead, Stage::prospect, 300, "two-way", 7, 2)});
 }
 
 TEST_CASE("our outreach answered makes a prospect") {
@@ -122,9 +117,8 @@ TEST_CASE("our outreach answered makes a prospect") {
 
 TEST_CASE("an answer to our mail forwarded to the contact makes a prospect") {
   // We wrote to someone else; they forwarded it; the contact answered in the same thread.
-  const auto result =
-      evaluate({from_rep(1, 7, 100, /*to_contact=*/false),
-                from_other(2, 7, 200, /*cc_contact=*/false), from_contact(3, 7, 300)});
+  const auto result = evaluate({from_rep(1, 7, 100, /*to_contact=*/false), from_other(2, 7, 200, /*cc_contact=*/false),
+                                from_contact(3, 7, 300)});
   CHECK(result.stage == Stage::prospect);
   CHECK(result.history.back() == change(Stage::lead, Stage::prospect, 300, "two-way", 7, 3));
 }
@@ -132,16 +126,16 @@ TEST_CASE("an answer to our mail forwarded to the contact makes a prospect") {
 TEST_CASE("the promotion records the message that completed the pair and its date") {
   // Thread 7: they wrote twice, we answered once; the answer completes the pair. Later
   // messages in the thread change nothing.
-  const auto result = evaluate({from_contact(1, 7, 100), from_contact(2, 7, 150),
-                                from_rep(3, 7, 400), from_contact(4, 7, 500), from_rep(5, 7, 600)});
+  const auto result = evaluate({from_contact(1, 7, 100), from_contact(2, 7, 150), from_rep(3, 7, 400),
+                                from_contact(4, 7, 500), from_rep(5, 7, 600)});
   REQUIRE(result.history.size() == 2);
   CHECK(result.history[1] == change(Stage::lead, Stage::prospect, 400, "two-way", 7, 3));
 }
 
 TEST_CASE("the earliest completed pair across threads makes the promotion") {
   // Thread 1 starts first but completes later than thread 2.
-  const auto result = evaluate(
-      {from_contact(1, 1, 100), from_rep(2, 2, 150), from_contact(3, 2, 200), from_rep(4, 1, 300)});
+  const auto result =
+      evaluate({from_contact(1, 1, 100), from_rep(2, 2, 150), from_contact(3, 2, 200), from_rep(4, 1, 300)});
   CHECK(result.history.back() == change(Stage::lead, Stage::prospect, 200, "two-way", 2, 3));
 }
 
@@ -188,8 +182,7 @@ TEST_CASE("a colleague's answer does not count as the rep's") {
 // --- forward rules --------------------------------------------------------------------------
 
 TEST_CASE("a pricing request moves a prospect to opportunity when the rule is on") {
-  const Facts facts = {from_rep(1, 7, 100), from_contact(2, 7, 200),
-                       from_contact(3, 7, 300, "Re: Project - pricing?")};
+  const Facts facts = {from_rep(1, 7, 100), from_contact(2, 7, 200), from_contact(3, 7, 300, "Re: Project - pricing?")};
   CHECK(evaluate(facts).stage == Stage::prospect);
   const auto result = evaluate(facts, pricing_rule());
   CHECK(result.stage == Stage::opportunity);
@@ -197,22 +190,18 @@ TEST_CASE("a pricing request moves a prospect to opportunity when the rule is on
 }
 
 TEST_CASE("a reply that completes the pair and asks for a quote records both moves") {
-  const auto result =
-      evaluate({from_rep(1, 7, 100), from_contact(2, 7, 200, "Re: Quote please")}, pricing_rule());
-  CHECK(result.history == std::vector<StageChange>{
-                              change(std::nullopt, Stage::lead, 100, "first-contact", 7, 1),
-                              change(Stage::lead, Stage::prospect, 200, "two-way", 7, 2),
-                              change(Stage::prospect, Stage::opportunity, 200, "pricing", 7, 2)});
+  const auto result = evaluate({from_rep(1, 7, 100), from_contact(2, 7, 200, "Re: Quote please")}, pricing_rule());
+  CHECK(result.history == std::vector<StageChange>{change(std::nullopt, Stage::lead, 100, "first-contact", 7, 1),
+                                                   change(Stage::lead, Stage::prospect, 200, "two-way", 7, 2),
+                                                   change(Stage::prospect, Stage::opportunity, 200, "pricing", 7, 2)});
 }
 
 TEST_CASE("an inbound request for a quote makes an opportunity before any answer") {
   // The two-way completion when we answer is then not a forward move and not recorded.
-  const auto result =
-      evaluate({from_contact(1, 7, 100, "Request for quote"), from_rep(2, 7, 200)}, pricing_rule());
+  const auto result = evaluate({from_contact(1, 7, 100, "Request for quote"), from_rep(2, 7, 200)}, pricing_rule());
   CHECK(result.stage == Stage::opportunity);
-  CHECK(result.history ==
-        std::vector<StageChange>{change(std::nullopt, Stage::lead, 100, "first-contact", 7, 1),
-                                 change(Stage::lead, Stage::opportunity, 100, "pricing", 7, 1)});
+  CHECK(result.history == std::vector<StageChange>{change(std::nullopt, Stage::lead, 100, "first-contact", 7, 1),
+                                                   change(Stage::lead, Stage::opportunity, 100, "pricing", 7, 1)});
 }
 
 TEST_CASE("rules never move a contact backwards") {
@@ -231,33 +220,30 @@ TEST_CASE("rules never move a contact backwards") {
 
 TEST_CASE("a disqualified contact stays disqualified") {
   std::vector<StageRule> rules = pricing_rule();
-  rules.push_back(
-      make_stage_rule("not-interested", Stage::disqualified, "not interested|unsubscribe"));
-  const auto result = evaluate({from_contact(1, 7, 100, "Not interested, thanks"),
-                                from_rep(2, 7, 200), from_contact(3, 7, 300, "Pricing after all?")},
+  rules.push_back(make_stage_rule("not-interested", Stage::disqualified, "not interested|unsubscribe"));
+  const auto result = evaluate({from_contact(1, 7, 100, "Not interested, thanks"), from_rep(2, 7, 200),
+                                from_contact(3, 7, 300, "Pricing after all?")},
                                rules);
   CHECK(result.stage == Stage::disqualified);
   CHECK(result.history.size() == 2);
-  CHECK(result.history.back() ==
-        change(Stage::lead, Stage::disqualified, 100, "not-interested", 7, 1));
+  CHECK(result.history.back() == change(Stage::lead, Stage::disqualified, 100, "not-interested", 7, 1));
 }
 
 TEST_CASE("when several rules match one message the highest stage wins") {
   std::vector<StageRule> rules = pricing_rule();
   rules.push_back(make_stage_rule("purchase-order", Stage::customer, "purchase order"));
   rules.push_back(make_stage_rule("quote-again", Stage::opportunity, "quote"));
-  const auto result =
-      evaluate({from_rep(1, 7, 100), from_contact(2, 7, 200, "quote and purchase order")}, rules);
+  const auto result = evaluate({from_rep(1, 7, 100), from_contact(2, 7, 200, "quote and purchase order")}, rules);
   CHECK(result.stage == Stage::customer);
   CHECK(result.history.back().rule == "purchase-order");
 }
 
 TEST_CASE("a configured rule matches in any case and refuses an invalid pattern") {
   const StageRule rule = make_stage_rule("demo", Stage::opportunity, "\\bdemo\\b");
-  CHECK(evaluate({from_rep(1, 7, 100), from_contact(2, 7, 200, "Can we book a DEMO?")}, {rule})
-            .stage == Stage::opportunity);
-  CHECK(evaluate({from_rep(1, 7, 100), from_contact(2, 7, 200, "Demolition schedule")}, {rule})
-            .stage == Stage::prospect);
+  CHECK(evaluate({from_rep(1, 7, 100), from_contact(2, 7, 200, "Can we book a DEMO?")}, {rule}).stage ==
+        Stage::opportunity);
+  CHECK(evaluate({from_rep(1, 7, 100), from_contact(2, 7, 200, "Demolition schedule")}, {rule}).stage ==
+        Stage::prospect);
   CHECK_THROWS_AS(make_stage_rule("broken", Stage::opportunity, "pricing("), std::regex_error);
 }
 
@@ -277,21 +263,15 @@ TEST_CASE("rules fire only on the contact's own human messages") {
   our_offer.subject = "Our pricing";
   MessageFact someone_else = from_other(4, 7, 400);
   someone_else.subject = "Pricing?";
-  const auto result =
-      evaluate({from_rep(1, 7, 100), auto_reply, our_offer, someone_else}, pricing_rule());
+  const auto result = evaluate({from_rep(1, 7, 100), auto_reply, our_offer, someone_else}, pricing_rule());
   CHECK(result.stage == Stage::lead);
 }
 
 // --- order and determinism ------------------------------------------------------------------
 
 TEST_CASE("the decisions are the same whatever order the facts arrive in") {
-  Facts facts = {from_rep(1, 1, 100),
-                 from_contact(2, 1, 200),
-                 from_contact(3, 2, 150, "quote"),
-                 from_rep(4, 2, 250),
-                 from_other(5, 3, 50),
-                 from_contact(6, 3, 260),
-                 automated(from_contact(7, 1, 210))};
+  Facts facts = {from_rep(1, 1, 100),  from_contact(2, 1, 200), from_contact(3, 2, 150, "quote"),  from_rep(4, 2, 250),
+                 from_other(5, 3, 50), from_contact(6, 3, 260), automated(from_contact(7, 1, 210))};
   facts[5].contact_name = "Jane";
   facts[1].contact_name = "Jane Doe";
   std::ranges::sort(facts, {}, &MessageFact::row);
@@ -313,16 +293,14 @@ TEST_CASE("messages at the same second are ordered by row") {
 
 TEST_CASE("a message without a date counts as the latest of its thread") {
   // Row 1 has no date: it sorts after the thread's dated messages, at their latest date.
-  const auto result =
-      evaluate({from_rep(1, 7, std::nullopt), from_contact(2, 7, 100), from_contact(3, 7, 200)});
+  const auto result = evaluate({from_rep(1, 7, std::nullopt), from_contact(2, 7, 100), from_contact(3, 7, 200)});
   CHECK(result.history.back() == change(Stage::lead, Stage::prospect, 200, "two-way", 7, 1));
   CHECK_FALSE(result.needs_reply);
   CHECK(result.last_outbound == 200);
 }
 
 TEST_CASE("a thread without any dates sorts after every dated message") {
-  const auto result = evaluate(
-      {from_contact(1, 8, std::nullopt), from_rep(2, 8, std::nullopt), from_rep(3, 9, 500)});
+  const auto result = evaluate({from_contact(1, 8, std::nullopt), from_rep(2, 8, std::nullopt), from_rep(3, 9, 500)});
   CHECK(result.first_seen == 500);
   CHECK(result.history.back() == change(Stage::lead, Stage::prospect, 500, "two-way", 8, 2));
 }
@@ -337,8 +315,7 @@ TEST_CASE("without any dates order is by row and times are unknown") {
 }
 
 TEST_CASE("sort_chronologically gives evaluate_contact's order") {
-  Facts facts = {from_rep(1, 7, std::nullopt), from_contact(4, 7, 100), from_contact(2, 7, 100),
-                 from_rep(3, 8, 50)};
+  Facts facts = {from_rep(1, 7, std::nullopt), from_contact(4, 7, 100), from_contact(2, 7, 100), from_rep(3, 8, 50)};
   sort_chronologically(facts);
   std::vector<std::int64_t> rows;
   for (const MessageFact& fact : facts) rows.push_back(fact.row);
@@ -348,8 +325,7 @@ TEST_CASE("sort_chronologically gives evaluate_contact's order") {
 // --- name and aggregates --------------------------------------------------------------------
 
 TEST_CASE("the name is the latest non-empty display name") {
-  Facts facts = {from_contact(1, 7, 100), from_rep(2, 7, 200), from_contact(3, 7, 300),
-                 from_rep(4, 7, 400)};
+  Facts facts = {from_contact(1, 7, 100), from_rep(2, 7, 200), from_contact(3, 7, 300), from_rep(4, 7, 400)};
   facts[0].contact_name = "jane";
   facts[1].contact_name = "Jane Doe";
   facts[2].contact_name = "  ";
@@ -398,8 +374,7 @@ TEST_CASE("auto-replies neither ask nor answer") {
 
 TEST_CASE("a colleague's answer to the contact clears needs reply, internal discussion does not") {
   CHECK_FALSE(thread_needs_reply(Facts{from_contact(1, 7, 100), from_colleague(2, 7, 200)}));
-  CHECK(thread_needs_reply(
-      Facts{from_contact(1, 7, 100), from_colleague(2, 7, 200, /*to_contact=*/false)}));
+  CHECK(thread_needs_reply(Facts{from_contact(1, 7, 100), from_colleague(2, 7, 200, /*to_contact=*/false)}));
 }
 
 TEST_CASE("a later message from someone else is not this contact's question") {
@@ -408,8 +383,8 @@ TEST_CASE("a later message from someone else is not this contact's question") {
 }
 
 TEST_CASE("needs reply lists every waiting thread in ascending order") {
-  const auto result = evaluate({from_contact(1, 9, 100), from_contact(2, 3, 200),
-                                from_contact(3, 5, 300), from_rep(4, 5, 400)});
+  const auto result =
+      evaluate({from_contact(1, 9, 100), from_contact(2, 3, 200), from_contact(3, 5, 300), from_rep(4, 5, 400)});
   CHECK(result.threads_needing_reply == std::vector<std::int64_t>{3, 9});
   CHECK(result.needs_reply);
 }

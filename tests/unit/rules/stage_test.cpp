@@ -8,8 +8,7 @@ namespace prospectd::rules {
 namespace {
 
 TEST_CASE("every stage's name reads back as that stage") {
-  for (const Stage stage :
-       {Stage::lead, Stage::prospect, Stage::opportunity, Stage::customer, Stage::disqualified}) {
+  for (const Stage stage : {Stage::lead, Stage::prospect, Stage::opportunity, Stage::customer, Stage::disqualified}) {
     CHECK(stage_from_string(to_string(stage)) == stage);
   }
 }

@@ -66,8 +66,7 @@ connectors::MessageMeta to_meta(const Mail& mail) {
 
 daemon::RulesContext sales_rules() {
   daemon::RulesContext rules{rules::Identity({kRep}, {"acme-sales.com"}), rules::Blocklist(), {}};
-  rules.stage_rules.push_back(
-      rules::make_stage_rule("pricing", rules::Stage::opportunity, "pricing|quote"));
+  rules.stage_rules.push_back(rules::make_stage_rule("pricing", rules::Stage::opportunity, "pricing|quote"));
   return rules;
 }
 
@@ -102,8 +101,7 @@ class StoreFixture {
   long long count(const std::string& sql) { return test::query_int(*store_, sql); }
 
   ThreadId thread_of(const std::string& message_id) {
-    SQLite::Statement query(store_->database(),
-                            "SELECT thread_id FROM messages WHERE message_id = ?");
+    SQLite::Statement query(store_->database(), "SELECT thread_id FROM messages WHERE message_id = ?");
     query.bind(1, message_id);
     REQUIRE_MESSAGE(query.executeStep(), message_id << " is not stored");
     return query.getColumn(0).getInt64();
@@ -111,8 +109,7 @@ class StoreFixture {
 
   // One column of a contact's row, e.g. its inbound_count.
   long long contact_value(const std::string& email, const std::string& column) {
-    SQLite::Statement query(store_->database(),
-                            "SELECT " + column + " FROM contacts WHERE email = ?");
+    SQLite::Statement query(store_->database(), "SELECT " + column + " FROM contacts WHERE email = ?");
     query.bind(1, email);
     REQUIRE_MESSAGE(query.executeStep(), email << " is not a contact");
     return query.getColumn(0).getInt64();
@@ -126,18 +123,17 @@ class StoreFixture {
 
   // The contact's stage history, one event a line: "actor rule: from -> to @thread message note".
   std::string history_of(const std::string& email) {
-    SQLite::Statement query(
-        store_->database(),
-        "SELECT e.actor, e.rule, coalesce(e.from_stage, '-'), e.to_stage,"
-        " coalesce(e.thread_id, 0), e.message_id, e.note FROM stage_events e"
-        " JOIN contacts c ON c.id = e.contact_id WHERE c.email = ? ORDER BY e.id");
+    SQLite::Statement query(store_->database(),
+                            "SELECT e.actor, e.rule, coalesce(e.from_stage, '-'), e.to_stage,"
+                            " coalesce(e.thread_id, 0), e.message_id, e.note FROM stage_events e"
+                            " JOIN contacts c ON c.id = e.contact_id WHERE c.email = ? ORDER BY e.id");
     query.bind(1, email);
     std::string text;
     while (query.executeStep()) {
       text += query.getColumn(0).getString() + " " + query.getColumn(1).getString() + ": " +
               query.getColumn(2).getString() + " -> " + query.getColumn(3).getString() + " @" +
-              std::to_string(query.getColumn(4).getInt64()) + " " +
-              query.getColumn(5).getString() + " " + query.getColumn(6).getString() + "\n";
+              std::to_string(query.getColumn(4).getInt64()) + " " + query.getColumn(5).getString() + " " +
+              query.getColumn(6).getString() + "\n";
     }
     return text;
   }
@@ -146,9 +142,8 @@ class StoreFixture {
   std::map<std::string, long long> table_counts() {
     std::map<std::string, long long> counts;
     for (const char* table :
-         {"accounts", "checkpoints", "threads", "messages", "message_locations",
-          "message_addresses", "message_references", "thread_nodes", "contacts",
-          "contact_variants", "contact_threads", "stage_events"}) {
+         {"accounts", "checkpoints", "threads", "messages", "message_locations", "message_addresses",
+          "message_references", "thread_nodes", "contacts", "contact_variants", "contact_threads", "stage_events"}) {
       counts[table] = count(std::string("SELECT COUNT(*) FROM ") + table);
     }
     return counts;
@@ -178,8 +173,8 @@ class StoreFixture {
 
 TEST_CASE("the same Message-ID in two folders is one message") {
   StoreFixture fixture;
-  const Mail inbox{.id = "offer-1@client.example", .from = "jane@client.example", .to = {kRep},
-                   .subject = "Offer", .date = day(1)};
+  const Mail inbox{
+      .id = "offer-1@client.example", .from = "jane@client.example", .to = {kRep}, .subject = "Offer", .date = day(1)};
   Mail archived = inbox;
   archived.folder = "Archive";
   archived.source_id = "7:12";
@@ -198,16 +193,29 @@ TEST_CASE("the same Message-ID in two folders is one message") {
 
 TEST_CASE("re-committing a batch after a crash stores nothing twice") {
   StoreFixture fixture;
-  const auto batch = fixture.batch(
-      {{.id = "o1@acme-sales.com", .from = kRep, .to = {"jane@client.example"},
-        .subject = "Intro", .date = day(1), .folder = "Sent"},
-       {.id = "r1@client.example", .from = "jane@client.example", .to = {kRep},
-        .subject = "Re: Intro", .date = day(2), .in_reply_to = "o1@acme-sales.com",
-        .references = {"o1@acme-sales.com"}, .folder = "Sent"},
-       {.id = "r2@acme-sales.com", .from = kRep, .to = {"jane@client.example"},
-        .subject = "Re: Intro", .date = day(3), .in_reply_to = "r1@client.example",
-        .references = {"o1@acme-sales.com", "r1@client.example"}, .folder = "Sent"}},
-      "Sent", R"({"uidnext":4})");
+  const auto batch = fixture.batch({{.id = "o1@acme-sales.com",
+                                     .from = kRep,
+                                     .to = {"jane@client.example"},
+                                     .subject = "Intro",
+                                     .date = day(1),
+                                     .folder = "Sent"},
+                                    {.id = "r1@client.example",
+                                     .from = "jane@client.example",
+                                     .to = {kRep},
+                                     .subject = "Re: Intro",
+                                     .date = day(2),
+                                     .in_reply_to = "o1@acme-sales.com",
+                                     .references = {"o1@acme-sales.com"},
+                                     .folder = "Sent"},
+                                    {.id = "r2@acme-sales.com",
+                                     .from = kRep,
+                                     .to = {"jane@client.example"},
+                                     .subject = "Re: Intro",
+                                     .date = day(3),
+                                     .in_reply_to = "r1@client.example",
+                                     .references = {"o1@acme-sales.com", "r1@client.example"},
+                                     .folder = "Sent"}},
+                                   "Sent", R"({"uidnext":4})");
   const auto evaluate = fixture.rules().evaluator();
 
   const auto first = fixture.store().commit_batch(fixture.account(), batch, evaluate);
@@ -227,27 +235,38 @@ TEST_CASE("re-committing a batch after a crash stores nothing twice") {
 TEST_CASE("a late message that links two threads merges them and the contacts follow") {
   StoreFixture fixture;
   // Bob's thread is stored first, so Jane's (newer) thread is the one merged away.
-  fixture.commit({{.id = "b1@bob.example", .from = "bob@bob.example", .to = {kRep},
-                   .subject = "Question", .date = day(1)}});
-  fixture.commit({{.id = "j1@acme-sales.com", .from = kRep, .to = {"jane@client.example"},
-                   .subject = "Intro", .date = day(2), .folder = "Sent"},
-                  {.id = "j2@client.example", .from = "jane@client.example", .to = {kRep},
-                   .subject = "Re: Intro", .date = day(3), .in_reply_to = "j1@acme-sales.com",
+  fixture.commit(
+      {{.id = "b1@bob.example", .from = "bob@bob.example", .to = {kRep}, .subject = "Question", .date = day(1)}});
+  fixture.commit({{.id = "j1@acme-sales.com",
+                   .from = kRep,
+                   .to = {"jane@client.example"},
+                   .subject = "Intro",
+                   .date = day(2),
+                   .folder = "Sent"},
+                  {.id = "j2@client.example",
+                   .from = "jane@client.example",
+                   .to = {kRep},
+                   .subject = "Re: Intro",
+                   .date = day(3),
+                   .in_reply_to = "j1@acme-sales.com",
                    .references = {"j1@acme-sales.com"}}});
   const ThreadId bobs = fixture.thread_of("b1@bob.example");
   const ThreadId janes = fixture.thread_of("j2@client.example");
   REQUIRE(bobs != janes);
   REQUIRE(fixture.stage_of("jane@client.example") == "prospect");
-  REQUIRE(fixture.count("SELECT COUNT(*) FROM stage_events WHERE thread_id = " +
-                        std::to_string(janes)) == 2);  // Jane: first contact, two-way
+  REQUIRE(fixture.count("SELECT COUNT(*) FROM stage_events WHERE thread_id = " + std::to_string(janes)) ==
+          2);  // Jane: first contact, two-way
 
   // The rep answers both at once: the reply names both threads.
-  const auto outcome = fixture.commit(
-      {{.id = "late@acme-sales.com", .from = kRep, .to = {"jane@client.example", "bob@bob.example"},
-        .subject = "Re: Intro", .date = day(4), .in_reply_to = "j2@client.example",
-        .references = {"j1@acme-sales.com", "j2@client.example", "b1@bob.example"},
-        .folder = "Sent"}},
-      "Sent");
+  const auto outcome = fixture.commit({{.id = "late@acme-sales.com",
+                                        .from = kRep,
+                                        .to = {"jane@client.example", "bob@bob.example"},
+                                        .subject = "Re: Intro",
+                                        .date = day(4),
+                                        .in_reply_to = "j2@client.example",
+                                        .references = {"j1@acme-sales.com", "j2@client.example", "b1@bob.example"},
+                                        .folder = "Sent"}},
+                                      "Sent");
 
   const ThreadId merged = fixture.thread_of("late@acme-sales.com");
   CHECK(outcome.thread_merges == 1);
@@ -256,12 +275,10 @@ TEST_CASE("a late message that links two threads merges them and the contacts fo
   CHECK(fixture.thread_of("j2@client.example") == merged);
   CHECK(fixture.count("SELECT COUNT(*) FROM threads") == 1);
   CHECK(fixture.count("SELECT COUNT(*) FROM contact_threads") == 2);
-  CHECK(fixture.count("SELECT COUNT(*) FROM contact_threads WHERE thread_id = " +
-                      std::to_string(merged)) == 2);
+  CHECK(fixture.count("SELECT COUNT(*) FROM contact_threads WHERE thread_id = " + std::to_string(merged)) == 2);
   // Both are prospects now, and every event names the merged thread.
   CHECK(fixture.count("SELECT COUNT(*) FROM stage_events") == 4);
-  CHECK(fixture.count("SELECT COUNT(*) FROM stage_events WHERE thread_id = " +
-                      std::to_string(merged)) == 4);
+  CHECK(fixture.count("SELECT COUNT(*) FROM stage_events WHERE thread_id = " + std::to_string(merged)) == 4);
   CHECK(fixture.dangling_thread_references() == 0);
   CHECK(fixture.stage_of("bob@bob.example") == "prospect");
   CHECK(fixture.contact_value("jane@client.example", "thread_count") == 1);
@@ -269,35 +286,50 @@ TEST_CASE("a late message that links two threads merges them and the contacts fo
 
 TEST_CASE("a reply without references joins its thread by subject and participant") {
   StoreFixture fixture;
-  fixture.commit({{.id = "o1@acme-sales.com", .from = kRep, .to = {"jane@client.example"},
-                   .subject = "Pricing for Q3", .date = day(1), .folder = "Sent"}},
+  fixture.commit({{.id = "o1@acme-sales.com",
+                   .from = kRep,
+                   .to = {"jane@client.example"},
+                   .subject = "Pricing for Q3",
+                   .date = day(1),
+                   .folder = "Sent"}},
                  "Sent");
   // Jane's client dropped In-Reply-To and References; the subject keeps the reply prefix.
-  fixture.commit({{.id = "r1@client.example", .from = "jane@client.example", .to = {kRep},
-                   .subject = "RE: pricing for Q3", .date = day(5)}});
+  fixture.commit({{.id = "r1@client.example",
+                   .from = "jane@client.example",
+                   .to = {kRep},
+                   .subject = "RE: pricing for Q3",
+                   .date = day(5)}});
 
   CHECK(fixture.thread_of("r1@client.example") == fixture.thread_of("o1@acme-sales.com"));
   CHECK(fixture.count("SELECT COUNT(*) FROM threads") == 1);
   CHECK(fixture.stage_of("jane@client.example") == "opportunity");  // "pricing" rule
-  CHECK(fixture.history_of("jane@client.example").find("two-way: lead -> prospect") !=
-        std::string::npos);
+  CHECK(fixture.history_of("jane@client.example").find("two-way: lead -> prospect") != std::string::npos);
 }
 
 TEST_CASE("the same subject in unrelated threads does not merge") {
   StoreFixture fixture;
-  fixture.commit({{.id = "o1@acme-sales.com", .from = kRep, .to = {"jane@client.example"},
-                   .subject = "Meeting", .date = day(1), .folder = "Sent"}},
+  fixture.commit({{.id = "o1@acme-sales.com",
+                   .from = kRep,
+                   .to = {"jane@client.example"},
+                   .subject = "Meeting",
+                   .date = day(1),
+                   .folder = "Sent"}},
                  "Sent");
   fixture.commit({
       // A reply prefix, but Bob was never part of the rep's "Meeting" thread.
-      {.id = "bob@bob.example", .from = "bob@bob.example", .to = {kRep},
-       .subject = "Re: Meeting", .date = day(2)},
+      {.id = "bob@bob.example", .from = "bob@bob.example", .to = {kRep}, .subject = "Re: Meeting", .date = day(2)},
       // Jane took part, but without a reply prefix the subject alone never merges.
-      {.id = "jane-new@client.example", .from = "jane@client.example", .to = {kRep},
-       .subject = "Meeting", .date = day(0)},
+      {.id = "jane-new@client.example",
+       .from = "jane@client.example",
+       .to = {kRep},
+       .subject = "Meeting",
+       .date = day(0)},
       // Jane replies by subject, but more than 60 days after her last "Meeting" message.
-      {.id = "jane-late@client.example", .from = "jane@client.example", .to = {kRep},
-       .subject = "Re: Meeting", .date = day(1 + 61)},
+      {.id = "jane-late@client.example",
+       .from = "jane@client.example",
+       .to = {kRep},
+       .subject = "Re: Meeting",
+       .date = day(1 + 61)},
   });
 
   CHECK(fixture.count("SELECT COUNT(*) FROM threads") == 4);
@@ -307,14 +339,20 @@ TEST_CASE("the same subject in unrelated threads does not merge") {
 TEST_CASE("a reference-less reply stored before its original joins it when the original arrives") {
   StoreFixture fixture;
   // INBOX is synced before Sent: Jane's reply is stored first and is alone in its thread.
-  fixture.commit({{.id = "r1@client.example", .from = "jane@client.example", .to = {kRep},
-                   .subject = "Re: Pricing for Q3", .date = day(5)}});
+  fixture.commit({{.id = "r1@client.example",
+                   .from = "jane@client.example",
+                   .to = {kRep},
+                   .subject = "Re: Pricing for Q3",
+                   .date = day(5)}});
   REQUIRE(fixture.count("SELECT COUNT(*) FROM threads") == 1);
 
-  const auto outcome =
-      fixture.commit({{.id = "o1@acme-sales.com", .from = kRep, .to = {"jane@client.example"},
-                       .subject = "Pricing for Q3", .date = day(1), .folder = "Sent"}},
-                     "Sent");
+  const auto outcome = fixture.commit({{.id = "o1@acme-sales.com",
+                                        .from = kRep,
+                                        .to = {"jane@client.example"},
+                                        .subject = "Pricing for Q3",
+                                        .date = day(1),
+                                        .folder = "Sent"}},
+                                      "Sent");
 
   CHECK(outcome.thread_merges == 1);
   CHECK(fixture.thread_of("r1@client.example") == fixture.thread_of("o1@acme-sales.com"));
@@ -325,13 +363,26 @@ TEST_CASE("a reference-less reply stored before its original joins it when the o
 
 TEST_CASE("a UIDVALIDITY reset forgets the folder's old source ids but keeps the messages") {
   StoreFixture fixture;
-  const Mail first{.id = "a@client.example", .from = "jane@client.example", .to = {kRep},
-                   .subject = "Hello", .date = day(1), .source_id = "100:1"};
-  const Mail second{.id = "b@client.example", .from = "jane@client.example", .to = {kRep},
-                    .subject = "Again", .date = day(2), .source_id = "100:2"};
+  const Mail first{.id = "a@client.example",
+                   .from = "jane@client.example",
+                   .to = {kRep},
+                   .subject = "Hello",
+                   .date = day(1),
+                   .source_id = "100:1"};
+  const Mail second{.id = "b@client.example",
+                    .from = "jane@client.example",
+                    .to = {kRep},
+                    .subject = "Again",
+                    .date = day(2),
+                    .source_id = "100:2"};
   fixture.commit({first, second}, "INBOX", R"({"uidvalidity":100})");
-  fixture.commit({{.id = "s@acme-sales.com", .from = kRep, .to = {"jane@client.example"},
-                   .subject = "Sent", .date = day(2), .folder = "Sent", .source_id = "5:1"}},
+  fixture.commit({{.id = "s@acme-sales.com",
+                   .from = kRep,
+                   .to = {"jane@client.example"},
+                   .subject = "Sent",
+                   .date = day(2),
+                   .folder = "Sent",
+                   .source_id = "5:1"}},
                  "Sent");
   const std::string history = fixture.history_of("jane@client.example");
 
@@ -340,11 +391,9 @@ TEST_CASE("a UIDVALIDITY reset forgets the folder's old source ids but keeps the
   renumbered_first.source_id = "200:1";
   Mail renumbered_second = second;
   renumbered_second.source_id = "200:2";
-  auto batch = fixture.batch({renumbered_first, renumbered_second}, "INBOX",
-                             R"({"uidvalidity":200})");
+  auto batch = fixture.batch({renumbered_first, renumbered_second}, "INBOX", R"({"uidvalidity":200})");
   batch.reset_scope = true;
-  const auto outcome =
-      fixture.store().commit_batch(fixture.account(), batch, fixture.rules().evaluator());
+  const auto outcome = fixture.store().commit_batch(fixture.account(), batch, fixture.rules().evaluator());
 
   CHECK(outcome.inserted == 0);
   CHECK(outcome.new_locations == 2);
@@ -360,60 +409,64 @@ TEST_CASE("a UIDVALIDITY reset forgets the folder's old source ids but keeps the
 
 TEST_CASE("the checkpoint commits with its batch") {
   StoreFixture fixture;
-  fixture.commit({{.id = "a@client.example", .from = "jane@client.example", .to = {kRep},
-                   .subject = "Hello", .date = day(1)}},
-                 "INBOX", R"({"uidnext":2})");
+  fixture.commit(
+      {{.id = "a@client.example", .from = "jane@client.example", .to = {kRep}, .subject = "Hello", .date = day(1)}},
+      "INBOX", R"({"uidnext":2})");
   const auto counts = fixture.table_counts();
 
   // The rules fail half-way through the next batch (after its messages were written).
-  const ContactEvaluator failing =
-      [](std::span<const rules::MessageFact>) -> rules::ContactEvaluation {
+  const ContactEvaluator failing = [](std::span<const rules::MessageFact>) -> rules::ContactEvaluation {
     throw std::runtime_error("evaluator failed");
   };
-  const auto batch = fixture.batch({{.id = "b@client.example", .from = "jane@client.example",
-                                     .to = {kRep}, .subject = "Again", .date = day(2)},
-                                    {.id = "c@other.example", .from = "bob@other.example",
-                                     .to = {kRep}, .subject = "New", .date = day(2)}},
-                                   "INBOX", R"({"uidnext":4})");
-  CHECK_THROWS_WITH_AS(fixture.store().commit_batch(fixture.account(), batch, failing),
-                       "evaluator failed", std::runtime_error);
+  const auto batch = fixture.batch(
+      {{.id = "b@client.example", .from = "jane@client.example", .to = {kRep}, .subject = "Again", .date = day(2)},
+       {.id = "c@other.example", .from = "bob@other.example", .to = {kRep}, .subject = "New", .date = day(2)}},
+      "INBOX", R"({"uidnext":4})");
+  CHECK_THROWS_WITH_AS(fixture.store().commit_batch(fixture.account(), batch, failing), "evaluator failed",
+                       std::runtime_error);
 
   CHECK(fixture.table_counts() == counts);
   CHECK(fixture.count("SELECT COUNT(*) FROM messages WHERE message_id = 'b@client.example'") == 0);
   CHECK(fixture.store().checkpoint(fixture.account(), "INBOX")->state == R"({"uidnext":2})");
   // The same store goes on: the batch is fetched again and commits whole.
-  const auto retried =
-      fixture.store().commit_batch(fixture.account(), batch, fixture.rules().evaluator());
+  const auto retried = fixture.store().commit_batch(fixture.account(), batch, fixture.rules().evaluator());
   CHECK(retried.inserted == 2);
   CHECK(fixture.store().checkpoint(fixture.account(), "INBOX")->state == R"({"uidnext":4})");
 }
 
 TEST_CASE("a manual stage is never overridden by rules") {
   StoreFixture fixture;
-  fixture.commit({{.id = "q1@client.example", .from = "jane@client.example", .to = {kRep},
-                   .subject = "Hello", .date = day(1)}});
+  fixture.commit(
+      {{.id = "q1@client.example", .from = "jane@client.example", .to = {kRep}, .subject = "Hello", .date = day(1)}});
   REQUIRE(fixture.stage_of("jane@client.example") == "lead");
-  const auto moved =
-      fixture.store().move_stage("jane@client.example", "disqualified", "competitor", day(2));
+  const auto moved = fixture.store().move_stage("jane@client.example", "disqualified", "competitor", day(2));
   REQUIRE(moved.found);
   CHECK(moved.from == "lead");
 
   // Two-way communication and a pricing request would make her an opportunity.
-  fixture.commit({{.id = "a1@acme-sales.com", .from = kRep, .to = {"jane@client.example"},
-                   .subject = "Re: Hello", .date = day(3), .in_reply_to = "q1@client.example",
-                   .references = {"q1@client.example"}, .folder = "Sent"}},
+  fixture.commit({{.id = "a1@acme-sales.com",
+                   .from = kRep,
+                   .to = {"jane@client.example"},
+                   .subject = "Re: Hello",
+                   .date = day(3),
+                   .in_reply_to = "q1@client.example",
+                   .references = {"q1@client.example"},
+                   .folder = "Sent"}},
                  "Sent");
-  const auto outcome = fixture.commit(
-      {{.id = "q2@client.example", .from = "jane@client.example", .to = {kRep},
-        .subject = "Re: Hello - pricing?", .date = day(4), .in_reply_to = "a1@acme-sales.com",
-        .references = {"q1@client.example", "a1@acme-sales.com"}}});
+  const auto outcome = fixture.commit({{.id = "q2@client.example",
+                                        .from = "jane@client.example",
+                                        .to = {kRep},
+                                        .subject = "Re: Hello - pricing?",
+                                        .date = day(4),
+                                        .in_reply_to = "a1@acme-sales.com",
+                                        .references = {"q1@client.example", "a1@acme-sales.com"}}});
 
   CHECK(outcome.promoted.empty());
   CHECK(fixture.stage_of("jane@client.example") == "disqualified");
   const ThreadId thread = fixture.thread_of("q1@client.example");
-  CHECK(fixture.history_of("jane@client.example") ==
-        "rule first-contact: - -> lead @" + std::to_string(thread) + " q1@client.example \n"
-        "user manual: lead -> disqualified @0  competitor\n");
+  CHECK(fixture.history_of("jane@client.example") == "rule first-contact: - -> lead @" + std::to_string(thread) +
+                                                         " q1@client.example \n"
+                                                         "user manual: lead -> disqualified @0  competitor\n");
   // The aggregates still follow the mail.
   CHECK(fixture.contact_value("jane@client.example", "inbound_count") == 2);
   CHECK(fixture.contact_value("jane@client.example", "outbound_count") == 1);
@@ -421,10 +474,8 @@ TEST_CASE("a manual stage is never overridden by rules") {
 
 // Stores `mails` one batch each, in every order, each order in a new store; returns the
 // orders whose threads differ from `expected`, with the groups found.
-std::string orders_that_thread_differently(std::vector<Mail> mails,
-                                           const test::ThreadGroups& expected) {
-  std::sort(mails.begin(), mails.end(),
-            [](const Mail& a, const Mail& b) { return a.source_id < b.source_id; });
+std::string orders_that_thread_differently(std::vector<Mail> mails, const test::ThreadGroups& expected) {
+  std::sort(mails.begin(), mails.end(), [](const Mail& a, const Mail& b) { return a.source_id < b.source_id; });
   std::string failures;
   do {
     StoreFixture fixture;
@@ -437,9 +488,8 @@ std::string orders_that_thread_differently(std::vector<Mail> mails,
     if (groups != expected) {
       failures += "order " + order + ":\n" + test::describe_difference(groups, expected);
     }
-  } while (std::next_permutation(
-      mails.begin(), mails.end(),
-      [](const Mail& a, const Mail& b) { return a.source_id < b.source_id; }));
+  } while (std::next_permutation(mails.begin(), mails.end(),
+                                 [](const Mail& a, const Mail& b) { return a.source_id < b.source_id; }));
   return failures;
 }
 
@@ -448,19 +498,36 @@ TEST_CASE("copies of one message that name different references thread the same 
   // bug tracker rewrote them; notmuch's duplicate corpus has such copies). Each named message
   // belongs to the thread, whichever copy was stored first.
   const std::vector<Mail> mails{
-      {.id = "m@client.example", .from = "jane@client.example", .to = {kRep},
-       .subject = "Re: Specs", .date = day(3), .references = {"x@client.example"},
+      {.id = "m@client.example",
+       .from = "jane@client.example",
+       .to = {kRep},
+       .subject = "Re: Specs",
+       .date = day(3),
+       .references = {"x@client.example"},
        .source_id = "1-copy-in-inbox"},
-      {.id = "m@client.example", .from = "jane@client.example", .to = {kRep},
-       .subject = "Re: Specs", .date = day(3), .references = {"y@client.example"},
-       .folder = "Lists", .source_id = "2-copy-in-lists"},
-      {.id = "x@client.example", .from = "jane@client.example", .to = {kRep},
-       .subject = "Specs", .date = day(1), .source_id = "3-x"},
-      {.id = "y@client.example", .from = "jane@client.example", .to = {kRep},
-       .subject = "Specs v2", .date = day(2), .source_id = "4-y"},
+      {.id = "m@client.example",
+       .from = "jane@client.example",
+       .to = {kRep},
+       .subject = "Re: Specs",
+       .date = day(3),
+       .references = {"y@client.example"},
+       .folder = "Lists",
+       .source_id = "2-copy-in-lists"},
+      {.id = "x@client.example",
+       .from = "jane@client.example",
+       .to = {kRep},
+       .subject = "Specs",
+       .date = day(1),
+       .source_id = "3-x"},
+      {.id = "y@client.example",
+       .from = "jane@client.example",
+       .to = {kRep},
+       .subject = "Specs v2",
+       .date = day(2),
+       .source_id = "4-y"},
   };
-  const std::string failures = orders_that_thread_differently(
-      mails, {{"m@client.example", "x@client.example", "y@client.example"}});
+  const std::string failures =
+      orders_that_thread_differently(mails, {{"m@client.example", "x@client.example", "y@client.example"}});
   CHECK_MESSAGE(failures.empty(), failures);
 }
 
@@ -469,30 +536,47 @@ TEST_CASE("a reference-less reply that was answered before its original arrived 
   // before the rep's original O (another folder, or a later batch); so may her second
   // reference-less reply R2. Every order gives one thread, as O, R, R2, A in date order does.
   const std::vector<Mail> mails{
-      {.id = "o@acme-sales.com", .from = kRep, .to = {"jane@client.example"},
-       .subject = "Pricing for Q3", .date = day(1), .folder = "Sent", .source_id = "1-original"},
-      {.id = "r@client.example", .from = "jane@client.example", .to = {kRep},
-       .subject = "Re: Pricing for Q3", .date = day(5), .source_id = "2-reply"},
-      {.id = "r2@client.example", .from = "jane@client.example", .to = {kRep},
-       .subject = "Re: Pricing for Q3", .date = day(6), .source_id = "3-second-reply"},
-      {.id = "a@acme-sales.com", .from = kRep, .to = {"jane@client.example"},
-       .subject = "Re: Pricing for Q3", .date = day(7), .in_reply_to = "r@client.example",
-       .references = {"r@client.example"}, .folder = "Sent", .source_id = "4-answer"},
+      {.id = "o@acme-sales.com",
+       .from = kRep,
+       .to = {"jane@client.example"},
+       .subject = "Pricing for Q3",
+       .date = day(1),
+       .folder = "Sent",
+       .source_id = "1-original"},
+      {.id = "r@client.example",
+       .from = "jane@client.example",
+       .to = {kRep},
+       .subject = "Re: Pricing for Q3",
+       .date = day(5),
+       .source_id = "2-reply"},
+      {.id = "r2@client.example",
+       .from = "jane@client.example",
+       .to = {kRep},
+       .subject = "Re: Pricing for Q3",
+       .date = day(6),
+       .source_id = "3-second-reply"},
+      {.id = "a@acme-sales.com",
+       .from = kRep,
+       .to = {"jane@client.example"},
+       .subject = "Re: Pricing for Q3",
+       .date = day(7),
+       .in_reply_to = "r@client.example",
+       .references = {"r@client.example"},
+       .folder = "Sent",
+       .source_id = "4-answer"},
   };
   const std::string failures = orders_that_thread_differently(
-      mails,
-      {{"o@acme-sales.com", "r@client.example", "r2@client.example", "a@acme-sales.com"}});
+      mails, {{"o@acme-sales.com", "r@client.example", "r2@client.example", "a@acme-sales.com"}});
   CHECK_MESSAGE(failures.empty(), failures);
 }
 
 // Contacts and their rule history, with thread ids, as text for comparison.
 std::string crm_snapshot(StoreFixture& fixture) {
   std::string text;
-  SQLite::Statement contacts(
-      fixture.store().database(),
-      "SELECT email, name, coalesce(company, '-'), stage, manual, coalesce(first_seen, -1),"
-      " coalesce(last_inbound, -1), coalesce(last_outbound, -1), coalesce(last_message_at, -1),"
-      " thread_count, inbound_count, outbound_count, needs_reply FROM contacts ORDER BY email");
+  SQLite::Statement contacts(fixture.store().database(),
+                             "SELECT email, name, coalesce(company, '-'), stage, manual, coalesce(first_seen, -1),"
+                             " coalesce(last_inbound, -1), coalesce(last_outbound, -1), coalesce(last_message_at, -1),"
+                             " thread_count, inbound_count, outbound_count, needs_reply FROM contacts ORDER BY email");
   while (contacts.executeStep()) {
     for (int column = 0; column < contacts.getColumnCount(); ++column) {
       text += contacts.getColumn(column).getString() + " ";
@@ -513,36 +597,63 @@ TEST_CASE("rebuild agrees with incremental evaluation") {
   // A mailbox synced folder by folder, replies before originals, with a merge, a subject
   // fallback, an auto-reply, a co-recipient, a rule-made opportunity and a manual move.
   fixture.commit({
-      {.id = "j2@client.example", .from = "jane@client.example", .to = {kRep},
-       .subject = "Re: Intro", .date = day(3), .in_reply_to = "j1@acme-sales.com",
-       .references = {"j1@acme-sales.com"}, .cc = {"carl@client.example"}},
-      {.id = "ooo@bob.example", .from = "bob@bob.example", .to = {kRep},
-       .subject = "Automatic reply: Demo", .date = day(4), .in_reply_to = "b1@acme-sales.com",
-       .references = {"b1@acme-sales.com"}, .auto_submitted = "auto-replied"},
-      {.id = "d1@dora.example", .from = "dora@dora.example", .to = {kRep},
-       .subject = "Re: Quote", .date = day(6)},
-      {.id = "e1@eve.example", .from = "eve@eve.example", .to = {kRep},
-       .subject = "Can we get a quote?", .date = day(7)},
+      {.id = "j2@client.example",
+       .from = "jane@client.example",
+       .to = {kRep},
+       .subject = "Re: Intro",
+       .date = day(3),
+       .in_reply_to = "j1@acme-sales.com",
+       .references = {"j1@acme-sales.com"},
+       .cc = {"carl@client.example"}},
+      {.id = "ooo@bob.example",
+       .from = "bob@bob.example",
+       .to = {kRep},
+       .subject = "Automatic reply: Demo",
+       .date = day(4),
+       .in_reply_to = "b1@acme-sales.com",
+       .references = {"b1@acme-sales.com"},
+       .auto_submitted = "auto-replied"},
+      {.id = "d1@dora.example", .from = "dora@dora.example", .to = {kRep}, .subject = "Re: Quote", .date = day(6)},
+      {.id = "e1@eve.example",
+       .from = "eve@eve.example",
+       .to = {kRep},
+       .subject = "Can we get a quote?",
+       .date = day(7)},
   });
   fixture.commit(
       {
-          {.id = "j1@acme-sales.com", .from = kRep, .to = {"jane@client.example"},
-           .subject = "Intro", .date = day(1), .folder = "Sent"},
-          {.id = "b1@acme-sales.com", .from = kRep, .to = {"bob@bob.example"},
-           .subject = "Demo", .date = day(2), .folder = "Sent"},
-          {.id = "q1@acme-sales.com", .from = kRep, .to = {"dora@dora.example"},
-           .subject = "Quote", .date = day(5), .folder = "Sent"},
-          {.id = "m1@acme-sales.com", .from = kRep,
+          {.id = "j1@acme-sales.com",
+           .from = kRep,
+           .to = {"jane@client.example"},
+           .subject = "Intro",
+           .date = day(1),
+           .folder = "Sent"},
+          {.id = "b1@acme-sales.com",
+           .from = kRep,
+           .to = {"bob@bob.example"},
+           .subject = "Demo",
+           .date = day(2),
+           .folder = "Sent"},
+          {.id = "q1@acme-sales.com",
+           .from = kRep,
+           .to = {"dora@dora.example"},
+           .subject = "Quote",
+           .date = day(5),
+           .folder = "Sent"},
+          {.id = "m1@acme-sales.com",
+           .from = kRep,
            .to = {"jane@client.example", "bob@bob.example"},
-           .subject = "Re: Intro", .date = day(8),
-           .references = {"j2@client.example", "ooo@bob.example"}, .folder = "Sent"},
+           .subject = "Re: Intro",
+           .date = day(8),
+           .references = {"j2@client.example", "ooo@bob.example"},
+           .folder = "Sent"},
       },
       "Sent");
   fixture.store().move_stage("eve@eve.example", "customer", "signed", day(9));
   const std::string incremental = crm_snapshot(fixture);
   REQUIRE(fixture.stage_of("jane@client.example") == "prospect");
   REQUIRE(fixture.stage_of("dora@dora.example") == "opportunity");  // "Re: Quote"
-  REQUIRE(fixture.stage_of("bob@bob.example") == "lead");  // only his auto-reply answered
+  REQUIRE(fixture.stage_of("bob@bob.example") == "lead");           // only his auto-reply answered
   REQUIRE(fixture.stage_of("carl@client.example") == "lead");
   REQUIRE(fixture.stage_of("eve@eve.example") == "customer");
 
@@ -654,11 +765,11 @@ std::set<std::string> schema_of(const std::filesystem::path& file) {
   SQLite::Statement query(db, "SELECT type, name, sql FROM sqlite_master");
   std::set<std::string> schema;
   while (query.executeStep()) {
-    std::string entry = query.getColumn(0).getString() + " " + query.getColumn(1).getString() +
-                        ": " + query.getColumn(2).getString();
-    std::replace_if(entry.begin(), entry.end(), [](char c) { return std::isspace(c) != 0; }, ' ');
-    entry.erase(std::unique(entry.begin(), entry.end(),
-                            [](char a, char b) { return a == ' ' && b == ' '; }),
+    std::string entry =
+        query.getColumn(0).getString() + " " + query.getColumn(1).getString() + ": " + query.getColumn(2).getString();
+    std::replace_if(
+        entry.begin(), entry.end(), [](char c) { return std::isspace(c) != 0; }, ' ');
+    entry.erase(std::unique(entry.begin(), entry.end(), [](char a, char b) { return a == ' ' && b == ' '; }),
                 entry.end());
     schema.insert(std::move(entry));
   }
@@ -667,8 +778,7 @@ std::set<std::string> schema_of(const std::filesystem::path& file) {
 }
 
 // The entries only one of two schemas has, one a line.
-std::string schema_difference(const std::set<std::string>& actual,
-                              const std::set<std::string>& expected) {
+std::string schema_difference(const std::set<std::string>& actual, const std::set<std::string>& expected) {
   std::string text;
   for (const auto& entry : actual) {
     if (!expected.contains(entry)) text += "only in the migrated store: " + entry + "\n";
@@ -687,15 +797,12 @@ TEST_CASE("migrations bring an old store to the latest schema") {
     db.exec(kSchemaV1);
     db.exec(kV1Rows);
   }
-  {
-    Store fresh(dir.path() / "fresh.sqlite");
-  }
+  { Store fresh(dir.path() / "fresh.sqlite"); }
 
   Store store(old_file);
 
   CHECK(test::query_int(store, "PRAGMA user_version") == latest_schema_version());
-  const std::string difference =
-      schema_difference(schema_of(old_file), schema_of(dir.path() / "fresh.sqlite"));
+  const std::string difference = schema_difference(schema_of(old_file), schema_of(dir.path() / "fresh.sqlite"));
   CHECK_MESSAGE(difference.empty(), difference);
   CHECK(test::query_int(store, "SELECT COUNT(*) FROM messages") == 1);
   CHECK(store.checkpoint(1, "INBOX")->state == R"({"uidnext":2})");
@@ -706,19 +813,19 @@ TEST_CASE("migrations bring an old store to the latest schema") {
   const daemon::RulesContext rules = sales_rules();
   ClassifiedBatch batch;
   for (const Mail& mail : std::vector<Mail>{
-           {.id = "b1@bob.example", .from = "bob@bob.example", .to = {kRep},
-            .subject = "Question", .date = day(2)},
-           {.id = "a1@acme-sales.com", .from = kRep,
-            .to = {"jane@client.example", "bob@bob.example"},
-            .subject = "Re: Hello", .date = day(3), .in_reply_to = "q1@client.example",
-            .references = {"q1@client.example", "b1@bob.example"}},
-           {.id = "c1@carol.example", .from = "carol@carol.example", .to = {kRep},
-            .subject = "Hi", .date = day(4)}}) {
+           {.id = "b1@bob.example", .from = "bob@bob.example", .to = {kRep}, .subject = "Question", .date = day(2)},
+           {.id = "a1@acme-sales.com",
+           .from = kRep,
+           .to = {"jane@client.example", "bob@bob.example"},
+           .subject = "Re: Hello",
+           .date = day(3),
+           .in_reply_to = "q1@client.example",
+           .references = {"q1@client.example", "b1@bob.example"}},
+           {.id = "c1@carol.example", .from = "carol@carol.example", .to = {kRep}, .subject = "Hi", .date = day(4)}}) {
     batch.messages.push_back(daemon::classify_message(to_meta(mail), rules));
   }
   batch.checkpoint = {"INBOX", R"({"uidnext":4})", std::nullopt};
-  const auto outcome =
-      store.commit_batch(store.ensure_account("work", "imap"), batch, rules.evaluator());
+  const auto outcome = store.commit_batch(store.ensure_account("work", "imap"), batch, rules.evaluator());
   CHECK(outcome.inserted == 3);
   CHECK(outcome.thread_merges == 1);
   CHECK(test::query_int(store, "SELECT COUNT(*) FROM threads") == 2);
@@ -728,10 +835,8 @@ TEST_CASE("migrations bring an old store to the latest schema") {
       " WHERE c.email = 'carol@carol.example'";
   CHECK(test::query_int(store, "SELECT COUNT(*) FROM (" + carols_links + ")") == 1);
   CHECK(test::query_int(store, carols_links) ==
-        test::query_int(store,
-                        "SELECT thread_id FROM messages WHERE message_id = 'c1@carol.example'"));
-  CHECK(test::query_int(store, "SELECT COUNT(*) FROM contact_threads WHERE thread_id = 1") ==
-        2);  // Jane and Bob
+        test::query_int(store, "SELECT thread_id FROM messages WHERE message_id = 'c1@carol.example'"));
+  CHECK(test::query_int(store, "SELECT COUNT(*) FROM contact_threads WHERE thread_id = 1") == 2);  // Jane and Bob
 }
 
 TEST_CASE("a store from a newer prospectd is refused with a clear message") {
@@ -752,8 +857,7 @@ TEST_CASE("a store from a newer prospectd is refused with a clear message") {
 
   INFO(message);
   CHECK(message.find(file.string()) != std::string::npos);
-  CHECK(message.find("schema version " + std::to_string(latest_schema_version() + 1)) !=
-        std::string::npos);
+  CHECK(message.find("schema version " + std::to_string(latest_schema_version() + 1)) != std::string::npos);
   CHECK(message.find("newer than this prospectd") != std::string::npos);
   CHECK(message.find("upgrade prospectd") != std::string::npos);
   CHECK(schema_of(file) == before);  // refused, not touched

@@ -13,8 +13,7 @@
 namespace prospectd::store::test {
 
 TempDir::TempDir() {
-  std::string pattern =
-      (std::filesystem::temp_directory_path() / "prospectd-store-XXXXXX").string();
+  std::string pattern = (std::filesystem::temp_directory_path() / "prospectd-store-XXXXXX").string();
   if (mkdtemp(pattern.data()) == nullptr) {
     throw std::system_error(errno, std::generic_category(), "mkdtemp " + pattern);
   }
@@ -58,8 +57,6 @@ std::string describe_difference(const ThreadGroups& actual, const ThreadGroups& 
   return text;
 }
 
-long long query_int(Store& store, const std::string& sql) {
-  return store.database().execAndGet(sql).getInt64();
-}
+long long query_int(Store& store, const std::string& sql) { return store.database().execAndGet(sql).getInt64(); }
 
 }  // namespace prospectd::store::test

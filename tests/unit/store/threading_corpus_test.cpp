@@ -27,7 +27,6 @@ using test::ThreadGroups;
 
 const fs::path kCorpora = fs::path(PROSPECTD_TEST_DATA_DIR) / "notmuch";
 
-
 std::string read_file(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
   REQUIRE_MESSAGE(in, "cannot read " << file);
@@ -84,8 +83,7 @@ std::vector<std::size_t> shuffled(std::vector<std::size_t> indexes, std::uint32_
 std::vector<Ordering> orderings(std::size_t count) {
   std::vector<std::size_t> forward(count);
   for (std::size_t i = 0; i < count; ++i) forward[i] = i;
-  std::vector<Ordering> result{{"file order", forward},
-                               {"reverse order", {forward.rbegin(), forward.rend()}}};
+  std::vector<Ordering> result{{"file order", forward}, {"reverse order", {forward.rbegin(), forward.rend()}}};
   for (std::uint32_t seed : {1u, 2u, 3u}) {
     result.push_back({"shuffled with seed " + std::to_string(seed), shuffled(forward, seed)});
   }
@@ -102,8 +100,8 @@ struct Stored {
 };
 
 // Commits `messages` in `ordering`, batch by batch, into a new SQLite file in `dir`.
-Stored store_in_order(const std::vector<connectors::MessageMeta>& messages,
-                      const Ordering& ordering, const fs::path& dir) {
+Stored store_in_order(const std::vector<connectors::MessageMeta>& messages, const Ordering& ordering,
+                      const fs::path& dir) {
   const daemon::RulesContext rules{};  // empty identity: every message is inbound
   const ContactEvaluator evaluate = rules.evaluator();
   Store store(dir / "corpus.sqlite");
