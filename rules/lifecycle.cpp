@@ -140,10 +140,60 @@ void decide_stages(const std::vector<Timed>& timeline, std::span<const StageRule
   }
 }
 
+// Limits checked before std::regex sees the pattern: libstdc++ 12 accumulates back-reference
+// and repeat numbers in a signed int without an overflow check (regex_compiler.tcc,
+// _M_cur_int_value: undefined behaviour, found by fuzz_config), and a large repeat count builds
+// an automaton of that many states (a{100000} takes seconds and hundreds of MB).
+constexpr std::size_t kMaxPatternLength = 2000;
+constexpr std::size_t kMaxBackReferenceDigits = 2;  // \1 .. \99
+constexpr int kMaxRepeatCount = 1000;
+
+// A std::regex_error with a message that says which limit was passed.
+class PatternLimitError final : public std::regex_error {
+ public:
+  PatternLimitError(std::regex_constants::error_type code, std::string message)
+      : std::regex_error(code), message_(std::move(message)) {}
+  const char* what() const noexcept override { return message_.c_str(); }
+
+ private:
+  std::string message_;
+};
+
+std::size_t digit_run(std::string_view text, std::size_t from) {
+  std::size_t end = from;
+  while (end < text.size() && text[end] >= '0' && text[end] <= '9') ++end;
+  return end - from;
+}
+
+void check_pattern_limits(std::string_view pattern) {
+  if (pattern.size() > kMaxPatternLength) {
+    throw PatternLimitError(std::regex_constants::error_complexity,
+                            "longer than " + std::to_string(kMaxPatternLength) + " characters");
+  }
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] == '\\') {
+      if (digit_run(pattern, i + 1) > kMaxBackReferenceDigits) {
+        throw PatternLimitError(std::regex_constants::error_backref, "back-reference beyond \\99");
+      }
+      ++i;  // the escaped character
+    } else if (pattern[i] == '{') {
+      for (std::size_t j = i + 1; j < pattern.size() && pattern[j] != '}'; ++j) {
+        const std::size_t digits = digit_run(pattern, j);
+        if (digits > 4 || (digits > 0 && std::stoi(std::string(pattern.substr(j, digits))) > kMaxRepeatCount)) {
+          throw PatternLimitError(std::regex_constants::error_badbrace,
+                                  "repeat count beyond {" + std::to_string(kMaxRepeatCount) + "}");
+        }
+        j += digits > 0 ? digits - 1 : 0;
+      }
+    }
+  }
+}
+
 }  // namespace
 
 StageRule make_stage_rule(std::string name, Stage stage, std::string_view pattern, bool match_subject,
                           bool match_snippet) {
+  check_pattern_limits(pattern);
   return {std::move(name), stage,
           std::regex(pattern.begin(), pattern.end(), std::regex::ECMAScript | std::regex::icase), match_subject,
           match_snippet};

@@ -12,11 +12,16 @@
 #include <cstdint>
 #include <optional>
 // GCC 12 warns -Wmaybe-uninitialized inside <regex> when optimising with sanitizers (GCC bug
-// 105562, a false positive in libstdc++'s std::function moves). Silenced for that header only.
+// 105562, a false positive in libstdc++'s std::function moves). Silenced for that header only;
+// clang (the fuzz build) has no such warning.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <regex>
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
 #include <span>
 #include <string>
 #include <string_view>
@@ -54,7 +59,8 @@ struct StageRule {
 };
 
 // A rule from configuration strings: `pattern` is an ECMAScript regex matched case-insensitively.
-// Throws std::regex_error for an invalid pattern, for the config to report with the rule's name.
+// Throws std::regex_error for an invalid pattern, for the config to report with the rule's name,
+// and for one beyond sane limits (2,000 characters, back-references past \\99, repeats past {1000}).
 StageRule make_stage_rule(std::string name, Stage stage, std::string_view pattern, bool match_subject = true,
                           bool match_snippet = true);
 
