@@ -1,12 +1,34 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds prospectd and runs every test (unit and integration).
-#   scripts/test.sh            the README's test command; CI runs exactly this
-# BUILD_DIR (default build) and JOBS (default: number of cores) can be set in the environment.
+# Installs what is missing, builds prospectd under AddressSanitizer + UndefinedBehaviorSanitizer
+# and runs every test (unit, fuzz-corpus replays, integration, format); then runs each libFuzzer
+# target for a short, bounded time. The README's test command; CI runs exactly this.
+#   scripts/test.sh
+# Environment:
+#   SANITIZE=0         test the release build (build/) instead of the asan preset (build-asan/)
+#   FUZZ_SECONDS=N     libFuzzer time per target (default 20; 0 skips fuzzing, e.g. offline)
+#   JOBS=N             build and test parallelism (default: number of cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BUILD_DIR=${BUILD_DIR:-build}
+SANITIZE=${SANITIZE:-1}
+FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 JOBS=${JOBS:-$(nproc)}
 ./scripts/setup.sh
-cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$BUILD_DIR" -j "$JOBS"
-ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS"
+started=$SECONDS
+if [[ "$SANITIZE" == 1 ]]; then
+  # The asan preset: -O1 -g -fsanitize=address,undefined, warnings on; the test preset sets
+  # ASAN/LSAN/UBSAN_OPTIONS (abort on the first finding, leaks included).
+  cmake --preset asan >/dev/null
+  cmake --build --preset asan -j "$JOBS"
+  echo "test.sh: build took $((SECONDS - started)) s"
+  ctest --preset asan -j "$JOBS"
+else
+  cmake --preset release >/dev/null
+  cmake --build --preset release -j "$JOBS"
+  ctest --preset release -j "$JOBS"
+fi
+echo "test.sh: build and ctest took $((SECONDS - started)) s"
+if ((FUZZ_SECONDS > 0)); then
+  # Each target from its seed corpus for FUZZ_SECONDS (clang 16 + libFuzzer, installed on demand).
+  JOBS=$JOBS ./scripts/fuzz.sh "$FUZZ_SECONDS"
+fi
+echo "test.sh: all passed in $((SECONDS - started)) s"

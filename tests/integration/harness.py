@@ -14,6 +14,8 @@ import unittest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCRIPTS = os.path.join(ROOT, "scripts")
 BINARY = os.environ.get("PROSPECTD_BIN", os.path.join(ROOT, "build", "prospectd"))
+# Set by CMake for a -fsanitize=address,undefined build (the asan preset): slower, more memory.
+SANITIZED = os.environ.get("PROSPECTD_SANITIZED") == "1"
 USER = "rep@acme-sales.com"
 PASSWORD = "secret"
 
