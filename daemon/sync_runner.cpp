@@ -1,14 +1,16 @@
-// Wires connector -> rules -> store for one account and records the outcome.
-// A failure inside the sink (the store) stops the connector and is reported as fatal.
+// Wires connector -> rules -> store (on the store writer's thread) for one account and records
+// the outcome. A failure inside the sink (the store) stops the connector and is reported as fatal.
 #include "daemon/sync_runner.h"
 
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <ctime>
+#include <map>
 #include <optional>
 
 #include "daemon/classify.h"
+#include "daemon/store_writer.h"
 
 namespace prospectd::daemon {
 namespace {
@@ -22,6 +24,15 @@ struct StoreFailure {
 
 // Thrown through the connector when the daemon is stopping: the batch in hand is dropped.
 struct Stopped {};
+
+// A pass over a scope with more new messages than this is a bulk sync: its contacts are evaluated
+// once after the pass (store::Evaluation::deferred) instead of in every batch that touches them.
+// Below it (the daemon's usual polls) each batch commits with its contacts' new stages.
+constexpr std::uint64_t kBulkMessages = 500;
+
+std::string store_failure(const store::Store& store, const std::string& what) {
+  return "cannot write the store " + store.file().string() + ": " + what;
+}
 
 }  // namespace
 
@@ -60,34 +71,70 @@ AccountSyncReport sync_account(const AccountConfig& account, connectors::Message
         spdlog::info("{}: the server reports {} as one of the account's own addresses", account.name, address);
       }
     };
+    // Each scope's announced size (the connector reports it before the scope's first batch).
+    std::map<std::string, std::uint64_t> scope_totals;
+    const connectors::ProgressObserver observe = [&](const connectors::Progress& update) {
+      scope_totals[update.scope] = update.total;
+      if (progress) progress(update);
+    };
+    StoreWriter writer(store.file(), id, stop);
     const connectors::BatchSink sink = [&](connectors::Batch&& batch) {
       if (stop && stop->load()) throw Stopped{};
       try {
         adopt_reported_addresses();
-        const auto batch_started = std::chrono::steady_clock::now();
-        const std::size_t size = batch.messages.size();
-        const store::BatchOutcome outcome =
-            store.commit_batch(id, classify_batch(std::move(batch), *active_rules), evaluate);
-        spdlog::debug(
-            "{}: batch of {} stored in {:.1f} ms ({} contacts evaluated, {} thread merges)", account.name, size,
-            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - batch_started).count(),
-            outcome.contacts_evaluated, outcome.thread_merges);
-        report.contacts_created += outcome.contacts_created;
-        report.promoted.insert(report.promoted.end(), outcome.promoted.begin(), outcome.promoted.end());
-        report.inserted += outcome.inserted;
-        report.new_locations += outcome.new_locations;
-        report.already_stored += outcome.already_stored;
+        const auto total = scope_totals.find(batch.checkpoint.scope);
+        const bool bulk =
+            batch.messages.size() >= kBulkMessages || (total != scope_totals.end() && total->second >= kBulkMessages);
+        writer.push(classify_batch(std::move(batch), *active_rules), evaluate,
+                    bulk ? store::Evaluation::deferred : store::Evaluation::now);
+      } catch (const WriterFailure& failure) {
+        throw StoreFailure{store_failure(store, failure.message)};
       } catch (const std::exception& error) {
-        throw StoreFailure{std::string("cannot write the store ") + store.file().string() + ": " + error.what()};
+        throw StoreFailure{store_failure(store, error.what())};
       }
     };
     try {
-      report.result = source.sync(checkpoints, sink, progress);
+      report.result = source.sync(checkpoints, sink, observe);
     } catch (const StoreFailure& failure) {
       report.result = std::unexpected(connectors::SourceError{connectors::ErrorKind::fatal, failure.message});
     } catch (const Stopped&) {
       report.result = std::unexpected(connectors::SourceError{
           connectors::ErrorKind::transient, "stopped before the sync finished (prospectd was shut down)"});
+    }
+    // Whatever the connector's outcome, the batches it handed over are whole and commit.
+    bool stored = true;
+    try {
+      WriterTotals totals = writer.finish();
+      report.contacts_created += totals.contacts_created;
+      report.promoted = std::move(totals.promoted);
+      report.inserted += totals.inserted;
+      report.new_locations += totals.new_locations;
+      report.already_stored += totals.already_stored;
+    } catch (const WriterFailure& failure) {
+      stored = false;
+      if (report.result || report.result.error().kind != connectors::ErrorKind::fatal) {
+        report.result = std::unexpected(
+            connectors::SourceError{connectors::ErrorKind::fatal, store_failure(store, failure.message)});
+      }
+    }
+    // The contacts deferred bulk batches left pending (also by an earlier, interrupted sync).
+    // Not while shutting down: the next sync does it.
+    if (stored && !(stop && stop->load())) {
+      try {
+        const auto evaluation_started = std::chrono::steady_clock::now();
+        store::EvaluationOutcome evaluated = store.evaluate_pending(evaluate);
+        if (evaluated.evaluated > 0) {
+          spdlog::debug(
+              "{}: {} deferred contact evaluations in {:.1f} ms", account.name, evaluated.evaluated,
+              std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - evaluation_started).count());
+        }
+        report.promoted.insert(report.promoted.end(), evaluated.promoted.begin(), evaluated.promoted.end());
+      } catch (const std::exception& error) {
+        if (report.result || report.result.error().kind != connectors::ErrorKind::fatal) {
+          report.result = std::unexpected(
+              connectors::SourceError{connectors::ErrorKind::fatal, store_failure(store, error.what())});
+        }
+      }
     }
     if (report.result) {
       adopt_reported_addresses();

@@ -2,6 +2,10 @@
 // Statements are the Store's cached ones; rule history is rewritten only when it changed.
 #include "store/contact_book.h"
 
+#include <algorithm>
+#include <tuple>
+#include <unordered_map>
+
 #include "rules/stage.h"
 
 namespace prospectd::store {
@@ -38,14 +42,23 @@ struct StoredEvent {
 
 }  // namespace
 
-std::pair<ContactId, bool> ContactBook::upsert(const ContactCandidate& candidate, bool link_threads) {
-  ContactId id = 0;
-  bool created = false;
-  {
-    StatementScope find(statements_.contact_find);
-    find->bind(1, candidate.email);
-    if (find->executeStep()) id = find->getColumn(0).getInt64();
+ContactId ContactBook::find(const std::string& email) {
+  if (cache_) {
+    if (const auto known = cache_->ids.find(email); known != cache_->ids.end()) return known->second;
   }
+  ContactId id = 0;
+  {
+    StatementScope query(statements_.contact_find);
+    query->bind(1, email);
+    if (query->executeStep()) id = query->getColumn(0).getInt64();
+  }
+  if (cache_) cache_->ids.emplace(email, id);
+  return id;
+}
+
+std::pair<ContactId, bool> ContactBook::upsert(const ContactCandidate& candidate, bool link_threads) {
+  ContactId id = find(candidate.email);
+  bool created = false;
   if (id == 0) {
     StatementScope insert(statements_.contact_insert);
     insert->bind(1, candidate.email);
@@ -58,8 +71,9 @@ std::pair<ContactId, bool> ContactBook::upsert(const ContactCandidate& candidate
     insert->exec();
     id = db_.getLastInsertRowid();
     created = true;
+    if (cache_) cache_->ids[candidate.email] = id;
   }
-  {
+  if (!cache_ || cache_->variants.insert(std::to_string(id) + " " + candidate.raw_email).second) {
     StatementScope variant(statements_.contact_variant_insert);
     variant->bind(1, id);
     variant->bind(2, candidate.raw_email);
@@ -78,9 +92,11 @@ void ContactBook::link_all_threads(ContactId contact, const std::string& email) 
 
 void ContactBook::link_participants(ThreadId thread, const std::vector<std::string>& participants) {
   for (const auto& email : participants) {
+    const ContactId contact = find(email);
+    if (contact == 0) continue;
     StatementScope link(statements_.contact_link_participant);
-    link->bind(1, thread);
-    link->bind(2, email);
+    link->bind(1, contact);
+    link->bind(2, thread);
     link->exec();
   }
 }
@@ -107,21 +123,52 @@ std::vector<rules::MessageFact> ContactBook::facts(ContactId contact) {
   query->bind(1, email);
   query->bind(2, contact);
   std::vector<rules::MessageFact> facts;
+  std::unordered_map<std::int64_t, std::size_t> index;  // message row -> facts[i]
+  // The name this message gives the contact: From first, then by position; on a tie the role
+  // that sorts first (the order the former ORDER BY ... LIMIT 1 over the primary key gave).
+  struct NameKey {
+    bool not_from;
+    std::int64_t position;
+    std::string role;
+    bool operator<(const NameKey& other) const {
+      return std::tie(not_from, position, role) < std::tie(other.not_from, other.position, other.role);
+    }
+  };
+  std::unordered_map<std::int64_t, NameKey> name_keys;
   while (query->executeStep()) {
-    rules::MessageFact fact;
-    fact.row = query->getColumn(0).getInt64();
-    fact.message_id = query->getColumn(1).getString();
-    fact.thread = query->getColumn(2).getInt64();
-    fact.date = optional_int(query->getColumn(3));
-    fact.direction = direction_from(query->getColumn(4).getString());
-    fact.automated = query->getColumn(5).getInt() != 0;
-    fact.authored_by_contact = query->getColumn(6).getInt() != 0;
-    fact.contact_is_recipient = query->getColumn(7).getInt() != 0;
-    fact.contact_name = query->getColumn(8).getString();
-    fact.subject = query->getColumn(9).getString();
-    fact.snippet = query->getColumn(10).getString();
-    facts.push_back(std::move(fact));
+    const std::int64_t row = query->getColumn(0).getInt64();
+    auto [at, inserted] = index.try_emplace(row, facts.size());
+    if (inserted) {
+      rules::MessageFact fact;
+      fact.row = row;
+      fact.message_id = query->getColumn(1).getString();
+      fact.thread = query->getColumn(2).getInt64();
+      fact.date = optional_int(query->getColumn(3));
+      fact.direction = direction_from(query->getColumn(4).getString());
+      fact.automated = query->getColumn(5).getInt() != 0;
+      fact.authored_by_contact = query->getColumn(6).getInt() != 0;
+      fact.subject = query->getColumn(10).getString();
+      fact.snippet = query->getColumn(11).getString();
+      facts.push_back(std::move(fact));
+    }
+    if (query->getColumn(7).isNull()) continue;  // the contact is not among this message's addresses
+    rules::MessageFact& fact = facts[at->second];
+    const std::string role = query->getColumn(7).getString();
+    if (role == "to" || role == "cc" || role == "bcc") fact.contact_is_recipient = true;
+    std::string name = query->getColumn(9).getString();
+    if (name.empty()) continue;
+    NameKey key{role != "from", query->getColumn(8).getInt64(), role};
+    auto [known, first] = name_keys.try_emplace(row, key);
+    if (first || key < known->second) {
+      known->second = std::move(key);
+      fact.contact_name = std::move(name);
+    }
   }
+  // Oldest first, undated first (SQL's ORDER BY date, id), as the facts were always handed over.
+  std::sort(facts.begin(), facts.end(), [](const rules::MessageFact& a, const rules::MessageFact& b) {
+    return std::make_tuple(a.date.has_value(), a.date.value_or(0), a.row) <
+           std::make_tuple(b.date.has_value(), b.date.value_or(0), b.row);
+  });
   return facts;
 }
 

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <set>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "store/statements.h"
@@ -17,9 +19,18 @@ namespace prospectd::store {
 
 using ContactId = std::int64_t;
 
+// What a transaction has learnt about contacts, so a bulk ingest asks SQLite once per address
+// instead of once per message. Valid only inside one write transaction: other connections may
+// create or delete contacts between transactions (they cannot during one, it holds the lock).
+struct ContactCache {
+  std::unordered_map<std::string, ContactId> ids;  // canonical email -> id, 0: not a contact
+  std::unordered_set<std::string> variants;        // "<id> <raw email>" already recorded
+};
+
 class ContactBook {
  public:
-  ContactBook(SQLite::Database& db, Store::Statements& statements) : db_(db), statements_(statements) {}
+  ContactBook(SQLite::Database& db, Store::Statements& statements, ContactCache* cache = nullptr)
+      : db_(db), statements_(statements), cache_(cache) {}
 
   // Creates the contact if new (stage lead) and records the spelling; returns its id and
   // whether it was created. A new contact is linked to every stored thread it appears in.
@@ -47,8 +58,12 @@ class ContactBook {
   bool write_evaluation(ContactId contact, const rules::ContactEvaluation& evaluation);
 
   void link_all_threads(ContactId contact, const std::string& email);
+  // The contact's id, 0 if the address is no contact.
+  ContactId find(const std::string& email);
+
   SQLite::Database& db_;
   Store::Statements& statements_;
+  ContactCache* cache_;
 };
 
 }  // namespace prospectd::store

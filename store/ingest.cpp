@@ -1,5 +1,6 @@
 // Storing a batch: messages (deduplicated by source id and by Message-ID), their addresses,
-// references and thread, and the scope's checkpoint — all in one transaction.
+// references and thread, and the scope's checkpoint — all in one transaction (of its own, or a
+// BatchGroup's shared by several batches).
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
@@ -7,6 +8,7 @@
 #include <set>
 
 #include "rules/canonical_address.h"
+#include "store/batch_group.h"
 #include "store/contact_book.h"
 #include "store/statements.h"
 #include "store/store.h"
@@ -55,6 +57,12 @@ Store::Statements::Statements(SQLite::Database& db)
                            " AND y.date > ? AND y.date <= ? AND y.thread_id <> ?"
                            " AND NOT EXISTS (SELECT 1 FROM messages z WHERE z.thread_id = y.thread_id"
                            "   AND (z.date < y.date OR (z.date = y.date AND z.id < y.id)))"),
+      merge_nodes(db, "UPDATE thread_nodes SET thread_id = ? WHERE thread_id = ?"),
+      merge_messages(db, "UPDATE messages SET thread_id = ? WHERE thread_id = ?"),
+      merge_contact_threads(db, "UPDATE OR IGNORE contact_threads SET thread_id = ? WHERE thread_id = ?"),
+      merge_stage_events(db, "UPDATE stage_events SET thread_id = ? WHERE thread_id = ?"),
+      merge_leftover_contact_threads(db, "DELETE FROM contact_threads WHERE thread_id = ?"),
+      merge_delete_thread(db, "DELETE FROM threads WHERE id = ?"),
       contact_find(db, "SELECT id FROM contacts WHERE email = ?"),
       contact_insert(db, "INSERT INTO contacts(email, name, company) VALUES (?, ?, ?)"),
       contact_variant_insert(db, "INSERT OR IGNORE INTO contact_variants(contact_id, raw_email) VALUES (?, ?)"),
@@ -62,22 +70,17 @@ Store::Statements::Statements(SQLite::Database& db)
                                "INSERT OR IGNORE INTO contact_threads(contact_id, thread_id)"
                                " SELECT DISTINCT ?1, m.thread_id FROM message_addresses a"
                                " JOIN messages m ON m.id = a.message_row WHERE a.email = ?2"),
-      contact_link_participant(db,
-                               "INSERT OR IGNORE INTO contact_threads(contact_id, thread_id)"
-                               " SELECT id, ?1 FROM contacts WHERE email = ?2"),
+      contact_link_participant(db, "INSERT OR IGNORE INTO contact_threads(contact_id, thread_id) VALUES (?, ?)"),
       contacts_in_thread(db, "SELECT contact_id FROM contact_threads WHERE thread_id = ?"),
       contact_email(db, "SELECT email FROM contacts WHERE id = ?"),
+      // One row per (message, address of the contact in it); facts() folds them per message.
+      // No ORDER BY and no correlated subqueries: sorting a handful of facts in C++ is cheaper.
       contact_facts(db,
                     "SELECT m.id, m.message_id, m.thread_id, m.date, m.direction, m.automation <> '',"
-                    " m.from_email = ?1,"
-                    " EXISTS (SELECT 1 FROM message_addresses a WHERE a.message_row = m.id AND a.email = ?1"
-                    "         AND a.role IN ('to', 'cc', 'bcc')),"
-                    " coalesce((SELECT a.name FROM message_addresses a WHERE a.message_row = m.id"
-                    "           AND a.email = ?1 AND a.name <> '' ORDER BY a.role = 'from' DESC, a.position"
-                    "           LIMIT 1), ''),"
-                    " m.subject, m.snippet"
+                    " m.from_email = ?1, a.role, a.position, a.name, m.subject, m.snippet"
                     " FROM contact_threads ct JOIN messages m ON m.thread_id = ct.thread_id"
-                    " WHERE ct.contact_id = ?2 ORDER BY m.date, m.id"),
+                    " LEFT JOIN message_addresses a ON a.message_row = m.id AND a.email = ?1"
+                    " WHERE ct.contact_id = ?2"),
       contact_current(db, "SELECT stage, manual FROM contacts WHERE id = ?"),
       contact_update_activity(db,
                               "UPDATE contacts SET name = CASE WHEN ?1 <> '' THEN ?1 ELSE name END,"
@@ -91,7 +94,10 @@ Store::Statements::Statements(SQLite::Database& db)
       contact_insert_rule_event(db,
                                 "INSERT INTO stage_events(contact_id, from_stage, to_stage, at, actor, rule,"
                                 " thread_id, message_id) VALUES (?, ?, ?, ?, 'rule', ?, ?, ?)"),
-      contact_set_stage(db, "UPDATE contacts SET stage = ? WHERE id = ?") {}
+      contact_set_stage(db, "UPDATE contacts SET stage = ? WHERE id = ?"),
+      pending_mark_thread(db,
+                          "INSERT OR IGNORE INTO pending_evaluations(contact_id)"
+                          " SELECT contact_id FROM contact_threads WHERE thread_id = ?") {}
 
 namespace {
 
@@ -125,8 +131,12 @@ void bind_optional(SQLite::Statement& statement, int index, const std::optional<
 
 class BatchWriter {
  public:
-  BatchWriter(SQLite::Database& db, Store::Statements& statements, AccountId account)
-      : db_(db), statements_(statements), account_(account), threads_(db, statements), contacts_(db, statements) {}
+  BatchWriter(SQLite::Database& db, Store::Statements& statements, AccountId account, ContactCache& cache)
+      : db_(db),
+        statements_(statements),
+        account_(account),
+        threads_(db, statements),
+        contacts_(db, statements, &cache) {}
 
   void reset_scope(const std::string& folder) {
     SQLite::Statement forget(db_, "DELETE FROM message_locations WHERE account_id = ? AND folder = ?");
@@ -176,12 +186,20 @@ class BatchWriter {
     if (threads_.merges() != merges_before) touched_.push_back(thread);
   }
 
-  // Re-evaluates every contact in the threads this batch touched.
-  BatchOutcome finish(const ContactEvaluator& evaluate) {
+  // Re-evaluates every contact in the threads this batch touched, or marks them pending.
+  BatchOutcome finish(const ContactEvaluator& evaluate, Evaluation when) {
     std::set<ThreadId> touched;
     for (ThreadId thread : touched_) touched.insert(threads_.current(thread));
     outcome_.touched_threads.assign(touched.begin(), touched.end());
     outcome_.thread_merges = threads_.merges();
+    if (when == Evaluation::deferred) {
+      for (ThreadId thread : outcome_.touched_threads) {
+        StatementScope mark(statements_.pending_mark_thread);
+        mark->bind(1, thread);
+        mark->exec();
+      }
+      return outcome_;
+    }
     for (ContactId contact : contacts_.contacts_in(outcome_.touched_threads)) {
       ++outcome_.contacts_evaluated;
       if (contacts_.reevaluate(contact, evaluate)) outcome_.promoted.push_back(contacts_.email_of(contact));
@@ -295,14 +313,30 @@ class BatchWriter {
 
 }  // namespace
 
-BatchOutcome Store::commit_batch(AccountId account, const ClassifiedBatch& batch, const ContactEvaluator& evaluate) {
-  WriteTransaction transaction(
-      *db_, "batch of " + std::to_string(batch.messages.size()) + " messages for " + batch.checkpoint.scope);
-  BatchWriter writer(*db_, *statements_, account);
+BatchOutcome Store::commit_batch(AccountId account, const ClassifiedBatch& batch, const ContactEvaluator& evaluate,
+                                 Evaluation when) {
+  BatchGroup group(*this);
+  BatchOutcome outcome = group.add(account, batch, evaluate, when);
+  group.commit();
+  return outcome;
+}
+
+BatchGroup::BatchGroup(Store& store)
+    // A group of many batches takes seconds by design; only a much slower one is worth a log line.
+    : store_(store),
+      transaction_(*store.db_, "batches", std::chrono::milliseconds(10000)),
+      contacts_(std::make_unique<ContactCache>()),
+      started_(std::chrono::steady_clock::now()) {}
+
+BatchGroup::~BatchGroup() = default;
+
+BatchOutcome BatchGroup::add(AccountId account, const ClassifiedBatch& batch, const ContactEvaluator& evaluate,
+                             Evaluation when) {
+  BatchWriter writer(*store_.db_, *store_.statements_, account, *contacts_);
   if (batch.reset_scope) writer.reset_scope(batch.checkpoint.scope);
   for (const auto& message : batch.messages) writer.add(message);
   {
-    StatementScope upsert(statements_->upsert_checkpoint);
+    StatementScope upsert(store_.statements_->upsert_checkpoint);
     upsert->bind(1, account);
     upsert->bind(2, batch.checkpoint.scope);
     upsert->bind(3, batch.checkpoint.state);
@@ -314,9 +348,12 @@ BatchOutcome Store::commit_batch(AccountId account, const ClassifiedBatch& batch
     upsert->bind(5, static_cast<std::int64_t>(std::time(nullptr)));
     upsert->exec();
   }
-  BatchOutcome outcome = writer.finish(evaluate);
-  transaction.commit();
+  BatchOutcome outcome = writer.finish(evaluate, when);
+  ++batches_;
+  messages_ += batch.messages.size();
   return outcome;
 }
+
+void BatchGroup::commit() { transaction_.commit(); }
 
 }  // namespace prospectd::store

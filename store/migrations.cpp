@@ -172,7 +172,16 @@ CREATE TABLE account_addresses (
 CREATE INDEX IF NOT EXISTS contacts_by_last_message ON contacts(last_message_at, email);
 )sql";
 
-constexpr std::array kMigrations = {kV1, kV2, kV3, kV4};
+// v5: contacts whose evaluation a bulk sync deferred (Store::Evaluation::deferred). The row
+// commits with the batch that touched the contact, so a sync killed before it caught up
+// leaves the debt recorded and the next sync pays it (the store converges to the same state).
+constexpr const char* kV5 = R"sql(
+CREATE TABLE pending_evaluations (
+  contact_id INTEGER PRIMARY KEY REFERENCES contacts(id) ON DELETE CASCADE
+);
+)sql";
+
+constexpr std::array kMigrations = {kV1, kV2, kV3, kV4, kV5};
 
 }  // namespace
 

@@ -30,6 +30,7 @@ RebuildOutcome Store::rebuild(const Reclassifier& reclassify, const ContactEvalu
   db_->exec("DELETE FROM contacts WHERE manual = 0");
   db_->exec("DELETE FROM contact_threads");
   db_->exec("DELETE FROM contact_variants");
+  db_->exec("DELETE FROM pending_evaluations");  // every contact is evaluated below
   outcome.manual_kept = static_cast<std::size_t>(db_->execAndGet("SELECT COUNT(*) FROM contacts").getInt64());
 
   ContactBook book(*db_, *statements_);

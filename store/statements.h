@@ -24,6 +24,13 @@ struct Store::Statements {
   SQLite::Statement upsert_checkpoint;
   SQLite::Statement find_subject_anchor;
   SQLite::Statement find_subject_orphans;
+  // thread merges (threading.cpp)
+  SQLite::Statement merge_nodes;
+  SQLite::Statement merge_messages;
+  SQLite::Statement merge_contact_threads;
+  SQLite::Statement merge_stage_events;
+  SQLite::Statement merge_leftover_contact_threads;
+  SQLite::Statement merge_delete_thread;
   // contacts (contact_book.cpp)
   SQLite::Statement contact_find;
   SQLite::Statement contact_insert;
@@ -39,6 +46,8 @@ struct Store::Statements {
   SQLite::Statement contact_delete_rule_events;
   SQLite::Statement contact_insert_rule_event;
   SQLite::Statement contact_set_stage;
+  // deferred evaluation (pending_evaluation.cpp)
+  SQLite::Statement pending_mark_thread;
 };
 
 // Resets a cached statement and its bindings when the caller's scope ends.

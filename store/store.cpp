@@ -30,10 +30,30 @@ const char* to_string(SyncState state) {
   return "never";
 }
 
+namespace {
+
+// SQLite counts every allocation under a process-wide mutex unless told not to; nothing here
+// reads those statistics, and in a bulk sync the mutex cost ~5% of the time (perf). It must be
+// set before SQLite initialises; if a reader opened a connection first, the call is refused
+// (SQLITE_MISUSE) and nothing changes.
+void configure_sqlite_once() {
+  static const bool configured = [] {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    return true;
+  }();
+  (void)configured;
+}
+
+}  // namespace
+
 Store::Store(const std::filesystem::path& file) : file_(file) {
+  configure_sqlite_once();
   try {
     if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
-    db_ = std::make_unique<SQLite::Database>(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, 10000);
+    // NOMUTEX: a Store belongs to one thread (store.h), so SQLite's per-call connection mutex
+    // only costs time (measured: ~4% of a bulk sync).
+    db_ = std::make_unique<SQLite::Database>(
+        file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX, 10000);
     // Switching a new file to WAL needs a moment of exclusive access, and SQLite may answer BUSY
     // at once instead of waiting out the busy timeout (another worker opening the same new store).
     for (int attempt = 0;; ++attempt) {

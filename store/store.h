@@ -64,6 +64,19 @@ struct BatchOutcome {
   std::vector<std::string> promoted;  // contacts whose stage moved forward in this batch
 };
 
+// When commit_batch re-evaluates the contacts of the threads a batch touched.
+enum class Evaluation {
+  now,       // in the batch's own transaction (small, incremental syncs)
+  deferred,  // recorded as pending in that transaction; evaluate_pending() catches up. A bulk
+             // sync touches most threads in many batches: evaluating each contact once at the
+             // end instead of once per batch is most of the saving.
+};
+
+struct EvaluationOutcome {
+  std::size_t evaluated = 0;
+  std::vector<std::string> promoted;  // contacts whose stage moved forward
+};
+
 // What rules/ decides again about a stored message during a rebuild.
 struct Reclassification {
   std::string direction;
@@ -106,7 +119,14 @@ class Store {
   // instant the store is as it was after some whole batch. Idempotent per source id.
   // Contacts in threads the batch touched are re-evaluated with `evaluate` in the same
   // transaction; contacts moved by hand keep their stage (rules never override them).
-  BatchOutcome commit_batch(AccountId account, const ClassifiedBatch& batch, const ContactEvaluator& evaluate);
+  // With Evaluation::deferred the contacts are only marked pending (in the same transaction).
+  BatchOutcome commit_batch(AccountId account, const ClassifiedBatch& batch, const ContactEvaluator& evaluate,
+                            Evaluation when = Evaluation::now);
+
+  // Evaluates every contact a deferred batch left pending, in transactions of a bounded number
+  // of contacts (each clears what it evaluated), so a crash in between only leaves less to do.
+  EvaluationOutcome evaluate_pending(const ContactEvaluator& evaluate);
+  std::size_t pending_evaluations();
 
   // Recomputes directions, contacts, thread links and every rule-made stage change from the
   // stored messages, in one transaction. Contacts moved by hand keep their stage and history.
@@ -132,6 +152,7 @@ class Store {
   struct Statements;
 
  private:
+  friend class BatchGroup;  // store/batch_group.h: several batches in one transaction
   std::filesystem::path file_;
   std::unique_ptr<SQLite::Database> db_;
   std::unique_ptr<Statements> statements_;

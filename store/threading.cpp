@@ -77,21 +77,18 @@ void ThreadGraph::merge(ThreadId from, ThreadId into) {
   if (from == into) return;
   // Every table that names threads follows the merge: the graph, messages, contacts' thread
   // links (a contact in both threads keeps one link) and the stage evidence.
-  for (const char* sql : {"UPDATE thread_nodes SET thread_id = ? WHERE thread_id = ?",
-                          "UPDATE messages SET thread_id = ? WHERE thread_id = ?",
-                          "UPDATE OR IGNORE contact_threads SET thread_id = ? WHERE thread_id = ?",
-                          "UPDATE stage_events SET thread_id = ? WHERE thread_id = ?"}) {
-    SQLite::Statement update(db_, sql);
-    update.bind(1, into);
-    update.bind(2, from);
-    update.exec();
+  for (SQLite::Statement* update : {&statements_.merge_nodes, &statements_.merge_messages,
+                                    &statements_.merge_contact_threads, &statements_.merge_stage_events}) {
+    StatementScope scope(*update);
+    scope->bind(1, into);
+    scope->bind(2, from);
+    scope->exec();
   }
-  SQLite::Statement leftovers(db_, "DELETE FROM contact_threads WHERE thread_id = ?");
-  leftovers.bind(1, from);
-  leftovers.exec();
-  SQLite::Statement remove(db_, "DELETE FROM threads WHERE id = ?");
-  remove.bind(1, from);
-  remove.exec();
+  for (SQLite::Statement* remove : {&statements_.merge_leftover_contact_threads, &statements_.merge_delete_thread}) {
+    StatementScope scope(*remove);
+    scope->bind(1, from);
+    scope->exec();
+  }
   merged_into_[from] = into;
   for (auto& [old_id, target] : merged_into_) {
     if (target == from) target = into;

@@ -5,12 +5,8 @@
 #include <spdlog/spdlog.h>
 
 namespace prospectd::store {
-namespace {
-constexpr auto kSlowTransaction = std::chrono::milliseconds(1000);
-}
-
-WriteTransaction::WriteTransaction(SQLite::Database& db, std::string what)
-    : db_(db), what_(std::move(what)), started_(std::chrono::steady_clock::now()) {
+WriteTransaction::WriteTransaction(SQLite::Database& db, std::string what, std::chrono::milliseconds slow)
+    : db_(db), what_(std::move(what)), slow_(slow), started_(std::chrono::steady_clock::now()) {
   db_.exec("BEGIN IMMEDIATE");
   const auto waited = std::chrono::steady_clock::now() - started_;
   if (waited > std::chrono::milliseconds(200)) {
@@ -33,7 +29,7 @@ void WriteTransaction::commit() {
   db_.exec("COMMIT");
   done_ = true;
   const auto took = std::chrono::steady_clock::now() - started_;
-  if (took > kSlowTransaction) {
+  if (took > slow_) {
     spdlog::info("store: slow transaction {} took {} ms", what_,
                  std::chrono::duration_cast<std::chrono::milliseconds>(took).count());
   }

@@ -12,8 +12,10 @@ namespace prospectd::store {
 class WriteTransaction {
  public:
   // Begins at once (BEGIN IMMEDIATE), so a busy database fails here, not mid-batch.
-  // `what` names the work in log lines ("batch work/INBOX").
-  WriteTransaction(SQLite::Database& db, std::string what);
+  // `what` names the work in log lines ("batch work/INBOX"); commits slower than `slow` are
+  // logged (a bulk group is long by design and raises it).
+  WriteTransaction(SQLite::Database& db, std::string what,
+                   std::chrono::milliseconds slow = std::chrono::milliseconds(1000));
   ~WriteTransaction();
   WriteTransaction(const WriteTransaction&) = delete;
   WriteTransaction& operator=(const WriteTransaction&) = delete;
@@ -23,6 +25,7 @@ class WriteTransaction {
  private:
   SQLite::Database& db_;
   std::string what_;
+  std::chrono::milliseconds slow_;
   std::chrono::steady_clock::time_point started_;
   bool done_ = false;
 };
