@@ -246,8 +246,7 @@ TEST_CASE("a configured rule matches in any case and refuses an invalid pattern"
         Stage::prospect);
   CHECK_THROWS_AS(make_stage_rule("broken", Stage::opportunity, "pricing("), std::regex_error);
   // Beyond what libstdc++'s regex compiler handles safely: refused before it sees them.
-  CHECK_THROWS_AS(make_stage_rule("huge-backref", Stage::opportunity, "\\11111111111111111111111b("),
-                  std::regex_error);
+  CHECK_THROWS_AS(make_stage_rule("huge-backref", Stage::opportunity, "\\11111111111111111111111b("), std::regex_error);
   CHECK_THROWS_AS(make_stage_rule("huge-repeat", Stage::opportunity, "a{100000}"), std::regex_error);
   CHECK_THROWS_AS(make_stage_rule("huge-repeat-range", Stage::opportunity, "a{2,99999999999}"), std::regex_error);
   CHECK_THROWS_AS(make_stage_rule("too-long", Stage::opportunity, std::string(2001, 'a')), std::regex_error);
