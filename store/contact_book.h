@@ -52,11 +52,11 @@ class ContactBook {
 
   std::string email_of(ContactId contact);
 
- private:
   // Writes an evaluation: activity always; stage and rule history unless the contact was moved
   // by hand. Returns true if the stage moved forward.
   bool write_evaluation(ContactId contact, const rules::ContactEvaluation& evaluation);
 
+ private:
   void link_all_threads(ContactId contact, const std::string& email);
   // The contact's id, 0 if the address is no contact.
   ContactId find(const std::string& email);

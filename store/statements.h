@@ -9,6 +9,11 @@
 
 namespace prospectd::store {
 
+// Page cache of a store connection (PRAGMA cache_size, KiB): bounds a sync's memory (its peak
+// RSS must stay within 64 MB). A rebuild, a one-off command, raises it for its transaction.
+inline constexpr int kStoreCacheKiB = 16000;
+inline constexpr int kRebuildCacheKiB = 64000;
+
 struct Store::Statements {
   explicit Statements(SQLite::Database& db);
 

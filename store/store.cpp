@@ -70,7 +70,7 @@ Store::Store(const std::filesystem::path& file) : file_(file) {
     db_->exec("PRAGMA synchronous = NORMAL");
     db_->exec("PRAGMA foreign_keys = ON");
     db_->exec("PRAGMA temp_store = MEMORY");
-    db_->exec("PRAGMA cache_size = -16000");
+    db_->exec("PRAGMA cache_size = -" + std::to_string(kStoreCacheKiB));
     migrate(*db_);
     statements_ = std::make_unique<Statements>(*db_);
   } catch (const SQLite::Exception& error) {

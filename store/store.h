@@ -83,6 +83,7 @@ struct Reclassification {
   std::vector<ContactCandidate> contacts;
 };
 // Given a stored message (addresses, subject, date, ids) and whether it was automated.
+// Must be pure: rebuild calls it from a thread of its own.
 using Reclassifier = std::function<Reclassification(const connectors::MessageMeta& message, bool automated)>;
 
 struct RebuildOutcome {
