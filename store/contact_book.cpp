@@ -222,7 +222,7 @@ bool ContactBook::write_evaluation(ContactId contact, const rules::ContactEvalua
     }
   }
   if (stored != wanted) {
-    {
+    if (!stored.empty()) {
       StatementScope remove(statements_.contact_delete_rule_events);
       remove->bind(1, contact);
       remove->exec();

@@ -227,21 +227,22 @@ class BatchWriter {
 
     std::int64_t row = 0;
     {
+      // bindNoCopy: the strings outlive the statement's use (StatementScope resets it).
       StatementScope insert(statements_.insert_message);
-      insert->bind(1, message_id);
+      insert->bindNoCopy(1, message_id);
       insert->bind(2, synthetic ? 1 : 0);
       insert->bind(3, thread);
       bind_optional(*insert, 4, date);
       bind_optional(*insert, 5, meta.received_at);
-      insert->bind(6, meta.subject);
-      insert->bind(7, message.base_subject);
+      insert->bindNoCopy(6, meta.subject);
+      insert->bindNoCopy(7, message.base_subject);
       insert->bind(8, subject_fallback ? 1 : 0);
-      insert->bind(9, meta.snippet);
-      insert->bind(10, meta.in_reply_to);
-      insert->bind(11, meta.provider_thread_id);
-      insert->bind(12, from_email);
-      insert->bind(13, message.direction);
-      insert->bind(14, message.automation);
+      insert->bindNoCopy(9, meta.snippet);
+      insert->bindNoCopy(10, meta.in_reply_to);
+      insert->bindNoCopy(11, meta.provider_thread_id);
+      insert->bindNoCopy(12, from_email);
+      insert->bindNoCopy(13, message.direction);
+      insert->bindNoCopy(14, message.automation);
       insert->bind(15, static_cast<std::int64_t>(std::time(nullptr)));
       insert->exec();
       row = db_.getLastInsertRowid();
@@ -254,11 +255,11 @@ class BatchWriter {
         std::string canonical = rules::canonical_address(address.email);
         StatementScope insert(statements_.insert_address);
         insert->bind(1, row);
-        insert->bind(2, role);
+        insert->bindNoCopy(2, role);
         insert->bind(3, position++);
-        insert->bind(4, canonical);
-        insert->bind(5, address.email);
-        insert->bind(6, address.name);
+        insert->bindNoCopy(4, canonical);
+        insert->bindNoCopy(5, address.email);
+        insert->bindNoCopy(6, address.name);
         insert->exec();
         if (!canonical.empty()) participants.push_back(std::move(canonical));
       }

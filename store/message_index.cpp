@@ -77,11 +77,20 @@ std::string_view TextArena::add(std::string_view text) {
 }
 
 std::uint32_t Interner::id(std::string_view text) {
-  if (const auto known = ids_.find(text); known != ids_.end()) return known->second;
-  const std::string_view kept = arena_.add(text);
-  const auto id = static_cast<std::uint32_t>(texts_.size());
-  texts_.push_back(kept);
-  ids_.emplace(kept, id);
+  for (std::uint32_t recent : recent_) {
+    if (texts_[recent] == text) return recent;
+  }
+  std::uint32_t id = 0;
+  if (const auto known = ids_.find(text); known != ids_.end()) {
+    id = known->second;
+  } else {
+    const std::string_view kept = arena_.add(text);
+    id = static_cast<std::uint32_t>(texts_.size());
+    texts_.push_back(kept);
+    ids_.emplace(kept, id);
+  }
+  recent_[next_recent_] = id;
+  next_recent_ = (next_recent_ + 1) % recent_.size();
   return id;
 }
 
@@ -163,7 +172,15 @@ void MessageIndex::load(SQLite::Database& db, std::size_t chunk_size, const Chun
     address.position = sqlite3_column_int(prepared, 11);
     address.email = strings_.id(text(12));
     const std::string_view name = text(14);
-    address.name = strings_.id(name);
+    if (!name.empty()) {
+      if (last_name_.size() <= address.email) last_name_.resize(address.email + 1, 0);
+      std::uint32_t& last = last_name_[address.email];
+      if (last == 0 || names_[last] != name) {
+        last = static_cast<std::uint32_t>(names_.size());
+        names_.push_back(texts_.add(name));
+      }
+      address.name = last;
+    }
     addresses_.push_back(address);
     ++messages_.back().address_count;
     field_of(chunk.back(), address.role).push_back({std::string(name), std::string(text(13))});
@@ -199,7 +216,7 @@ std::vector<rules::MessageFact> MessageIndex::facts(std::uint32_t email,
       }
       if (address.name != 0 && (!named || key(address) < key(*named))) named = &address;
     }
-    if (named) fact.contact_name = std::string(strings_.text(named->name));
+    if (named) fact.contact_name = std::string(names_[named->name]);
     facts.push_back(std::move(fact));
   }
   std::sort(facts.begin(), facts.end(), [](const rules::MessageFact& a, const rules::MessageFact& b) {

@@ -5,6 +5,7 @@
 
 #include <SQLiteCpp/Database.h>
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -34,7 +35,10 @@ class TextArena {
 // Distinct strings numbered in order of first sight (0 is the empty string).
 class Interner {
  public:
-  Interner() { id(""); }
+  Interner() {
+    texts_.push_back({});
+    ids_.emplace(std::string_view(), 0);
+  }
   std::uint32_t id(std::string_view text);
   std::optional<std::uint32_t> find(std::string_view text) const;
   std::string_view text(std::uint32_t id) const { return texts_[id]; }
@@ -43,13 +47,17 @@ class Interner {
   TextArena arena_;
   std::unordered_map<std::string_view, std::uint32_t> ids_;
   std::vector<std::string_view> texts_;
+  // The last few answers: the rep's own address is in nearly every message, a correspondent in
+  // several in a row, and a hit spares a probe of a large hash table.
+  std::array<std::uint32_t, 4> recent_{};
+  std::size_t next_recent_ = 0;
 };
 
 enum class Role : std::uint8_t { from, sender, reply_to, to, cc, bcc };
 
 struct IndexedAddress {
   std::uint32_t email = 0;  // canonical, interned
-  std::uint32_t name = 0;   // decoded display name, interned
+  std::uint32_t name = 0;   // decoded display name: MessageIndex::name(); 0 is none
   std::int32_t position = 0;
   Role role = Role::from;
 };
@@ -80,6 +88,7 @@ class MessageIndex {
     return {addresses_.data() + message.first_address, message.address_count};
   }
   Interner& strings() { return strings_; }
+  std::string_view name(std::uint32_t id) const { return names_[id]; }
 
   // Facts of one contact (canonical email `email`) over the given messages, as ContactBook::facts
   // gathers them from SQL: sorted oldest first, undated first, by row.
@@ -90,6 +99,10 @@ class MessageIndex {
   TextArena texts_;
   std::vector<IndexedMessage> messages_;
   std::vector<IndexedAddress> addresses_;
+  // Display names, kept once per change of an address's name rather than interned (hashing
+  // millions of names cost a tenth of a rebuild): last_name_[email] is the latest for it.
+  std::vector<std::string_view> names_{std::string_view()};
+  std::vector<std::uint32_t> last_name_;
 };
 
 }  // namespace prospectd::store

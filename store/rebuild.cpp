@@ -85,11 +85,15 @@ RebuildOutcome Store::rebuild(const Reclassifier& reclassify, const ContactEvalu
   } settings(*db_);
   WriteTransaction transaction(*db_, "rebuild", std::chrono::milliseconds(60000));
   RebuildOutcome outcome;
-  db_->exec("DELETE FROM stage_events WHERE contact_id IN (SELECT id FROM contacts WHERE manual = 0)");
+  // Without manual contacts every contact and event goes: a DELETE without WHERE lets SQLite
+  // drop the tables' pages wholesale (its truncate optimisation) instead of row by row.
+  const bool any_manual = db_->execAndGet("SELECT EXISTS (SELECT 1 FROM contacts WHERE manual <> 0)").getInt() != 0;
+  db_->exec(any_manual ? "DELETE FROM stage_events WHERE contact_id IN (SELECT id FROM contacts WHERE manual = 0)"
+                       : "DELETE FROM stage_events");
   db_->exec("DELETE FROM contact_threads");
   db_->exec("DELETE FROM contact_variants");
   db_->exec("DELETE FROM pending_evaluations");  // every contact is evaluated below
-  db_->exec("DELETE FROM contacts WHERE manual = 0");
+  db_->exec(any_manual ? "DELETE FROM contacts WHERE manual = 0" : "DELETE FROM contacts");
 
   std::unordered_map<std::string, ContactId> kept;  // manual contacts, by canonical email
   {
