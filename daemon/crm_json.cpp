@@ -5,13 +5,10 @@
 #include "daemon/time_format.h"
 
 namespace prospectd::daemon {
-namespace {
 
-nlohmann::json optional_time(const std::optional<std::int64_t>& value) {
-  return value ? nlohmann::json(iso8601_utc(*value)) : nlohmann::json(nullptr);
+nlohmann::json optional_time_json(const std::optional<std::int64_t>& unix_seconds) {
+  return unix_seconds ? nlohmann::json(iso8601_utc(*unix_seconds)) : nlohmann::json(nullptr);
 }
-
-}  // namespace
 
 nlohmann::json contact_json(const store::ContactRow& contact) {
   return {{"email", contact.email},
@@ -21,22 +18,22 @@ nlohmann::json contact_json(const store::ContactRow& contact) {
           {"thread_count", contact.thread_count},
           {"inbound_count", contact.inbound_count},
           {"outbound_count", contact.outbound_count},
-          {"first_seen", optional_time(contact.first_seen)},
-          {"last_inbound", optional_time(contact.last_inbound)},
-          {"last_outbound", optional_time(contact.last_outbound)},
+          {"first_seen", optional_time_json(contact.first_seen)},
+          {"last_inbound", optional_time_json(contact.last_inbound)},
+          {"last_outbound", optional_time_json(contact.last_outbound)},
           {"needs_reply", contact.needs_reply}};
 }
 
 nlohmann::json contact_detail_json(const store::ContactDetail& detail) {
   nlohmann::json document = contact_json(detail.contact);
   document["variants"] = detail.variants;
-  document["last_message_at"] = optional_time(detail.contact.last_message_at);
+  document["last_message_at"] = optional_time_json(detail.contact.last_message_at);
   nlohmann::json threads = nlohmann::json::array();
   for (const auto& thread : detail.threads) {
     threads.push_back({{"id", thread.id},
                        {"subject", thread.subject},
                        {"message_count", thread.message_count},
-                       {"last_message_at", optional_time(thread.last_message_at)},
+                       {"last_message_at", optional_time_json(thread.last_message_at)},
                        {"needs_reply", thread.needs_reply}});
   }
   document["threads"] = threads;
@@ -62,8 +59,8 @@ nlohmann::json thread_json(const store::ThreadSummary& thread) {
           {"message_count", thread.message_count},
           {"message_ids", thread.message_ids},
           {"participants", thread.participants},
-          {"first_message_at", optional_time(thread.first_message_at)},
-          {"last_message_at", optional_time(thread.last_message_at)},
+          {"first_message_at", optional_time_json(thread.first_message_at)},
+          {"last_message_at", optional_time_json(thread.last_message_at)},
           {"needs_reply", thread.needs_reply}};
 }
 

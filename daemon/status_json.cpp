@@ -3,14 +3,9 @@
 #include "daemon/status_json.h"
 
 #include "daemon/crm_json.h"
-#include "daemon/time_format.h"
 
 namespace prospectd::daemon {
 namespace {
-
-nlohmann::json optional_time(const std::optional<std::int64_t>& value) {
-  return value ? nlohmann::json(iso8601_utc(*value)) : nlohmann::json(nullptr);
-}
 
 nlohmann::json optional_number(const std::optional<std::int64_t>& value) {
   return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
@@ -26,13 +21,13 @@ nlohmann::json status_json(store::StoreReader& reader) {
       folders.push_back({{"name", folder.name},
                          {"server_count", optional_number(folder.server_count)},
                          {"stored_count", folder.stored_count},
-                         {"last_sync_at", optional_time(folder.last_sync_at)}});
+                         {"last_sync_at", optional_time_json(folder.last_sync_at)}});
     }
     accounts.push_back(
         {{"name", account.name},
          {"type", account.type},
          {"state", account.state},
-         {"last_success_at", optional_time(account.last_success_at)},
+         {"last_success_at", optional_time_json(account.last_success_at)},
          {"last_error", account.last_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(account.last_error)},
          {"messages", account.messages},
          {"progress", nullptr},

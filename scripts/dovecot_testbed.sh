@@ -242,7 +242,9 @@ if [ "$(id -u)" -eq 0 ]; then chown "$MUID:$MGID" "$D/dovecot.log"; fi
 if ! "$DOVECOT" -c "$CONF" </dev/null >>"$D/startup.log" 2>&1; then
   echo "dovecot failed to start:" >&2; tail -n 20 "$D/startup.log" "$D/dovecot.log" >&2; exit 1
 fi
-for _ in $(seq 200); do
+# Up to 30 s: on a loaded 2-core CI machine (sanitized builds, fuzzing beside the tests) Dovecot
+# has been seen to need more than 10.
+for _ in $(seq 600); do
   if port_open "$PORT" && port_open $((PORT + 1)); then break; fi
   sleep 0.05
 done
