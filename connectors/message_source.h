@@ -27,8 +27,11 @@ struct SourceError {
 
 const char* to_string(ErrorKind kind);
 
-// Receives each batch; returns only once the batch and its checkpoint are durable.
-// Throws if they could not be stored (the connector then stops and propagates).
+// Receives each batch, in order. The batch and its checkpoint become durable together, and in
+// the order given, but possibly after the call returns (the daemon stores them on a writer
+// thread), so a connector reads a scope's checkpoint only before handing over that scope's
+// batches. Throws if this or an earlier batch could not be stored (the connector then stops
+// and propagates).
 using BatchSink = std::function<void(Batch&&)>;
 
 // Reads the checkpoint the store holds for a scope, if any.
