@@ -2,8 +2,6 @@
 // secret and server, the HTTP address and the service files, each with a concrete fix.
 #include "daemon/doctor_checks.h"
 
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
 #include <httplib.h>
 #include <netdb.h>
 #include <pwd.h>
@@ -22,6 +20,7 @@
 
 #include "connectors/imap/curl_transport.h"
 #include "daemon/secrets.h"
+#include "store/inspection.h"
 #include "store/migrations.h"
 
 namespace prospectd::daemon {
@@ -55,25 +54,6 @@ std::string url_host(const std::string& url) {
   if (const auto at = rest.rfind('@'); at != std::string::npos) rest = rest.substr(at + 1);
   if (rest.starts_with("[")) return rest.substr(0, rest.find(']') + 1);
   return rest.substr(0, rest.find(':'));
-}
-
-// What the store's SQLite file says about itself, read through a read-only connection so that
-// doctor never migrates or locks it for long. (The only SQL outside store/: two PRAGMAs.)
-struct StoreInspection {
-  int schema_version = 0;
-  std::vector<std::string> integrity;  // "ok", or the first problems SQLite reports
-};
-
-StoreInspection inspect_store(const fs::path& file) {
-  SQLite::Database db(file.string(), SQLite::OPEN_READONLY);
-  db.setBusyTimeout(5000);
-  StoreInspection inspection;
-  inspection.schema_version = db.execAndGet("PRAGMA user_version").getInt();
-  SQLite::Statement integrity(db, "PRAGMA integrity_check(5)");
-  while (integrity.executeStep()) {
-    inspection.integrity.push_back(integrity.getColumn(0).getString());
-  }
-  return inspection;
 }
 
 std::string secret_fix(const SecretSource& source) {
@@ -261,9 +241,9 @@ std::vector<CheckResult> check_store(const Config& config) {
   const std::string damaged_fix = "stop prospectd, move " + file.string() +
                                   " aside and run `prospectd sync` to fetch the mail again "
                                   "(stage moves made by hand are lost; keep the old file)";
-  StoreInspection inspection;
+  store::StoreInspection inspection;
   try {
-    inspection = inspect_store(file);
+    inspection = store::inspect_store(file);
   } catch (const std::exception& failure) {
     return {fail("store " + file.string() + " cannot be read: " + failure.what(),
                  "check the file's owner and permissions; if it is damaged: " + damaged_fix)};

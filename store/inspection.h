@@ -1,0 +1,19 @@
+// What a store file says about itself (schema version, SQLite's integrity check), read through
+// a read-only connection that never migrates or locks it for long; for `prospectd doctor`.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace prospectd::store {
+
+struct StoreInspection {
+  int schema_version = 0;
+  std::vector<std::string> integrity;  // "ok", or the first problems SQLite reports
+};
+
+// Throws SQLite::Exception (a std::runtime_error) if the file cannot be opened or read.
+StoreInspection inspect_store(const std::filesystem::path& file, int max_problems = 5);
+
+}  // namespace prospectd::store
