@@ -9,10 +9,9 @@ if [ "${1:-}" = "--fix" ]; then
   "$FORMAT" -i "${files[@]}"
   exit 0
 fi
-unformatted=()
-for file in "${files[@]}"; do
-  if ! "$FORMAT" --dry-run --Werror "$file" >/dev/null 2>&1; then unformatted+=("$file"); fi
-done
+# One clang-format process for all files; its diagnostics start with "FILE:LINE:COL: ".
+mapfile -t unformatted < <("$FORMAT" --dry-run --Werror "${files[@]}" 2>&1 |
+  sed -n 's/^\([^:]*\):[0-9]*:[0-9]*: .*/\1/p' | sort -u)
 if [ ${#unformatted[@]} -gt 0 ]; then
   printf 'not clang-formatted (run scripts/check_format.sh --fix):\n' >&2
   printf '  %s\n' "${unformatted[@]}" >&2

@@ -175,6 +175,14 @@ class TempDirTestCase(unittest.TestCase):
         self.tmp = tempfile.mkdtemp(prefix="prospectd-test-")
         os.chmod(self.tmp, 0o755)  # Dovecot's unprivileged mail user must reach the Maildir
 
+    def start_mailbox(self, messages, seed, extra=()):
+        """A generated mailbox in tmp/mail served by a Dovecot stopped after the test."""
+        mail_dir = os.path.join(self.tmp, "mail")
+        truth = generate_mailbox(mail_dir, messages, seed, extra)
+        dovecot = Dovecot(mail_dir).start()
+        self.addCleanup(dovecot.stop)
+        return truth, dovecot
+
     def tearDown(self):
         if not os.environ.get("PROSPECTD_KEEP_TEST_DIRS"):
             shutil.rmtree(self.tmp, ignore_errors=True)

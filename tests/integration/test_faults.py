@@ -15,13 +15,6 @@ COMPARED = ("messages", "locations", "addresses", "threads", "checkpoints", "con
 
 
 class FaultTest(harness.TempDirTestCase):
-    def start_mailbox(self, messages, seed, extra=()):
-        mail_dir = os.path.join(self.tmp, "mail")
-        truth = harness.generate_mailbox(mail_dir, messages, seed, extra)
-        dovecot = Dovecot(mail_dir).start()
-        self.addCleanup(dovecot.stop)
-        return truth, dovecot
-
     def reference_snapshot(self, dovecot, **account):
         reference = Prospectd(os.path.join(self.tmp, "reference"), [imap_account(dovecot, **account)])
         reference.run("sync")

@@ -18,13 +18,6 @@ def fetched_count(sync_output):
 
 
 class ImapSyncTest(TempDirTestCase):
-    def start_mailbox(self, messages, seed, extra=()):
-        mail_dir = os.path.join(self.tmp, "mail")
-        truth = harness.generate_mailbox(mail_dir, messages, seed, extra)
-        dovecot = Dovecot(mail_dir).start()
-        self.addCleanup(dovecot.stop)
-        return truth, dovecot
-
     def test_initial_sync_stores_every_message_exactly_once(self):
         truth, dovecot = self.start_mailbox(1500, 11)
         app = Prospectd(os.path.join(self.tmp, "app"), [imap_account(dovecot)])
