@@ -8,14 +8,14 @@
 #include <random>
 #include <string>
 
-#include "daemon/classify.h"
-#include "daemon/rules_context.h"
 #include "store/store.h"
+#include "sync/classify.h"
+#include "sync/rules_context.h"
 
 namespace {
 
-using prospectd::connectors::Address;
-using prospectd::connectors::MessageMeta;
+using prospectd::core::Address;
+using prospectd::core::MessageMeta;
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
@@ -77,10 +77,10 @@ int main(int argc, char** argv) {
   std::filesystem::remove(file.string() + "-wal");
   std::filesystem::remove(file.string() + "-shm");
 
-  prospectd::daemon::Config config;
+  prospectd::config::Config config;
   config.own_addresses = {"rep@acme-sales.com"};
   config.internal_domains = {"acme-sales.com"};
-  const auto rules = prospectd::daemon::rules_context_from(config);
+  const auto rules = prospectd::sync::rules_context_from(config);
   const auto evaluate = rules.evaluator();
   prospectd::store::Store store(file);
   const auto account = store.ensure_account("bench", "imap");
@@ -92,7 +92,7 @@ int main(int argc, char** argv) {
   std::int64_t stored = 0;
   while (stored < total_messages) {
     for (auto& message : generator.conversation(contact++ % total_contacts)) {
-      batch.messages.push_back(prospectd::daemon::classify_message(std::move(message), rules));
+      batch.messages.push_back(prospectd::sync::classify_message(std::move(message), rules));
     }
     if (batch.messages.size() >= 5000 || stored + static_cast<std::int64_t>(batch.messages.size()) >= total_messages) {
       stored += static_cast<std::int64_t>(batch.messages.size());
@@ -112,7 +112,7 @@ int main(int argc, char** argv) {
       static_cast<double>(stored) / fill_seconds, ingest_seconds, evaluated.evaluated, evaluation_seconds);
 
   const prospectd::store::Reclassifier reclassify = [&](const MessageMeta& message, bool automated) {
-    auto classified = prospectd::daemon::classify_message(message, rules);
+    auto classified = prospectd::sync::classify_message(message, rules);
     if (automated) classified.contacts.clear();
     return prospectd::store::Reclassification{classified.direction, std::move(classified.contacts)};
   };
@@ -127,7 +127,7 @@ int main(int argc, char** argv) {
   while (increment.messages.size() < 1000) {
     const std::int64_t who = pick(generator.random);
     auto reply = generator.message(who, false, "Re: something new", {});
-    increment.messages.push_back(prospectd::daemon::classify_message(std::move(reply), rules));
+    increment.messages.push_back(prospectd::sync::classify_message(std::move(reply), rules));
   }
   increment.checkpoint = {"INBOX", "{}", std::nullopt};
   const auto increment_started = Clock::now();

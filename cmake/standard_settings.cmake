@@ -1,5 +1,8 @@
 # Build settings shared by every target, as INTERFACE targets (no global flags).
 add_library(prospectd_standard_settings INTERFACE)
+# Includes are rooted at the project (#include "store/store.h"). Which layer may include which
+# is written in ARCHITECTURE.md and enforced by the layer_check test (scripts/check_layers.py).
+target_include_directories(prospectd_standard_settings INTERFACE ${PROJECT_SOURCE_DIR})
 target_compile_features(prospectd_standard_settings INTERFACE cxx_std_23)
 set(CMAKE_CXX_EXTENSIONS OFF)
 set(CMAKE_EXPORT_COMPILE_COMMANDS ON)

@@ -1,4 +1,5 @@
-// The interface every mail connector implements, and the error kinds it reports.
+// The interface every mail connector implements (the driver interface the sync engine alone
+// depends on, as isync's driver.h).
 // The scheduler holds a MessageSource&; tests hand it a fake.
 #pragma once
 
@@ -11,31 +12,21 @@
 #include <string>
 #include <vector>
 
-#include "connectors/message_meta.h"
+#include "core/batch.h"
+#include "core/error_kind.h"
+#include "core/message_meta.h"
 
 namespace prospectd::connectors {
-
-// Classified once where the failure arises; the scheduler's policy follows from the kind:
-// transient -> retry with backoff; auth -> park the account until its credentials change;
-// bad_item -> skip and count; fatal -> stop the account.
-enum class ErrorKind { transient, auth, bad_item, fatal };
-
-struct SourceError {
-  ErrorKind kind;
-  std::string message;  // one plain line for the user; never contains secrets
-};
-
-const char* to_string(ErrorKind kind);
 
 // Receives each batch, in order. The batch and its checkpoint become durable together, and in
 // the order given, but possibly after the call returns (the daemon stores them on a writer
 // thread), so a connector reads a scope's checkpoint only before handing over that scope's
 // batches. Throws if this or an earlier batch could not be stored (the connector then stops
 // and propagates).
-using BatchSink = std::function<void(Batch&&)>;
+using BatchSink = std::function<void(core::Batch&&)>;
 
 // Reads the checkpoint the store holds for a scope, if any.
-using CheckpointReader = std::function<std::optional<Checkpoint>(const std::string& scope)>;
+using CheckpointReader = std::function<std::optional<core::Checkpoint>(const std::string& scope)>;
 
 // Progress of a scope during a sync: messages handled so far of an expected total.
 struct Progress {
@@ -60,8 +51,8 @@ class MessageSource {
 
   // Blocks until the server announces new mail (IMAP IDLE, RFC 2177), `max_wait` passes, or
   // `cancel` becomes true. Sources that cannot push return `unsupported` at once.
-  virtual std::expected<WaitOutcome, SourceError> wait_for_new_mail(std::chrono::seconds max_wait,
-                                                                    const std::atomic<bool>& cancel) {
+  virtual std::expected<WaitOutcome, core::SourceError> wait_for_new_mail(std::chrono::seconds max_wait,
+                                                                          const std::atomic<bool>& cancel) {
     (void)max_wait;
     (void)cancel;
     return WaitOutcome::unsupported;
@@ -73,8 +64,8 @@ class MessageSource {
 
   // Fetches everything newer than the stored checkpoints and hands it to `sink` in
   // batches, oldest first within each scope. Not thread-safe; one sync at a time.
-  virtual std::expected<SyncSummary, SourceError> sync(const CheckpointReader& checkpoints, const BatchSink& sink,
-                                                       const ProgressObserver& progress) = 0;
+  virtual std::expected<SyncSummary, core::SourceError> sync(const CheckpointReader& checkpoints, const BatchSink& sink,
+                                                             const ProgressObserver& progress) = 0;
 };
 
 }  // namespace prospectd::connectors

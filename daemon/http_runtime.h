@@ -5,21 +5,23 @@
 #include <memory>
 #include <string>
 
-#include "daemon/config.h"
-#include "daemon/live_status.h"
-#include "daemon/scheduler.h"
+#include "config/config.h"
+#include "sync/live_status.h"
+#include "sync/scheduler.h"
+
+namespace prospectd::http {
+class HttpServer;
+}
 
 namespace prospectd::daemon {
 
-class HttpServer;
-
 struct HttpRuntime {
   std::string address;  // host:port actually listened on
-  std::shared_ptr<HttpServer> server;
+  std::shared_ptr<http::HttpServer> server;
   void stop();
 };
 
 // Throws std::runtime_error if the address cannot be bound.
-HttpRuntime start_http_server(const Config& config, LiveStatus& live, Scheduler& scheduler);
+HttpRuntime start_http_server(const config::Config& config, sync::LiveStatus& live, sync::Scheduler& scheduler);
 
 }  // namespace prospectd::daemon

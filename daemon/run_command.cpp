@@ -1,19 +1,20 @@
 // `prospectd run`: the daemon. Account workers sync in the background; the main thread waits
 // for signals: SIGTERM/SIGINT stop gracefully (exit 0), SIGHUP reloads the config.
+#include "daemon/run_command.h"
+
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
 #include <ctime>
 
-#include "daemon/commands.h"
 #include "daemon/http_runtime.h"
-#include "daemon/live_status.h"
-#include "daemon/scheduler.h"
 #include "daemon/service_notify.h"
+#include "sync/live_status.h"
+#include "sync/scheduler.h"
 
 namespace prospectd::daemon {
 
-int run_daemon_command(const Config& initial_config) {
+int run_daemon_command(const config::Config& initial_config) {
   // Signals are taken synchronously by this thread; every thread started below inherits the mask.
   sigset_t signals;
   sigemptyset(&signals);
@@ -22,9 +23,9 @@ int run_daemon_command(const Config& initial_config) {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  Config config = initial_config;
-  LiveStatus live;
-  Scheduler scheduler(live);
+  config::Config config = initial_config;
+  sync::LiveStatus live;
+  sync::Scheduler scheduler(live);
   scheduler.apply(config);
   auto http = start_http_server(config, live, scheduler);
   spdlog::info("prospectd {} running: {} account(s){}", PROSPECTD_VERSION, config.accounts.size(),
@@ -43,7 +44,7 @@ int run_daemon_command(const Config& initial_config) {
     if (signal_number == SIGHUP) {
       notify_service("RELOADING=1");
       try {
-        Config reloaded = load_config(config.source);
+        config::Config reloaded = config::load_config(config.source);
         if (reloaded.http_listen != config.http_listen || reloaded.data_dir != config.data_dir ||
             reloaded.gone_quiet_days != config.gone_quiet_days) {
           spdlog::warn("http.listen, data_dir and contacts.gone_quiet_days take effect at the next restart");

@@ -95,7 +95,7 @@ bool has_auto_reply_subject(std::string_view subject) {
   return false;
 }
 
-std::optional<std::string> automation_reason(const connectors::MessageMeta& message) {
+std::optional<std::string> automation_reason(const core::MessageMeta& message) {
   const auto& markers = message.markers;
   // RFC 3834 §5: any value other than "no" means automatic (parameters after ';' ignored).
   if (!markers.auto_submitted.empty()) {

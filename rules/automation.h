@@ -6,13 +6,13 @@
 #include <string>
 #include <string_view>
 
-#include "connectors/message_meta.h"
+#include "core/message_meta.h"
 
 namespace prospectd::rules {
 
 // The first marker that makes the message automated ("auto-submitted: auto-replied",
 // "list-id", "sender: mailer-daemon", "subject: out of office", ...), or nullopt for human mail.
-std::optional<std::string> automation_reason(const connectors::MessageMeta& message);
+std::optional<std::string> automation_reason(const core::MessageMeta& message);
 
 // True for local parts such as mailer-daemon, postmaster, noreply, no-reply, do_not_reply.
 bool is_automated_local_part(std::string_view canonical_address);

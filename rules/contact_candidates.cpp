@@ -52,13 +52,13 @@ std::string clean_display_name(std::string_view name, std::string_view canonical
   return std::string(name);
 }
 
-std::vector<Candidate> contact_candidates(const connectors::MessageMeta& message, Direction direction, bool automated,
+std::vector<Candidate> contact_candidates(const core::MessageMeta& message, core::Direction direction, bool automated,
                                           const Identity& identity, const Blocklist& blocklist) {
   std::vector<Candidate> candidates;
-  if (automated || direction == Direction::internal) return candidates;
+  if (automated || direction == core::Direction::internal) return candidates;
 
-  std::vector<const std::vector<connectors::Address>*> fields;
-  if (direction == Direction::inbound) {
+  std::vector<const std::vector<core::Address>*> fields;
+  if (direction == core::Direction::inbound) {
     // The author and the people they wrote to alongside the rep. Bcc of an inbound message
     // is at most the rep (a sender's other Bcc recipients are not visible to us).
     fields = {&message.from, &message.to, &message.cc};
@@ -67,7 +67,7 @@ std::vector<Candidate> contact_candidates(const connectors::MessageMeta& message
   }
 
   for (const auto* field : fields) {
-    for (const connectors::Address& address : *field) {
+    for (const core::Address& address : *field) {
       std::string canonical = canonical_address(address.email);
       if (!is_plausible(canonical) || identity.is_us(canonical) || is_automated_local_part(canonical) ||
           blocklist.blocks(canonical)) {

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "connectors/message_meta.h"
+#include "core/message_meta.h"
 #include "rules/blocklist.h"
 #include "rules/identity.h"
 
@@ -28,7 +28,7 @@ struct Candidate {
 // the answer, not who the conversation is with.
 // One candidate per canonical address, in header order (From, To, Cc, Bcc); the name is the
 // first non-empty one the message gives that address.
-std::vector<Candidate> contact_candidates(const connectors::MessageMeta& message, Direction direction, bool automated,
+std::vector<Candidate> contact_candidates(const core::MessageMeta& message, core::Direction direction, bool automated,
                                           const Identity& identity, const Blocklist& blocklist);
 
 // The display name worth keeping for `canonical`: blanks and the quotes some clients add

@@ -6,18 +6,6 @@
 
 namespace prospectd::rules {
 
-const char* to_string(Direction direction) {
-  switch (direction) {
-    case Direction::outbound:
-      return "outbound";
-    case Direction::internal:
-      return "internal";
-    case Direction::inbound:
-      return "inbound";
-  }
-  return "inbound";
-}
-
 Identity::Identity(const std::vector<std::string>& own_addresses, const std::vector<std::string>& internal_domains) {
   for (const auto& address : own_addresses) add_own_address(address);
   for (const auto& domain : internal_domains) {
@@ -44,12 +32,12 @@ bool Identity::is_internal(std::string_view canonical) const {
   return false;
 }
 
-Direction classify_direction(const connectors::MessageMeta& message, const Identity& identity) {
-  if (message.from.empty()) return Direction::inbound;
+core::Direction classify_direction(const core::MessageMeta& message, const Identity& identity) {
+  if (message.from.empty()) return core::Direction::inbound;
   const std::string from = canonical_address(message.from.front().email);
-  if (identity.is_own(from)) return Direction::outbound;
-  if (identity.is_internal(from)) return Direction::internal;
-  return Direction::inbound;
+  if (identity.is_own(from)) return core::Direction::outbound;
+  if (identity.is_internal(from)) return core::Direction::internal;
+  return core::Direction::inbound;
 }
 
 }  // namespace prospectd::rules

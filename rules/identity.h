@@ -7,12 +7,10 @@
 #include <unordered_set>
 #include <vector>
 
-#include "connectors/message_meta.h"
+#include "core/direction.h"
+#include "core/message_meta.h"
 
 namespace prospectd::rules {
-
-enum class Direction { outbound, internal, inbound };
-const char* to_string(Direction direction);
 
 class Identity {
  public:
@@ -37,6 +35,6 @@ class Identity {
 
 // DESIGN §2: outbound if From is one of the rep's identities, internal if from an internal
 // domain, inbound otherwise (including a message with no parseable From).
-Direction classify_direction(const connectors::MessageMeta& message, const Identity& identity);
+core::Direction classify_direction(const core::MessageMeta& message, const Identity& identity);
 
 }  // namespace prospectd::rules

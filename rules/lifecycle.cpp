@@ -47,17 +47,17 @@ std::vector<Timed> chronological(std::span<const MessageFact> facts) {
 
 // The contact wrote it, by hand.
 bool human_from_contact(const MessageFact& fact) {
-  return fact.authored_by_contact && !fact.automated && fact.direction == Direction::inbound;
+  return fact.authored_by_contact && !fact.automated && fact.direction == core::Direction::inbound;
 }
 
 // The rep wrote it, by hand.
-bool human_from_rep(const MessageFact& fact) { return fact.direction == Direction::outbound && !fact.automated; }
+bool human_from_rep(const MessageFact& fact) { return fact.direction == core::Direction::outbound && !fact.automated; }
 
 bool appears(const MessageFact& fact) { return fact.authored_by_contact || fact.contact_is_recipient; }
 
 // A message that makes the address a contact (contact_candidates, seen from the contact).
 bool makes_contact(const MessageFact& fact) {
-  return !fact.automated && fact.direction != Direction::internal &&
+  return !fact.automated && fact.direction != core::Direction::internal &&
          (human_from_contact(fact) || fact.contact_is_recipient);
 }
 
@@ -66,13 +66,13 @@ bool needs_reply_over(std::span<const MessageFact* const> thread_messages) {
   for (const MessageFact* message : thread_messages) {
     if (message->automated) continue;
     switch (message->direction) {
-      case Direction::inbound:
+      case core::Direction::inbound:
         awaiting = message->authored_by_contact;
         break;
-      case Direction::outbound:
+      case core::Direction::outbound:
         awaiting = false;
         break;
-      case Direction::internal:
+      case core::Direction::internal:
         if (message->contact_is_recipient) awaiting = false;
         break;
     }
@@ -109,15 +109,15 @@ std::string_view trimmed(std::string_view s) {
 
 void decide_stages(const std::vector<Timed>& timeline, std::span<const StageRule> rules, const Timed& creation,
                    ContactEvaluation& result) {
-  const auto change = [&](std::optional<Stage> from, Stage to, std::string_view rule, const Timed& at) {
+  const auto change = [&](std::optional<core::Stage> from, core::Stage to, std::string_view rule, const Timed& at) {
     result.history.push_back({from, to, at.when.value_or(0), std::string(rule), at.fact->thread, at.fact->message_id});
     result.stage = to;
   };
-  const auto move_forward = [&](Stage to, std::string_view rule, const Timed& at) {
+  const auto move_forward = [&](core::Stage to, std::string_view rule, const Timed& at) {
     if (stage_rank(to) > stage_rank(result.stage)) change(result.stage, to, rule, at);
   };
 
-  change(std::nullopt, Stage::lead, "first-contact", creation);
+  change(std::nullopt, core::Stage::lead, "first-contact", creation);
   struct Pair {
     bool contact = false;
     bool rep = false;
@@ -132,7 +132,7 @@ void decide_stages(const std::vector<Timed>& timeline, std::span<const StageRule
       pair.rep = pair.rep || human_from_rep(fact);
       if (pair.contact && pair.rep) {
         two_way = true;
-        move_forward(Stage::prospect, "two-way", timed);
+        move_forward(core::Stage::prospect, "two-way", timed);
       }
     }
     const StageRule* rule = human_from_contact(fact) ? best_match(rules, fact) : nullptr;
@@ -191,7 +191,7 @@ void check_pattern_limits(std::string_view pattern) {
 
 }  // namespace
 
-StageRule make_stage_rule(std::string name, Stage stage, std::string_view pattern, bool match_subject,
+StageRule make_stage_rule(std::string name, core::Stage stage, std::string_view pattern, bool match_subject,
                           bool match_snippet) {
   check_pattern_limits(pattern);
   return {std::move(name), stage,

@@ -39,7 +39,7 @@ struct MessageFact {
   std::int64_t thread = 0;
   std::optional<std::int64_t> date;  // Unix seconds; the store passes Date:, else the
                                      // server's arrival time, else nothing
-  Direction direction = Direction::inbound;
+  core::Direction direction = core::Direction::inbound;
   bool automated = false;
   bool authored_by_contact = false;   // From is this contact
   bool contact_is_recipient = false;  // this contact is in To/Cc/Bcc
@@ -52,7 +52,7 @@ struct MessageFact {
 // `name` is recorded in the history. Build it with make_stage_rule.
 struct StageRule {
   std::string name;
-  Stage stage = Stage::opportunity;
+  core::Stage stage = core::Stage::opportunity;
   std::regex pattern;
   bool match_subject = true;
   bool match_snippet = true;
@@ -61,13 +61,13 @@ struct StageRule {
 // A rule from configuration strings: `pattern` is an ECMAScript regex matched case-insensitively.
 // Throws std::regex_error for an invalid pattern, for the config to report with the rule's name,
 // and for one beyond sane limits (2,000 characters, back-references past \\99, repeats past {1000}).
-StageRule make_stage_rule(std::string name, Stage stage, std::string_view pattern, bool match_subject = true,
+StageRule make_stage_rule(std::string name, core::Stage stage, std::string_view pattern, bool match_subject = true,
                           bool match_snippet = true);
 
 // One decided history entry. `from` is nullopt for the creation event.
 struct StageChange {
-  std::optional<Stage> from;
-  Stage to = Stage::lead;
+  std::optional<core::Stage> from;
+  core::Stage to = core::Stage::lead;
   std::int64_t at = 0;  // Unix seconds of the message that caused it (0 if no date known)
   std::string rule;     // "first-contact", "two-way" or a StageRule's name
   std::int64_t thread = 0;
@@ -76,7 +76,7 @@ struct StageChange {
 };
 
 struct ContactEvaluation {
-  Stage stage = Stage::lead;
+  core::Stage stage = core::Stage::lead;
   std::vector<StageChange> history;  // chronological: creation (lead), then forward moves
   std::string name;                  // latest non-empty display name ("" if none)
   std::optional<std::int64_t> first_seen, last_inbound, last_outbound, last_message_at;

@@ -8,11 +8,8 @@
 #include <memory>
 
 #include "store/store.h"
-#include "store/transaction.h"
 
 namespace prospectd::store {
-
-struct ContactCache;
 
 class BatchGroup {
  public:
@@ -33,9 +30,9 @@ class BatchGroup {
   std::chrono::steady_clock::duration age() const { return std::chrono::steady_clock::now() - started_; }
 
  private:
+  struct Open;  // the transaction and the contact cache valid while it is open (store/internal)
   Store& store_;
-  WriteTransaction transaction_;
-  std::unique_ptr<ContactCache> contacts_;  // valid while the transaction is open
+  std::unique_ptr<Open> open_;
   std::chrono::steady_clock::time_point started_;
   std::size_t batches_ = 0;
   std::size_t messages_ = 0;

@@ -3,7 +3,7 @@
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
-#include "store/migrations.h"
+#include "store/internal/migrations.h"
 #include "store/reader.h"
 
 namespace prospectd::store {

@@ -5,6 +5,8 @@
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
+#include "store/internal/migrations.h"
+
 namespace prospectd::store {
 
 StoreInspection inspect_store(const std::filesystem::path& file, int max_problems) {
@@ -12,6 +14,7 @@ StoreInspection inspect_store(const std::filesystem::path& file, int max_problem
   db.setBusyTimeout(5000);
   StoreInspection inspection;
   inspection.schema_version = db.execAndGet("PRAGMA user_version").getInt();
+  inspection.latest_schema_version = latest_schema_version();
   // The pragma takes its limit as an argument, not a bound parameter; it is an int we format.
   SQLite::Statement integrity(db, "PRAGMA integrity_check(" + std::to_string(max_problems) + ")");
   while (integrity.executeStep()) inspection.integrity.push_back(integrity.getColumn(0).getString());

@@ -10,6 +10,7 @@ namespace prospectd::store {
 
 struct StoreInspection {
   int schema_version = 0;
+  int latest_schema_version = 0;       // the version this prospectd migrates a store to
   std::vector<std::string> integrity;  // "ok", or the first problems SQLite reports
 };
 

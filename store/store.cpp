@@ -10,9 +10,9 @@
 #include <stdexcept>
 #include <thread>
 
-#include "store/migrations.h"
-#include "store/statements.h"
-#include "store/transaction.h"
+#include "store/internal/migrations.h"
+#include "store/internal/statements.h"
+#include "store/internal/transaction.h"
 
 namespace prospectd::store {
 
@@ -110,12 +110,12 @@ AccountId Store::ensure_account(std::string_view name, std::string_view type) {
   return id;
 }
 
-std::optional<connectors::Checkpoint> Store::checkpoint(AccountId account, const std::string& scope) {
+std::optional<core::Checkpoint> Store::checkpoint(AccountId account, const std::string& scope) {
   SQLite::Statement query(*db_, "SELECT state, server_count FROM checkpoints WHERE account_id = ? AND scope = ?");
   query.bind(1, account);
   query.bind(2, scope);
   if (!query.executeStep()) return std::nullopt;
-  connectors::Checkpoint checkpoint{scope, query.getColumn(0).getString(), std::nullopt};
+  core::Checkpoint checkpoint{scope, query.getColumn(0).getString(), std::nullopt};
   if (!query.getColumn(1).isNull()) {
     checkpoint.server_count = static_cast<std::uint64_t>(query.getColumn(1).getInt64());
   }

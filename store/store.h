@@ -13,7 +13,8 @@
 #include <string_view>
 #include <vector>
 
-#include "connectors/message_meta.h"
+#include "core/batch.h"
+#include "core/message_meta.h"
 #include "rules/lifecycle.h"
 
 namespace SQLite {
@@ -35,7 +36,7 @@ struct ContactCandidate {
 
 // A message with the decisions rules/ made about it, ready to be stored.
 struct ClassifiedMessage {
-  connectors::MessageMeta meta;
+  core::MessageMeta meta;
   std::string direction;                   // "outbound" | "internal" | "inbound"
   std::string automation;                  // why it is automated; empty for human mail
   std::string base_subject;                // subject without reply/forward prefixes, for threading
@@ -49,7 +50,7 @@ using ContactEvaluator = std::function<rules::ContactEvaluation(std::span<const 
 
 struct ClassifiedBatch {
   std::vector<ClassifiedMessage> messages;
-  connectors::Checkpoint checkpoint;
+  core::Checkpoint checkpoint;
   bool reset_scope = false;
 };
 
@@ -84,7 +85,7 @@ struct Reclassification {
 };
 // Given a stored message (addresses, subject, date, ids) and whether it was automated.
 // Must be pure: rebuild calls it from a thread of its own.
-using Reclassifier = std::function<Reclassification(const connectors::MessageMeta& message, bool automated)>;
+using Reclassifier = std::function<Reclassification(const core::MessageMeta& message, bool automated)>;
 
 struct RebuildOutcome {
   std::size_t messages = 0;
@@ -114,7 +115,7 @@ class Store {
   const std::filesystem::path& file() const { return file_; }
 
   AccountId ensure_account(std::string_view name, std::string_view type);
-  std::optional<connectors::Checkpoint> checkpoint(AccountId account, const std::string& scope);
+  std::optional<core::Checkpoint> checkpoint(AccountId account, const std::string& scope);
 
   // Stores the batch's messages and its checkpoint in one transaction: after a crash at any
   // instant the store is as it was after some whole batch. Idempotent per source id.
@@ -149,7 +150,7 @@ class Store {
 
   SQLite::Database& database();
 
-  // Prepared statements, defined in store/statements.h; only store/ code uses them.
+  // Prepared statements, defined in store/internal/statements.h; only store/ code uses them.
   struct Statements;
 
  private:

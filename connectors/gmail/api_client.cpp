@@ -154,13 +154,13 @@ ApiClient::~ApiClient() {
   curl_multi_cleanup(static_cast<CURLM*>(multi_));
 }
 
-std::expected<ApiResult, SourceError> ApiClient::call(const ApiRequest& request) {
+std::expected<ApiResult, core::SourceError> ApiClient::call(const ApiRequest& request) {
   auto results = run({request});
   if (!results) return std::unexpected(results.error());
   return std::move(results->front());
 }
 
-std::expected<std::vector<ApiResult>, SourceError> ApiClient::run(const std::vector<ApiRequest>& requests) {
+std::expected<std::vector<ApiResult>, core::SourceError> ApiClient::run(const std::vector<ApiRequest>& requests) {
   CURLM* multi = static_cast<CURLM*>(multi_);
   std::vector<ApiResult> results(requests.size());
   std::vector<unsigned> attempts(requests.size(), 0);
@@ -181,7 +181,7 @@ std::expected<std::vector<ApiResult>, SourceError> ApiClient::run(const std::vec
     transfer.headers = nullptr;
     idle_handles_.push_back(transfer.easy);
   };
-  const auto abandon = [&](SourceError error) -> std::expected<std::vector<ApiResult>, SourceError> {
+  const auto abandon = [&](core::SourceError error) -> std::expected<std::vector<ApiResult>, core::SourceError> {
     for (auto& transfer : in_flight) finish_transfer(*transfer);
     return std::unexpected(std::move(error));
   };
@@ -195,7 +195,7 @@ std::expected<std::vector<ApiResult>, SourceError> ApiClient::run(const std::vec
     if (retry_after) delay = std::max(delay, *retry_after);
     return delay;
   };
-  const auto start = [&](std::size_t index) -> std::expected<void, SourceError> {
+  const auto start = [&](std::size_t index) -> std::expected<void, core::SourceError> {
     if (token_.empty()) {
       auto token = tokens_.token(false);
       if (!token) return std::unexpected(token.error());
@@ -237,7 +237,7 @@ std::expected<std::vector<ApiResult>, SourceError> ApiClient::run(const std::vec
     return {};
   };
   // Handles one finished transfer; returns an error that ends the call.
-  const auto complete = [&](Transfer& transfer, CURLcode code) -> std::expected<void, SourceError> {
+  const auto complete = [&](Transfer& transfer, CURLcode code) -> std::expected<void, core::SourceError> {
     const std::size_t index = transfer.index;
     const ApiRequest& request = requests[index];
     const auto now = Clock::now();
@@ -262,7 +262,7 @@ std::expected<std::vector<ApiResult>, SourceError> ApiClient::run(const std::vec
       case Disposition::refresh_token: {
         if (++unauthorized[index] > 3) {
           return std::unexpected(
-              SourceError{ErrorKind::auth, "Gmail rejects fresh access tokens (" + verdict.message + ")"});
+              core::SourceError{core::ErrorKind::auth, "Gmail rejects fresh access tokens (" + verdict.message + ")"});
         }
         if (transfer.token == token_) {
           ++stats_.token_refreshes;
@@ -278,7 +278,8 @@ std::expected<std::vector<ApiResult>, SourceError> ApiClient::run(const std::vec
         const bool quota = verdict.disposition == Disposition::quota_backoff;
         ++(quota ? stats_.quota_errors : stats_.server_errors);
         if (++attempts[index] >= options_.max_attempts + (quota ? 4U : 0U)) {
-          return std::unexpected(SourceError{ErrorKind::transient, what + " keeps failing: " + verdict.message});
+          return std::unexpected(
+              core::SourceError{core::ErrorKind::transient, what + " keeps failing: " + verdict.message});
         }
         ++stats_.retries;
         const auto delay = backoff(index, verdict.retry_after);
@@ -292,18 +293,18 @@ std::expected<std::vector<ApiResult>, SourceError> ApiClient::run(const std::vec
         return {};
       }
       case Disposition::fail_transient:
-        return std::unexpected(SourceError{ErrorKind::transient, what + ": " + verdict.message});
+        return std::unexpected(core::SourceError{core::ErrorKind::transient, what + ": " + verdict.message});
       case Disposition::fail_auth:
-        return std::unexpected(SourceError{ErrorKind::auth, what + ": " + verdict.message});
+        return std::unexpected(core::SourceError{core::ErrorKind::auth, what + ": " + verdict.message});
       case Disposition::fail_fatal:
-        return std::unexpected(SourceError{ErrorKind::fatal, what + ": " + verdict.message});
+        return std::unexpected(core::SourceError{core::ErrorKind::fatal, what + ": " + verdict.message});
     }
     return {};
   };
 
   while (remaining > 0) {
     if (options_.cancel && options_.cancel->load()) {
-      return abandon(SourceError{ErrorKind::transient, "the sync was cancelled"});
+      return abandon(core::SourceError{core::ErrorKind::transient, "the sync was cancelled"});
     }
     auto now = Clock::now();
     Clock::time_point wake = now + std::chrono::milliseconds(200);

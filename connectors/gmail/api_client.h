@@ -85,8 +85,8 @@ class ApiClient {
   // has its units) and returns result i for request i. Transient failures are retried with
   // exponential backoff and jitter, never shorter than Retry-After; a 401 refreshes the token
   // and repeats. The first failure that retrying cannot mend ends the call.
-  std::expected<std::vector<ApiResult>, SourceError> run(const std::vector<ApiRequest>& requests);
-  std::expected<ApiResult, SourceError> call(const ApiRequest& request);
+  std::expected<std::vector<ApiResult>, core::SourceError> run(const std::vector<ApiRequest>& requests);
+  std::expected<ApiResult, core::SourceError> call(const ApiRequest& request);
 
   const ApiStats& stats() const { return stats_; }
 

@@ -48,7 +48,7 @@ struct State {
   bool full_sync_started = false;
 };
 
-std::optional<State> parse_state(const std::optional<Checkpoint>& checkpoint) {
+std::optional<State> parse_state(const std::optional<core::Checkpoint>& checkpoint) {
   if (!checkpoint) return std::nullopt;
   const nlohmann::json json = nlohmann::json::parse(checkpoint->state, nullptr, false);
   State state;
@@ -67,8 +67,8 @@ class SyncRun {
           SyncSummary& summary, GmailSyncStats& stats)
       : options_(options), api_(api), sink_(sink), progress_(progress), summary_(summary), stats_(stats) {}
 
-  std::expected<void, SourceError> run(const std::optional<State>& stored, std::vector<std::string>& own,
-                                       bool learn_identity) {
+  std::expected<void, core::SourceError> run(const std::optional<State>& stored, std::vector<std::string>& own,
+                                             bool learn_identity) {
     auto profile = api_.call({Method::get_profile, "profile"});
     if (!profile) return std::unexpected(profile.error());
     const std::string current_history = json_string(profile->body, "historyId");
@@ -89,13 +89,13 @@ class SyncRun {
   }
 
  private:
-  std::expected<void, SourceError> learn_addresses(const nlohmann::json& profile, std::vector<std::string>& own) {
+  std::expected<void, core::SourceError> learn_addresses(const nlohmann::json& profile, std::vector<std::string>& own) {
     own.clear();
     if (const std::string address = json_string(profile, "emailAddress"); !address.empty()) own.push_back(address);
     auto send_as = api_.call({Method::send_as_list, "settings/sendAs"});
     if (!send_as) {
       // Without the settings scope the aliases stay unknown; the configured identities remain.
-      if (send_as.error().kind != ErrorKind::auth) return std::unexpected(send_as.error());
+      if (send_as.error().kind != core::ErrorKind::auth) return std::unexpected(send_as.error());
       spdlog::info("gmail: cannot list send-as aliases ({})", send_as.error().message);
       return {};
     }
@@ -110,7 +110,8 @@ class SyncRun {
 
   // Lists every message (id, threadId), then stores threads in id order, `batch_size` messages
   // per batch; the checkpoint names the last stored thread until the last batch.
-  std::expected<void, SourceError> full_sync(const std::string& history_id, const std::string& after, bool reset) {
+  std::expected<void, core::SourceError> full_sync(const std::string& history_id, const std::string& after,
+                                                   bool reset) {
     stats_.full_sync = true;
     std::map<std::string, ThreadPlan, decltype(&id_less)> threads(&id_less);
     std::string page_token;
@@ -119,7 +120,8 @@ class SyncRun {
       if (!page_token.empty()) path += "&pageToken=" + url_encode(page_token);
       auto page = api_.call({Method::messages_list, path});
       if (!page) return std::unexpected(page.error());
-      if (page->not_found) return std::unexpected(SourceError{ErrorKind::fatal, "messages.list answered 404"});
+      if (page->not_found)
+        return std::unexpected(core::SourceError{core::ErrorKind::fatal, "messages.list answered 404"});
       const nlohmann::json& body = page->body;
       if (body.contains("messages") && body["messages"].is_array()) {
         for (const auto& entry : body["messages"]) {
@@ -151,7 +153,7 @@ class SyncRun {
         chunk.push_back(std::move(it->second));
         ++it;
       }
-      std::vector<MessageMeta> messages;
+      std::vector<core::MessageMeta> messages;
       auto fetched = fetch(chunk, false, messages);
       if (!fetched) return fetched;
       nlohmann::json state{{"historyId", history_id}};
@@ -165,7 +167,7 @@ class SyncRun {
     return incremental(history_id);
   }
 
-  std::expected<void, SourceError> incremental(const std::string& start) {
+  std::expected<void, core::SourceError> incremental(const std::string& start) {
     std::vector<std::pair<std::string, std::string>> added;  // (id, threadId), first seen first
     std::unordered_set<std::string> seen;
     std::string page_token;
@@ -223,7 +225,7 @@ class SyncRun {
         chunk_messages += plans[next].message_ids.size();
         chunk.push_back(std::move(plans[next++]));
       }
-      std::vector<MessageMeta> messages;
+      std::vector<core::MessageMeta> messages;
       auto fetched = fetch(chunk, true, messages);
       if (!fetched) return fetched;
       // Until the last batch is stored, a restart must read the history again from `start`.
@@ -239,8 +241,8 @@ class SyncRun {
 
   // Fetches the chunk's threads concurrently, each by its cheapest call. With `only_listed`,
   // a threads.get answer is cut to the listed messages (the others are stored already).
-  std::expected<void, SourceError> fetch(const std::vector<ThreadPlan>& chunk, bool only_listed,
-                                         std::vector<MessageMeta>& out) {
+  std::expected<void, core::SourceError> fetch(const std::vector<ThreadPlan>& chunk, bool only_listed,
+                                               std::vector<core::MessageMeta>& out) {
     static const std::string kQuery = metadata_query();
     std::vector<ApiRequest> requests;
     for (const ThreadPlan& plan : chunk) {
@@ -277,7 +279,7 @@ class SyncRun {
     return {};
   }
 
-  void add(const nlohmann::json& message, std::vector<MessageMeta>& out) {
+  void add(const nlohmann::json& message, std::vector<core::MessageMeta>& out) {
     if (is_ignored(message)) return;
     auto meta = map_message(message);
     if (!meta) {
@@ -288,12 +290,12 @@ class SyncRun {
     out.push_back(std::move(*meta));
   }
 
-  void commit(std::vector<MessageMeta> messages, const nlohmann::json& state, bool reset) {
-    Batch batch;
+  void commit(std::vector<core::MessageMeta> messages, const nlohmann::json& state, bool reset) {
+    core::Batch batch;
     summary_.messages_fetched += messages.size();
     stats_.messages += messages.size();
     batch.messages = std::move(messages);
-    batch.checkpoint = Checkpoint{std::string(kScope), state.dump(), server_count_};
+    batch.checkpoint = core::Checkpoint{std::string(kScope), state.dump(), server_count_};
     batch.reset_scope = reset;
     ++summary_.batches;
     sink_(std::move(batch));  // throws if the store cannot take it
@@ -325,8 +327,9 @@ GmailSource::GmailSource(GmailSourceOptions options) : options_(std::move(option
   if (options_.batch_size == 0) options_.batch_size = 500;
 }
 
-std::expected<SyncSummary, SourceError> GmailSource::sync(const CheckpointReader& checkpoints, const BatchSink& sink,
-                                                          const ProgressObserver& progress) {
+std::expected<SyncSummary, core::SourceError> GmailSource::sync(const CheckpointReader& checkpoints,
+                                                                const BatchSink& sink,
+                                                                const ProgressObserver& progress) {
   stats_ = GmailSyncStats{};
   auto refresh_token = read_refresh_token(options_.token_file, options_.oauth.account_name);
   if (!refresh_token) return std::unexpected(refresh_token.error());

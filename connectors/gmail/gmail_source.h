@@ -39,8 +39,8 @@ Method cheapest_fetch(std::size_t messages);
 class GmailSource final : public MessageSource {
  public:
   explicit GmailSource(GmailSourceOptions options);
-  std::expected<SyncSummary, SourceError> sync(const CheckpointReader& checkpoints, const BatchSink& sink,
-                                               const ProgressObserver& progress) override;
+  std::expected<SyncSummary, core::SourceError> sync(const CheckpointReader& checkpoints, const BatchSink& sink,
+                                                     const ProgressObserver& progress) override;
 
   const GmailSyncStats& last_stats() const { return stats_; }
   // The account's own addresses as Gmail reports them (getProfile and settings.sendAs), learnt

@@ -1,4 +1,4 @@
-// Gmail API message resources to connectors::MessageMeta: headers rebuilt as a header block and
+// Gmail API message resources to core::MessageMeta: headers rebuilt as a header block and
 // parsed by mail::parse_header_block, plus the fields only Gmail supplies.
 #include "connectors/gmail/message_mapper.h"
 
@@ -97,7 +97,7 @@ bool is_ignored(const nlohmann::json& message) {
   return false;
 }
 
-std::expected<MessageMeta, std::string> map_message(const nlohmann::json& message) {
+std::expected<core::MessageMeta, std::string> map_message(const nlohmann::json& message) {
   const std::string id = string_member(message, "id");
   if (id.empty()) return std::unexpected("a Gmail message without an id");
   const std::string thread_id = string_member(message, "threadId");
@@ -121,7 +121,7 @@ std::expected<MessageMeta, std::string> map_message(const nlohmann::json& messag
     block += value;
     block += "\r\n";
   }
-  MessageMeta meta = mail::parse_header_block(block);
+  core::MessageMeta meta = mail::parse_header_block(block);
   meta.folder = std::string(kGmailFolder);
   meta.source_id = id;
   meta.provider_thread_id = thread_id;

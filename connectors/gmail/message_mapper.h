@@ -1,4 +1,4 @@
-// Gmail API message resources (format=metadata or full) to connectors::MessageMeta, through the
+// Gmail API message resources (format=metadata or full) to core::MessageMeta, through the
 // same header parsers the IMAP connector uses. Pure functions; safe from any thread.
 #pragma once
 
@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "connectors/message_meta.h"
+#include "core/message_meta.h"
 
 namespace prospectd::connectors::gmail {
 
@@ -20,7 +20,7 @@ inline constexpr std::string_view kGmailFolder = "gmail";
 // snippet (HTML entities decoded) -> snippet, folder "gmail". Whether a message is outbound is
 // left to rules/ (From against the identities), not to the SENT label. An error names what
 // is missing (no id or threadId, no payload headers): a bad_item.
-std::expected<MessageMeta, std::string> map_message(const nlohmann::json& message);
+std::expected<core::MessageMeta, std::string> map_message(const nlohmann::json& message);
 
 // True for messages that are not mail the rep exchanged: drafts, spam and trash.
 bool is_ignored(const nlohmann::json& message);

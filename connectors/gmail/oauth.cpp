@@ -62,9 +62,9 @@ std::string rerun_advice(const OAuthClient& client) {
 }
 
 // POSTs a form to the token endpoint and classifies the answer once.
-std::expected<TokenResponse, SourceError> post_token_request(const OAuthClient& client, const std::string& form) {
+std::expected<TokenResponse, core::SourceError> post_token_request(const OAuthClient& client, const std::string& form) {
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
-  if (!curl) return std::unexpected(SourceError{ErrorKind::transient, "curl_easy_init failed"});
+  if (!curl) return std::unexpected(core::SourceError{core::ErrorKind::transient, "curl_easy_init failed"});
   std::string body;
   curl_easy_setopt(curl.get(), CURLOPT_URL, client.token_uri.c_str());
   curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, form.c_str());
@@ -77,7 +77,7 @@ std::expected<TokenResponse, SourceError> post_token_request(const OAuthClient& 
   const CURLcode code = curl_easy_perform(curl.get());
   if (code != CURLE_OK) {
     return std::unexpected(
-        SourceError{ErrorKind::transient, std::string("token endpoint: ") + curl_easy_strerror(code)});
+        core::SourceError{core::ErrorKind::transient, std::string("token endpoint: ") + curl_easy_strerror(code)});
   }
   long status = 0;
   curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
@@ -104,16 +104,17 @@ std::expected<TokenResponse, SourceError> post_token_request(const OAuthClient& 
   const std::string detail =
       error.empty() ? "HTTP " + std::to_string(status) : error + (description.empty() ? "" : ": " + description);
   if (status == 429 || status >= 500 || (status == 200 && error.empty())) {
-    return std::unexpected(SourceError{ErrorKind::transient, "token endpoint: " + detail});
+    return std::unexpected(core::SourceError{core::ErrorKind::transient, "token endpoint: " + detail});
   }
   if (error == "invalid_grant") {
-    return std::unexpected(SourceError{
-        ErrorKind::auth, "Google no longer accepts the stored sign-in (" + detail + "); " + rerun_advice(client)});
+    return std::unexpected(core::SourceError{core::ErrorKind::auth, "Google no longer accepts the stored sign-in (" +
+                                                                        detail + "); " + rerun_advice(client)});
   }
   if (error == "invalid_client" || error == "unauthorized_client") {
-    return std::unexpected(SourceError{ErrorKind::auth, "Google rejected client_id/client_secret (" + detail + ")"});
+    return std::unexpected(
+        core::SourceError{core::ErrorKind::auth, "Google rejected client_id/client_secret (" + detail + ")"});
   }
-  return std::unexpected(SourceError{ErrorKind::auth, "token endpoint refused: " + detail});
+  return std::unexpected(core::SourceError{core::ErrorKind::auth, "token endpoint refused: " + detail});
 }
 
 }  // namespace
@@ -134,35 +135,37 @@ std::string url_encode(std::string_view text) {
   return out;
 }
 
-std::expected<TokenResponse, SourceError> refresh_access_token(const OAuthClient& client,
-                                                               const std::string& refresh_token) {
+std::expected<TokenResponse, core::SourceError> refresh_access_token(const OAuthClient& client,
+                                                                     const std::string& refresh_token) {
   return post_token_request(client, "grant_type=refresh_token&refresh_token=" + url_encode(refresh_token) +
                                         "&client_id=" + url_encode(client.client_id) +
                                         "&client_secret=" + url_encode(client.client_secret));
 }
 
-std::expected<TokenResponse, SourceError> exchange_code(const OAuthClient& client, const std::string& code,
-                                                        const std::string& code_verifier,
-                                                        const std::string& redirect_uri) {
+std::expected<TokenResponse, core::SourceError> exchange_code(const OAuthClient& client, const std::string& code,
+                                                              const std::string& code_verifier,
+                                                              const std::string& redirect_uri) {
   return post_token_request(
       client, "grant_type=authorization_code&code=" + url_encode(code) + "&code_verifier=" + url_encode(code_verifier) +
                   "&redirect_uri=" + url_encode(redirect_uri) + "&client_id=" + url_encode(client.client_id) +
                   "&client_secret=" + url_encode(client.client_secret));
 }
 
-std::expected<std::string, SourceError> read_refresh_token(const std::filesystem::path& file,
-                                                           const std::string& account_name) {
+std::expected<std::string, core::SourceError> read_refresh_token(const std::filesystem::path& file,
+                                                                 const std::string& account_name) {
   const std::string advice = "run `prospectd auth " + account_name + "` to sign in";
   std::ifstream in(file);
   if (!in) {
-    return std::unexpected(SourceError{ErrorKind::auth, "no Gmail sign-in stored at " + file.string() + "; " + advice});
+    return std::unexpected(
+        core::SourceError{core::ErrorKind::auth, "no Gmail sign-in stored at " + file.string() + "; " + advice});
   }
   std::stringstream text;
   text << in.rdbuf();
   const nlohmann::json json = nlohmann::json::parse(text.str(), nullptr, false);
   if (!json.is_object() || !json.contains("refresh_token") || !json["refresh_token"].is_string() ||
       json["refresh_token"].get<std::string>().empty()) {
-    return std::unexpected(SourceError{ErrorKind::auth, file.string() + " holds no refresh_token; " + advice});
+    return std::unexpected(
+        core::SourceError{core::ErrorKind::auth, file.string() + " holds no refresh_token; " + advice});
   }
   return json["refresh_token"].get<std::string>();
 }
@@ -211,7 +214,7 @@ std::string authorization_url(const std::string& endpoint, const std::string& cl
          "&access_type=offline&prompt=consent";
 }
 
-std::expected<std::string, SourceError> AccessTokens::token(bool force_refresh) {
+std::expected<std::string, core::SourceError> AccessTokens::token(bool force_refresh) {
   const auto now = std::chrono::steady_clock::now();
   if (!force_refresh && !access_token_.empty() && now + std::chrono::seconds(60) < expires_at_) {
     return access_token_;

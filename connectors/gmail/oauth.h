@@ -28,18 +28,18 @@ struct TokenResponse {
 
 // grant_type=refresh_token. invalid_grant (revoked or expired sign-in) is an `auth` error
 // whose message says to run `prospectd auth ACCOUNT` again; network and 5xx are `transient`.
-std::expected<TokenResponse, SourceError> refresh_access_token(const OAuthClient& client,
-                                                               const std::string& refresh_token);
+std::expected<TokenResponse, core::SourceError> refresh_access_token(const OAuthClient& client,
+                                                                     const std::string& refresh_token);
 
 // grant_type=authorization_code with the PKCE verifier (RFC 7636 §4.5).
-std::expected<TokenResponse, SourceError> exchange_code(const OAuthClient& client, const std::string& code,
-                                                        const std::string& code_verifier,
-                                                        const std::string& redirect_uri);
+std::expected<TokenResponse, core::SourceError> exchange_code(const OAuthClient& client, const std::string& code,
+                                                              const std::string& code_verifier,
+                                                              const std::string& redirect_uri);
 
 // The token file: {"refresh_token": "..."}. A missing file or one without a token is an
 // `auth` error that says to run `prospectd auth ACCOUNT`.
-std::expected<std::string, SourceError> read_refresh_token(const std::filesystem::path& file,
-                                                           const std::string& account_name);
+std::expected<std::string, core::SourceError> read_refresh_token(const std::filesystem::path& file,
+                                                                 const std::string& account_name);
 // Writes the file atomically (temporary file + rename), mode 0600 from creation on.
 std::expected<void, std::string> write_refresh_token(const std::filesystem::path& file,
                                                      const std::string& refresh_token);
@@ -71,14 +71,14 @@ std::string url_encode(std::string_view text);
 class TokenSource {
  public:
   virtual ~TokenSource() = default;
-  virtual std::expected<std::string, SourceError> token(bool force_refresh) = 0;
+  virtual std::expected<std::string, core::SourceError> token(bool force_refresh) = 0;
 };
 
 class AccessTokens final : public TokenSource {
  public:
   AccessTokens(OAuthClient client, std::string refresh_token)
       : client_(std::move(client)), refresh_token_(std::move(refresh_token)) {}
-  std::expected<std::string, SourceError> token(bool force_refresh) override;
+  std::expected<std::string, core::SourceError> token(bool force_refresh) override;
   std::uint64_t refreshes() const { return refreshes_; }
 
  private:

@@ -18,21 +18,21 @@ void global_init_once() {
 }
 
 // CURLcode -> error kind, once, where the failure arises (DESIGN §4).
-SourceError classify(CURLcode code, const std::string& detail, const std::string& url) {
+core::SourceError classify(CURLcode code, const std::string& detail, const std::string& url) {
   const std::string what = detail.empty() ? curl_easy_strerror(code) : detail;
   switch (code) {
     case CURLE_LOGIN_DENIED:
-      return {ErrorKind::auth, "the server refused the login for " + url + " (" + what + ")"};
+      return {core::ErrorKind::auth, "the server refused the login for " + url + " (" + what + ")"};
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_CERTPROBLEM:
-      return {ErrorKind::fatal, "the TLS certificate of " + url + " is not trusted (" + what +
-                                    "); if the server uses its own CA, set ca_file"};
+      return {core::ErrorKind::fatal, "the TLS certificate of " + url + " is not trusted (" + what +
+                                          "); if the server uses its own CA, set ca_file"};
     case CURLE_URL_MALFORMAT:
     case CURLE_UNSUPPORTED_PROTOCOL:
-      return {ErrorKind::fatal, "the url " + url + " is not an imap:// or imaps:// URL (" + what + ")"};
+      return {core::ErrorKind::fatal, "the url " + url + " is not an imap:// or imaps:// URL (" + what + ")"};
     case CURLE_USE_SSL_FAILED:
-      return {ErrorKind::fatal, url + " does not offer STARTTLS, and starttls = \"required\""};
+      return {core::ErrorKind::fatal, url + " does not offer STARTTLS, and starttls = \"required\""};
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
     case CURLE_COULDNT_CONNECT:
@@ -42,9 +42,9 @@ SourceError classify(CURLcode code, const std::string& detail, const std::string
     case CURLE_GOT_NOTHING:
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_WEIRD_SERVER_REPLY:
-      return {ErrorKind::transient, "cannot reach " + url + ": " + what};
+      return {core::ErrorKind::transient, "cannot reach " + url + ": " + what};
     default:
-      return {ErrorKind::transient, "connection to " + url + " failed: " + what};
+      return {core::ErrorKind::transient, "connection to " + url + " failed: " + what};
   }
 }
 
@@ -64,13 +64,13 @@ struct CurlTransport::Handle {
 CurlTransport::CurlTransport(std::unique_ptr<Handle> handle) : handle_(std::move(handle)) {}
 CurlTransport::~CurlTransport() = default;
 
-std::expected<std::unique_ptr<CurlTransport>, SourceError> CurlTransport::connect(const ConnectOptions& options) {
+std::expected<std::unique_ptr<CurlTransport>, core::SourceError> CurlTransport::connect(const ConnectOptions& options) {
   global_init_once();
   auto handle = std::make_unique<Handle>();
   handle->url = options.url;
   handle->cancel = options.cancel;
   handle->curl = curl_easy_init();
-  if (!handle->curl) return std::unexpected(SourceError{ErrorKind::fatal, "libcurl could not start"});
+  if (!handle->curl) return std::unexpected(core::SourceError{core::ErrorKind::fatal, "libcurl could not start"});
   CURL* curl = handle->curl;
   char error_buffer[CURL_ERROR_SIZE] = {};
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
@@ -119,27 +119,30 @@ std::expected<std::unique_ptr<CurlTransport>, SourceError> CurlTransport::connec
     ~ForgetErrorBuffer() { curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr); }
   } forget_error_buffer{curl};
   if (code == CURLE_ABORTED_BY_CALLBACK) {
-    return std::unexpected(SourceError{ErrorKind::transient, "cancelled while connecting to " + options.url});
+    return std::unexpected(
+        core::SourceError{core::ErrorKind::transient, "cancelled while connecting to " + options.url});
   }
   if (code != CURLE_OK) return std::unexpected(classify(code, error_buffer, options.url));
   if (options.cancel) curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 1L);
   if (curl_easy_getinfo(curl, CURLINFO_ACTIVESOCKET, &handle->socket) != CURLE_OK ||
       handle->socket == CURL_SOCKET_BAD) {
-    return std::unexpected(SourceError{ErrorKind::transient, "no socket after connecting to " + options.url});
+    return std::unexpected(
+        core::SourceError{core::ErrorKind::transient, "no socket after connecting to " + options.url});
   }
   // The whole-transfer timeout must not cut the long-lived session that follows.
   curl_easy_setopt(curl, CURLOPT_TIMEOUT, 0L);
   return std::unique_ptr<CurlTransport>(new CurlTransport(std::move(handle)));
 }
 
-std::expected<void, SourceError> CurlTransport::send_all(std::string_view bytes) {
+std::expected<void, core::SourceError> CurlTransport::send_all(std::string_view bytes) {
   while (!bytes.empty()) {
     std::size_t sent = 0;
     const CURLcode code = curl_easy_send(handle_->curl, bytes.data(), bytes.size(), &sent);
     if (code == CURLE_AGAIN) {
       pollfd descriptor{handle_->socket, POLLOUT, 0};
       if (poll(&descriptor, 1, 60000) <= 0) {
-        return std::unexpected(SourceError{ErrorKind::transient, "sending to " + handle_->url + " timed out"});
+        return std::unexpected(
+            core::SourceError{core::ErrorKind::transient, "sending to " + handle_->url + " timed out"});
       }
       continue;
     }
@@ -149,21 +152,21 @@ std::expected<void, SourceError> CurlTransport::send_all(std::string_view bytes)
   return {};
 }
 
-std::expected<std::size_t, SourceError> CurlTransport::receive(char* buffer, std::size_t capacity,
-                                                               std::chrono::milliseconds timeout) {
+std::expected<std::size_t, core::SourceError> CurlTransport::receive(char* buffer, std::size_t capacity,
+                                                                     std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     std::size_t received = 0;
     const CURLcode code = curl_easy_recv(handle_->curl, buffer, capacity, &received);
     if (code == CURLE_OK) {
       if (received == 0) {
-        return std::unexpected(SourceError{ErrorKind::transient, handle_->url + " closed the connection"});
+        return std::unexpected(core::SourceError{core::ErrorKind::transient, handle_->url + " closed the connection"});
       }
       return received;
     }
     if (code != CURLE_AGAIN) return std::unexpected(classify(code, "", handle_->url));
     if (handle_->cancelled()) {
-      return std::unexpected(SourceError{ErrorKind::transient, "cancelled (prospectd is stopping)"});
+      return std::unexpected(core::SourceError{core::ErrorKind::transient, "cancelled (prospectd is stopping)"});
     }
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
@@ -172,7 +175,7 @@ std::expected<std::size_t, SourceError> CurlTransport::receive(char* buffer, std
     // Short slices so a cancellation is noticed within a quarter of a second.
     const int ready = poll(&descriptor, 1, static_cast<int>(std::min<std::int64_t>(left.count(), 250)));
     if (ready < 0 && errno != EINTR) {
-      return std::unexpected(SourceError{ErrorKind::transient, "waiting for " + handle_->url + " failed"});
+      return std::unexpected(core::SourceError{core::ErrorKind::transient, "waiting for " + handle_->url + " failed"});
     }
   }
 }

@@ -29,12 +29,12 @@ class CurlTransport final : public Transport {
  public:
   // Connects and logs in. Errors are classified: a refused login is `auth`, an untrusted
   // certificate or a malformed URL is `fatal`, an unreachable server is `transient`.
-  static std::expected<std::unique_ptr<CurlTransport>, SourceError> connect(const ConnectOptions& options);
+  static std::expected<std::unique_ptr<CurlTransport>, core::SourceError> connect(const ConnectOptions& options);
   ~CurlTransport() override;
 
-  std::expected<void, SourceError> send_all(std::string_view bytes) override;
-  std::expected<std::size_t, SourceError> receive(char* buffer, std::size_t capacity,
-                                                  std::chrono::milliseconds timeout) override;
+  std::expected<void, core::SourceError> send_all(std::string_view bytes) override;
+  std::expected<std::size_t, core::SourceError> receive(char* buffer, std::size_t capacity,
+                                                        std::chrono::milliseconds timeout) override;
 
  private:
   struct Handle;

@@ -39,7 +39,7 @@ const Mailbox* find_sent_by_name(const std::vector<Mailbox>& mailboxes) {
 
 }  // namespace
 
-std::expected<Discovery, SourceError> discover(Session& session) {
+std::expected<Discovery, core::SourceError> discover(Session& session) {
   Discovery discovery;
   const std::string capability_tag = session.queue("CAPABILITY");
   const std::string list_tag = session.queue("LIST \"\" \"*\"");
@@ -65,14 +65,15 @@ std::expected<Discovery, SourceError> discover(Session& session) {
     auto done = session.wait_for(*tag, collect);
     if (!done) return std::unexpected(done.error());
     if (done->status != "OK") {
-      return std::unexpected(SourceError{ErrorKind::fatal, "the server refused to list its folders: " + done->text});
+      return std::unexpected(
+          core::SourceError{core::ErrorKind::fatal, "the server refused to list its folders: " + done->text});
     }
   }
   return discovery;
 }
 
-std::expected<std::vector<Mailbox>, SourceError> choose_folders(const Discovery& discovery,
-                                                                const std::vector<std::string>& configured) {
+std::expected<std::vector<Mailbox>, core::SourceError> choose_folders(const Discovery& discovery,
+                                                                      const std::vector<std::string>& configured) {
   const auto& mailboxes = discovery.mailboxes;
   std::vector<Mailbox> chosen;
   if (!configured.empty()) {
@@ -83,8 +84,8 @@ std::expected<std::vector<Mailbox>, SourceError> choose_folders(const Discovery&
       if (found == mailboxes.end()) {
         std::string names;
         for (const auto& mailbox : mailboxes) names += (names.empty() ? "" : ", ") + mailbox.name;
-        return std::unexpected(
-            SourceError{ErrorKind::fatal, "the server has no folder \"" + wanted + "\" (it has: " + names + ")"});
+        return std::unexpected(core::SourceError{
+            core::ErrorKind::fatal, "the server has no folder \"" + wanted + "\" (it has: " + names + ")"});
       }
       chosen.push_back(*found);
     }

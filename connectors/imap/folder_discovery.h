@@ -31,11 +31,11 @@ struct Discovery {
 };
 
 // One round trip: CAPABILITY and LIST "" "*" pipelined.
-std::expected<Discovery, SourceError> discover(Session& session);
+std::expected<Discovery, core::SourceError> discover(Session& session);
 
 // The folders to sync. `configured` (UTF-8 names) overrides the default; a configured name the
 // server does not have is a fatal error that lists what it has.
-std::expected<std::vector<Mailbox>, SourceError> choose_folders(const Discovery& discovery,
-                                                                const std::vector<std::string>& configured);
+std::expected<std::vector<Mailbox>, core::SourceError> choose_folders(const Discovery& discovery,
+                                                                      const std::vector<std::string>& configured);
 
 }  // namespace prospectd::connectors::imap

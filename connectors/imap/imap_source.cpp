@@ -57,7 +57,7 @@ std::string fetch_items(const Capabilities& capabilities) {
 struct InFlightBatch {
   std::string tag;
   UidRanges uids;
-  std::vector<MessageMeta> messages;
+  std::vector<core::MessageMeta> messages;
 };
 
 class FolderSync {
@@ -74,7 +74,7 @@ class FolderSync {
         summary_(summary),
         stats_(stats) {}
 
-  std::expected<void, SourceError> run(const std::optional<FolderState>& stored, const FolderStatus& status) {
+  std::expected<void, core::SourceError> run(const std::optional<FolderState>& stored, const FolderStatus& status) {
     const bool validity_changed = stored && stored->uidvalidity != status.uidvalidity;
     std::uint32_t start = (stored && !validity_changed) ? stored->uidnext : 1;
     if (!validity_changed && start >= status.uidnext) {
@@ -148,9 +148,9 @@ class FolderSync {
       if (completed->status != "OK") {
         // E.g. messages expunged by another client mid-fetch: retry later rather than move the
         // checkpoint past messages we did not get.
-        return std::unexpected(SourceError{ErrorKind::transient, "the server answered UID FETCH in " + mailbox_.name +
-                                                                     " with " + completed->status + ": " +
-                                                                     completed->text});
+        return std::unexpected(
+            core::SourceError{core::ErrorKind::transient, "the server answered UID FETCH in " + mailbox_.name +
+                                                              " with " + completed->status + ": " + completed->text});
       }
       InFlightBatch batch = std::move(in_flight.front());
       in_flight.pop_front();
@@ -173,7 +173,7 @@ class FolderSync {
 
  private:
   void add_message(InFlightBatch& batch, std::uint64_t uid, std::string_view header, const Response& response) {
-    MessageMeta meta;
+    core::MessageMeta meta;
     try {
       meta = mail::parse_header_block(header);
     } catch (const std::exception&) {
@@ -191,11 +191,11 @@ class FolderSync {
     batch.messages.push_back(std::move(meta));
   }
 
-  std::expected<void, SourceError> commit(std::vector<MessageMeta> messages, const FolderState& state,
-                                          std::uint64_t server_count, bool reset) {
-    Batch batch;
+  std::expected<void, core::SourceError> commit(std::vector<core::MessageMeta> messages, const FolderState& state,
+                                                std::uint64_t server_count, bool reset) {
+    core::Batch batch;
     batch.messages = std::move(messages);
-    batch.checkpoint = Checkpoint{mailbox_.name, state.to_json(), server_count};
+    batch.checkpoint = core::Checkpoint{mailbox_.name, state.to_json(), server_count};
     batch.reset_scope = reset;
     ++summary_.batches;
     sink_(std::move(batch));  // throws if the store cannot take it; the caller reports that
@@ -222,7 +222,7 @@ class FolderSync {
 ImapSource::ImapSource(ImapSourceOptions options) : options_(std::move(options)) {
   if (!options_.transport_factory) {
     options_.transport_factory =
-        [](const ConnectOptions& connect) -> std::expected<std::unique_ptr<Transport>, SourceError> {
+        [](const ConnectOptions& connect) -> std::expected<std::unique_ptr<Transport>, core::SourceError> {
       auto transport = CurlTransport::connect(connect);
       if (!transport) return std::unexpected(transport.error());
       return std::unique_ptr<Transport>(std::move(*transport));
@@ -232,8 +232,9 @@ ImapSource::ImapSource(ImapSourceOptions options) : options_(std::move(options))
   if (options_.pipeline_depth == 0) options_.pipeline_depth = 1;
 }
 
-std::expected<SyncSummary, SourceError> ImapSource::sync(const CheckpointReader& checkpoints, const BatchSink& sink,
-                                                         const ProgressObserver& progress) {
+std::expected<SyncSummary, core::SourceError> ImapSource::sync(const CheckpointReader& checkpoints,
+                                                               const BatchSink& sink,
+                                                               const ProgressObserver& progress) {
   stats_ = {};
   auto transport = options_.transport_factory(options_.connect);
   if (!transport) return std::unexpected(transport.error());
@@ -265,8 +266,8 @@ std::expected<SyncSummary, SourceError> ImapSource::sync(const CheckpointReader&
     });
     if (!done) return std::unexpected(done.error());
     if (done->status != "OK") {
-      return std::unexpected(
-          SourceError{ErrorKind::fatal, "cannot open folder \"" + (*folders)[i].name + "\": " + done->text});
+      return std::unexpected(core::SourceError{core::ErrorKind::fatal,
+                                               "cannot open folder \"" + (*folders)[i].name + "\": " + done->text});
     }
   }
 
@@ -292,8 +293,8 @@ std::expected<SyncSummary, SourceError> ImapSource::sync(const CheckpointReader&
 
 namespace prospectd::connectors::imap {
 
-std::expected<WaitOutcome, SourceError> ImapSource::wait_for_new_mail(std::chrono::seconds max_wait,
-                                                                      const std::atomic<bool>& cancel) {
+std::expected<WaitOutcome, core::SourceError> ImapSource::wait_for_new_mail(std::chrono::seconds max_wait,
+                                                                            const std::atomic<bool>& cancel) {
   if (!idle_supported_) return WaitOutcome::unsupported;
   ConnectOptions connect = options_.connect;
   connect.cancel = &cancel;

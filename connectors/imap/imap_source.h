@@ -12,7 +12,8 @@
 
 namespace prospectd::connectors::imap {
 
-using TransportFactory = std::function<std::expected<std::unique_ptr<Transport>, SourceError>(const ConnectOptions&)>;
+using TransportFactory =
+    std::function<std::expected<std::unique_ptr<Transport>, core::SourceError>(const ConnectOptions&)>;
 
 struct ImapSourceOptions {
   ConnectOptions connect;
@@ -32,12 +33,12 @@ struct ImapSyncStats {
 class ImapSource final : public MessageSource {
  public:
   explicit ImapSource(ImapSourceOptions options);
-  std::expected<SyncSummary, SourceError> sync(const CheckpointReader& checkpoints, const BatchSink& sink,
-                                               const ProgressObserver& progress) override;
+  std::expected<SyncSummary, core::SourceError> sync(const CheckpointReader& checkpoints, const BatchSink& sink,
+                                                     const ProgressObserver& progress) override;
   // IDLE on INBOX over a second connection (RFC 2177). Re-issued within 29 minutes as the
   // RFC advises; `unsupported` when the server lacks the IDLE capability.
-  std::expected<WaitOutcome, SourceError> wait_for_new_mail(std::chrono::seconds max_wait,
-                                                            const std::atomic<bool>& cancel) override;
+  std::expected<WaitOutcome, core::SourceError> wait_for_new_mail(std::chrono::seconds max_wait,
+                                                                  const std::atomic<bool>& cancel) override;
   const ImapSyncStats& last_stats() const { return stats_; }
 
  private:

@@ -18,7 +18,7 @@ std::string Session::queue(std::string_view command) {
   return tag;
 }
 
-std::expected<void, SourceError> Session::flush() {
+std::expected<void, core::SourceError> Session::flush() {
   if (outgoing_.empty()) return {};
   ++round_trips_;
   auto sent = transport_.send_all(outgoing_);
@@ -26,7 +26,8 @@ std::expected<void, SourceError> Session::flush() {
   return sent;
 }
 
-std::expected<Response, SourceError> Session::wait_for(const std::string& tag, const UntaggedHandler& on_untagged) {
+std::expected<Response, core::SourceError> Session::wait_for(const std::string& tag,
+                                                             const UntaggedHandler& on_untagged) {
   if (auto flushed = flush(); !flushed) return std::unexpected(flushed.error());
   if (auto early = early_completions_.find(tag); early != early_completions_.end()) {
     Response response = std::move(early->second);
@@ -43,27 +44,28 @@ std::expected<Response, SourceError> Session::wait_for(const std::string& tag, c
           continue;
         }
         if (response->kind == ResponseKind::untagged && response->status == "BYE") {
-          return std::unexpected(SourceError{ErrorKind::transient, "the server closed the session: " + response->text});
+          return std::unexpected(
+              core::SourceError{core::ErrorKind::transient, "the server closed the session: " + response->text});
         }
         if (response->kind == ResponseKind::untagged && on_untagged) on_untagged(*response);
       }
     } catch (const ProtocolError& error) {
       return std::unexpected(
-          SourceError{ErrorKind::transient, std::string("unreadable IMAP response: ") + error.what()});
+          core::SourceError{core::ErrorKind::transient, std::string("unreadable IMAP response: ") + error.what()});
     }
     auto received = transport_.receive(buffer.data(), buffer.size(), read_timeout_);
     if (!received) return std::unexpected(received.error());
     if (*received == 0) {
-      return std::unexpected(SourceError{
-          ErrorKind::transient,
+      return std::unexpected(core::SourceError{
+          core::ErrorKind::transient,
           "the server stopped answering (no reply in " + std::to_string(read_timeout_.count() / 1000) + " s)"});
     }
     parser_.feed(std::string_view(buffer.data(), *received));
   }
 }
 
-std::expected<bool, SourceError> Session::read_until(const std::function<bool(Response&)>& on_response,
-                                                     std::chrono::milliseconds timeout) {
+std::expected<bool, core::SourceError> Session::read_until(const std::function<bool(Response&)>& on_response,
+                                                           std::chrono::milliseconds timeout) {
   if (auto flushed = flush(); !flushed) return std::unexpected(flushed.error());
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::array<char, 16 * 1024> buffer;
@@ -71,13 +73,14 @@ std::expected<bool, SourceError> Session::read_until(const std::function<bool(Re
     try {
       while (auto response = parser_.next()) {
         if (response->kind == ResponseKind::untagged && response->status == "BYE") {
-          return std::unexpected(SourceError{ErrorKind::transient, "the server closed the session: " + response->text});
+          return std::unexpected(
+              core::SourceError{core::ErrorKind::transient, "the server closed the session: " + response->text});
         }
         if (on_response(*response)) return true;
       }
     } catch (const ProtocolError& error) {
       return std::unexpected(
-          SourceError{ErrorKind::transient, std::string("unreadable IMAP response: ") + error.what()});
+          core::SourceError{core::ErrorKind::transient, std::string("unreadable IMAP response: ") + error.what()});
     }
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
@@ -93,14 +96,14 @@ void Session::queue_raw(std::string_view line) {
   outgoing_ += "\r\n";
 }
 
-std::expected<Response, SourceError> Session::run(std::string_view command, const UntaggedHandler& on_untagged,
-                                                  ErrorKind kind_on_failure) {
+std::expected<Response, core::SourceError> Session::run(std::string_view command, const UntaggedHandler& on_untagged,
+                                                        core::ErrorKind kind_on_failure) {
   const std::string tag = queue(command);
   auto response = wait_for(tag, on_untagged);
   if (!response) return response;
   if (response->status != "OK") {
     const std::string verb(command.substr(0, command.find(' ')));
-    return std::unexpected(SourceError{
+    return std::unexpected(core::SourceError{
         kind_on_failure, "the server answered " + verb + " with " + response->status + ": " + response->text});
   }
   return response;

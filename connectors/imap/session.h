@@ -27,19 +27,19 @@ class Session {
   // Sends what is queued, then reads until the tagged response for `tag` arrives; untagged
   // responses on the way go to `on_untagged`. A NO or BAD completion is returned, not an error:
   // the caller decides. Network failures, BYE and unparseable bytes are transient errors.
-  std::expected<Response, SourceError> wait_for(const std::string& tag, const UntaggedHandler& on_untagged);
+  std::expected<Response, core::SourceError> wait_for(const std::string& tag, const UntaggedHandler& on_untagged);
 
   // queue + wait_for, with NO/BAD turned into an error of `kind_on_failure`.
-  std::expected<Response, SourceError> run(std::string_view command, const UntaggedHandler& on_untagged,
-                                           ErrorKind kind_on_failure = ErrorKind::fatal);
+  std::expected<Response, core::SourceError> run(std::string_view command, const UntaggedHandler& on_untagged,
+                                                 core::ErrorKind kind_on_failure = core::ErrorKind::fatal);
 
   // Sends LOGOUT without waiting for the reply (the connection is dropped next).
   void logout();
 
   // Sends what is queued, then hands every response (untagged, continuation, tagged) to
   // `on_response` until it returns true, or until `timeout` passes (then false).
-  std::expected<bool, SourceError> read_until(const std::function<bool(Response&)>& on_response,
-                                              std::chrono::milliseconds timeout);
+  std::expected<bool, core::SourceError> read_until(const std::function<bool(Response&)>& on_response,
+                                                    std::chrono::milliseconds timeout);
 
   // Sends a raw line (e.g. "DONE" ending IDLE, RFC 2177 §3) with CRLF, untagged.
   void queue_raw(std::string_view line);
@@ -48,7 +48,7 @@ class Session {
   std::uint64_t round_trips() const { return round_trips_; }
 
  private:
-  std::expected<void, SourceError> flush();
+  std::expected<void, core::SourceError> flush();
 
   Transport& transport_;
   std::chrono::milliseconds read_timeout_;

@@ -1,4 +1,4 @@
-// RFC 5322 §3.4 address-list parsing (From, To, Cc, ...) into connectors::Address values.
+// RFC 5322 §3.4 address-list parsing (From, To, Cc, ...) into core::Address values.
 // GMime does the grammar, our encoded-word decoder the charsets; this file cleans up.
 #include "connectors/mail/address_list.h"
 
@@ -49,7 +49,7 @@ bool has_domain(std::string_view email) {
   return at != std::string_view::npos && at > 0 && at + 1 < email.size();
 }
 
-void collect(InternetAddressList* list, std::vector<connectors::Address>& out) {
+void collect(InternetAddressList* list, std::vector<core::Address>& out) {
   const int count = internet_address_list_length(list);
   for (int i = 0; i < count; ++i) {
     InternetAddress* address = internet_address_list_get_address(list, i);
@@ -68,21 +68,21 @@ void collect(InternetAddressList* list, std::vector<connectors::Address>& out) {
 
 }  // namespace
 
-std::vector<connectors::Address> parse_address_list(std::string_view value) {
+std::vector<core::Address> parse_address_list(std::string_view value) {
   // GMime reads a C string: a NUL would silently end the list, so treat it as a space.
   std::string input(value);
   std::replace(input.begin(), input.end(), '\0', ' ');
   input = normalize_encoded_words(sanitize_utf8(input));
 
-  std::vector<connectors::Address> out;
+  std::vector<core::Address> out;
   const detail::GObjectPtr<InternetAddressList> list(
       internet_address_list_parse(detail::parser_options(), input.c_str()));
   if (list) collect(list.get(), out);
 
   std::unordered_set<std::string> found;
   found.reserve(out.size());
-  for (const connectors::Address& a : out) found.insert(a.email);  // GMime's normal form
-  for (connectors::Address& a : detail::recover_dropped_addresses(input, found)) {
+  for (const core::Address& a : out) found.insert(a.email);  // GMime's normal form
+  for (core::Address& a : detail::recover_dropped_addresses(input, found)) {
     a.email = sanitize_utf8(a.email);
     out.push_back(std::move(a));
   }

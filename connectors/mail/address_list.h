@@ -1,11 +1,11 @@
-// RFC 5322 §3.4 address-list parsing (From, To, Cc, ...) into connectors::Address values.
+// RFC 5322 §3.4 address-list parsing (From, To, Cc, ...) into core::Address values.
 // Pure function; safe to call from any thread.
 #pragma once
 
 #include <string_view>
 #include <vector>
 
-#include "connectors/message_meta.h"
+#include "core/message_meta.h"
 
 namespace prospectd::connectors::mail {
 
@@ -17,6 +17,6 @@ namespace prospectd::connectors::mail {
 // Elements GMime cannot parse ("a@x.example; b@x.example", "Jane jane@x.example") are
 // recovered by addr-spec, never out of a quoted string, comment or encoded word; the
 // recovered ones come after the parsed ones. NUL bytes count as spaces.
-std::vector<connectors::Address> parse_address_list(std::string_view value);
+std::vector<core::Address> parse_address_list(std::string_view value);
 
 }  // namespace prospectd::connectors::mail

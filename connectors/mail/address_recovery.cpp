@@ -164,9 +164,9 @@ std::string clean_display_name(std::string_view text) {
 
 }  // namespace
 
-std::vector<connectors::Address> recover_dropped_addresses(std::string_view value,
-                                                           const std::unordered_set<std::string>& found) {
-  std::vector<connectors::Address> recovered;
+std::vector<core::Address> recover_dropped_addresses(std::string_view value,
+                                                     const std::unordered_set<std::string>& found) {
+  std::vector<core::Address> recovered;
   for (std::string_view element : split_elements(value)) {
     element = trim(without_group_name(element, visible_text(element)));
     const std::string visible = visible_text(element);

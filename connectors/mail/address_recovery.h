@@ -7,7 +7,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "connectors/message_meta.h"
+#include "core/message_meta.h"
 
 namespace prospectd::connectors::mail::detail {
 
@@ -17,7 +17,7 @@ namespace prospectd::connectors::mail::detail {
 // "<addr-spec>" with the text before it as name, else each bare addr-spec outside quoted
 // strings, comments and encoded words (never a mailbox out of a display name). An addr-spec
 // here has exactly one '@' with text on both sides. Linear in the size of `value`.
-std::vector<connectors::Address> recover_dropped_addresses(std::string_view value,
-                                                           const std::unordered_set<std::string>& found);
+std::vector<core::Address> recover_dropped_addresses(std::string_view value,
+                                                     const std::unordered_set<std::string>& found);
 
 }  // namespace prospectd::connectors::mail::detail

@@ -1,4 +1,4 @@
-// The whole header block of one message to connectors::MessageMeta: the one entry point the
+// The whole header block of one message to core::MessageMeta: the one entry point the
 // IMAP and Gmail connectors call.
 #include "connectors/mail/header_parser.h"
 
@@ -57,19 +57,19 @@ std::string media_type(std::string_view value) {
 
 }  // namespace
 
-connectors::MessageMeta parse_header_block(std::string_view raw) {
+core::MessageMeta parse_header_block(std::string_view raw) {
   const std::vector<HeaderField> fields = split_header_block(raw);
   const auto field = [&](std::string_view name) { return find_field(fields, name); };
   const auto addresses = [&](std::string_view name) {
     const std::optional<std::string_view> value = field(name);
-    return value ? parse_address_list(*value) : std::vector<connectors::Address>{};
+    return value ? parse_address_list(*value) : std::vector<core::Address>{};
   };
   const auto text = [&](std::string_view name) {
     const std::optional<std::string_view> value = field(name);
     return value ? sanitize_utf8(*value) : std::string{};
   };
 
-  connectors::MessageMeta meta;
+  core::MessageMeta meta;
   if (const auto value = field("Message-ID")) meta.message_id = parse_message_id(*value);
   if (const auto value = field("In-Reply-To")) meta.in_reply_to = parse_message_id(*value);
   if (const auto value = field("References")) meta.references = parse_message_id_list(*value);
@@ -82,7 +82,7 @@ connectors::MessageMeta parse_header_block(std::string_view raw) {
   if (const auto value = field("Date")) meta.date = parse_date(*value);
   if (const auto value = field("Subject")) meta.subject = decode_unstructured(*value);
 
-  AutomationMarkers& markers = meta.markers;
+  core::AutomationMarkers& markers = meta.markers;
   markers.auto_submitted = text("Auto-Submitted");
   markers.precedence = text("Precedence");
   markers.list_id = text("List-Id");

@@ -1,11 +1,11 @@
-// The whole header block of one message to connectors::MessageMeta: the one entry point the
+// The whole header block of one message to core::MessageMeta: the one entry point the
 // IMAP and Gmail connectors call. Pure functions; safe to call from any thread.
 #pragma once
 
 #include <span>
 #include <string_view>
 
-#include "connectors/message_meta.h"
+#include "core/message_meta.h"
 
 namespace prospectd::connectors::mail {
 
@@ -15,7 +15,7 @@ namespace prospectd::connectors::mail {
 // and snippet are left empty for the connector. When a field occurs more than once, the
 // first occurrence wins (a second From: or To: is ignored, never merged). Never throws
 // on malformed input: what cannot be parsed stays empty.
-connectors::MessageMeta parse_header_block(std::string_view raw);
+core::MessageMeta parse_header_block(std::string_view raw);
 
 // The header field names parse_header_block reads, upper case, for an IMAP
 // `BODY.PEEK[HEADER.FIELDS (...)]` fetch or a Gmail `metadataHeaders` list.

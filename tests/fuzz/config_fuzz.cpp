@@ -4,17 +4,17 @@
 #include <cstdint>
 #include <string_view>
 
-#include "daemon/config.h"
+#include "config/config.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   try {
-    const prospectd::daemon::Config config = prospectd::daemon::parse_config(text, "fuzz.toml");
+    const prospectd::config::Config config = prospectd::config::parse_config(text, "fuzz.toml");
     (void)config.find_account("work");
-  } catch (const prospectd::daemon::ConfigError&) {
+  } catch (const prospectd::config::ConfigError&) {
     // Expected: the file is wrong and the message says where.
   }
   // Durations are read from the same text in the config; the parser must take any bytes.
-  (void)prospectd::daemon::parse_duration(text);
+  (void)prospectd::config::parse_duration(text);
   return 0;
 }

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "connectors/mail/encoded_words.h"
-#include "connectors/message_meta.h"
+#include "core/message_meta.h"
 
 namespace prospectd::fuzz {
 
@@ -17,8 +17,8 @@ inline void check_utf8(std::string_view text) {
   if (!connectors::mail::is_valid_utf8(text)) property_failed();
 }
 
-inline void check_utf8(const std::vector<connectors::Address>& addresses) {
-  for (const connectors::Address& address : addresses) {
+inline void check_utf8(const std::vector<core::Address>& addresses) {
+  for (const core::Address& address : addresses) {
     check_utf8(address.name);
     check_utf8(address.email);
     // A mailbox without user@domain is dropped (address_list.h).

@@ -23,7 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const nlohmann::json message = nlohmann::json::parse(bytes, /*cb=*/nullptr, /*allow_exceptions=*/false);
   if (message.is_discarded()) return 0;
   (void)gmail::is_ignored(message);
-  const std::expected<prospectd::connectors::MessageMeta, std::string> meta = gmail::map_message(message);
+  const std::expected<prospectd::core::MessageMeta, std::string> meta = gmail::map_message(message);
   if (!meta) {
     if (meta.error().empty()) property_failed();  // an error says what is missing
     return 0;

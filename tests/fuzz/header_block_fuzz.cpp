@@ -16,7 +16,7 @@ using prospectd::fuzz::property_failed;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view raw(reinterpret_cast<const char*>(data), size);
-  const prospectd::connectors::MessageMeta meta = mail::parse_header_block(raw);
+  const prospectd::core::MessageMeta meta = mail::parse_header_block(raw);
 
   // Every text the parser hands to the store is valid UTF-8 (header_parser.h, encoded_words.h).
   check_utf8(meta.message_id);

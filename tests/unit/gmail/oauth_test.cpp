@@ -36,7 +36,7 @@ TEST_CASE("the refresh token is written 0600 and read back; a missing file says 
   const auto file = dir / "sub" / "token.json";
   auto missing = gmail::read_refresh_token(file, "work");
   REQUIRE(!missing.has_value());
-  CHECK(missing.error().kind == prospectd::connectors::ErrorKind::auth);
+  CHECK(missing.error().kind == prospectd::core::ErrorKind::auth);
   CHECK(missing.error().message.find("prospectd auth work") != std::string::npos);
   REQUIRE(gmail::write_refresh_token(file, "1//refresh-token").has_value());
   struct stat info {};

@@ -12,8 +12,8 @@
 namespace prospectd::connectors::mail {
 namespace {
 
-using connectors::Address;
-using List = std::vector<Address>;
+using core::Address;
+using List = std::vector<core::Address>;
 
 TEST_CASE("a quoted comma does not split a display name") {
   CHECK(parse_address_list(R"("Müller, Jürgen" <j@x.de>)") == List{{"Müller, Jürgen", "j@x.de"}});
@@ -107,7 +107,7 @@ TEST_CASE("a To header with 10,000 recipients yields all of them") {
   }
   const List list = parse_address_list(value);
   REQUIRE(list.size() == 10000);
-  CHECK(list[9999] == Address{"Person 9999", "p9999@example.com"});
+  CHECK(list[9999] == core::Address{"Person 9999", "p9999@example.com"});
 }
 
 TEST_CASE("a 1 MB address header is parsed without blowing up") {

@@ -28,16 +28,16 @@ constexpr std::string_view kReply =
     "Body: not a header\r\n";
 
 TEST_CASE("a reply's header block fills every MessageMeta field it names") {
-  const connectors::MessageMeta meta = parse_header_block(kReply);
-  CHECK(meta.from == std::vector<connectors::Address>{{"Jane Döe", "jane@acme.example"}});
-  CHECK(meta.to == std::vector<connectors::Address>{{"Rep, Sales", "rep@seller.example"}, {"Jürgen", "j@x.de"}});
+  const core::MessageMeta meta = parse_header_block(kReply);
+  CHECK(meta.from == std::vector<core::Address>{{"Jane Döe", "jane@acme.example"}});
+  CHECK(meta.to == std::vector<core::Address>{{"Rep, Sales", "rep@seller.example"}, {"Jürgen", "j@x.de"}});
   CHECK(meta.cc.empty());
   CHECK(meta.subject == "Re: Angebot für Q3");
   CHECK(meta.date == 1057049557);
   CHECK(meta.message_id == "reply-1@acme.example");
   CHECK(meta.in_reply_to == "offer-1@seller.example");
   CHECK(meta.references == std::vector<std::string>{"intro@seller.example", "offer-1@seller.example"});
-  connectors::AutomationMarkers markers;
+  core::AutomationMarkers markers;
   markers.content_type = "text/plain";
   CHECK(meta.markers == markers);
   CHECK(meta.folder.empty());
@@ -48,7 +48,7 @@ TEST_CASE("a reply's header block fills every MessageMeta field it names") {
 }
 
 TEST_CASE("automation markers are read trimmed, unfolded and undecoded") {
-  const connectors::MessageMeta meta = parse_header_block(
+  const core::MessageMeta meta = parse_header_block(
       "From: MAILER-DAEMON@mx.example\r\n"
       "Auto-Submitted: auto-replied\r\n"
       "Precedence:  bulk \r\n"

@@ -75,10 +75,10 @@ TEST_CASE("random header bytes never break the parsers or their UTF-8 guarantee"
   std::mt19937 rng(20240601);
   for (int round = 0; round < 3000; ++round) {
     const std::string input = random_header(rng);
-    const connectors::MessageMeta meta = parse_header_block(input);
+    const core::MessageMeta meta = parse_header_block(input);
     CHECK(is_valid_utf8(meta.subject));
     for (const auto* list : {&meta.from, &meta.to}) {
-      for (const connectors::Address& a : *list) {
+      for (const core::Address& a : *list) {
         CHECK(is_valid_utf8(a.name));
         CHECK(is_valid_utf8(a.email));
       }
@@ -97,13 +97,13 @@ TEST_CASE("parsers called from several threads at once agree with a single threa
       "From: =?iso-8859-1?Q?J=FCrgen?= <j@x.de>\r\nTo: a@x.example; b@x.example\r\n"
       "Subject: =?gb2312?b?1eLKx9bQzsSy4srUo6E=?=\r\nDate: 1 Jan 2020 10:00 +0100\r\n"
       "References: <a@x> <b@x>\r\n";
-  const connectors::MessageMeta expected = parse_header_block(block);
+  const core::MessageMeta expected = parse_header_block(block);
   std::vector<int> mismatches(4, 0);
   std::vector<std::thread> threads;
   for (std::size_t t = 0; t < mismatches.size(); ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 300; ++i) {
-        const connectors::MessageMeta meta = parse_header_block(block);
+        const core::MessageMeta meta = parse_header_block(block);
         if (meta.from != expected.from || meta.to != expected.to || meta.subject != expected.subject ||
             meta.date != expected.date || meta.references != expected.references) {
           ++mismatches[t];

@@ -25,7 +25,7 @@
 namespace prospectd::connectors::mail::test {
 namespace {
 
-using connectors::Address;
+using core::Address;
 using nlohmann::json;
 
 // APIs whose vectors pin a contract that is not ours, by design. A key ending in '.' or '_'
@@ -132,9 +132,9 @@ Outcome skip() { return {Verdict::kSkip, {}}; }
 Outcome fail(std::string detail) { return {Verdict::kFail, std::move(detail)}; }
 Outcome compare(bool equal, const std::string& ours) { return equal ? pass() : fail(ours); }
 
-std::string describe(const std::vector<Address>& list) {
+std::string describe(const std::vector<core::Address>& list) {
   std::string out = "[";
-  for (const Address& a : list) out += "{" + a.name + " | " + a.email + "} ";
+  for (const core::Address& a : list) out += "{" + a.name + " | " + a.email + "} ";
   return out + "]";
 }
 
@@ -159,8 +159,8 @@ std::string as_field_body(std::string_view name, const std::string& raw) {
 
 // Reads GMime's canonical display form of a list ("Name <a@b>, group: x@y;") back into
 // flattened (name, email) pairs. A name before '<' is unquoted; a bare address is kept.
-std::vector<Address> read_gmime_display(std::string_view s) {
-  std::vector<Address> out;
+std::vector<core::Address> read_gmime_display(std::string_view s) {
+  std::vector<core::Address> out;
   std::size_t i = 0;
   const auto read_phrase = [&]() {  // raw text up to a top-level ',', ';', ':' or '<'
     const std::size_t start = i;
@@ -207,8 +207,8 @@ std::vector<Address> read_gmime_display(std::string_view s) {
   return out;
 }
 
-std::vector<Address> pairs_to_addresses(const json& pairs) {
-  std::vector<Address> out;
+std::vector<core::Address> pairs_to_addresses(const json& pairs) {
+  std::vector<core::Address> out;
   for (const json& pair : pairs) {
     if (pair[0] == "" && pair[1] == "") continue;  // CPython's "could not parse" marker
     out.push_back({pair[0].get<std::string>(), pair[1].get<std::string>()});
@@ -216,8 +216,8 @@ std::vector<Address> pairs_to_addresses(const json& pairs) {
   return out;
 }
 
-std::vector<Address> named_list(const json& list) {
-  std::vector<Address> out;
+std::vector<core::Address> named_list(const json& list) {
+  std::vector<core::Address> out;
   for (json entry : list) {
     out.push_back({string_or_empty(entry["name"]), string_or_empty(entry["address"])});
   }
@@ -226,7 +226,7 @@ std::vector<Address> named_list(const json& list) {
 
 // postal-mime's checks, on its nested shape: [i].name / [i].address, .length, and
 // [0].group[k].x for groups, which we flatten (so only the members are compared).
-Outcome check_postal_mime_addresses(const json& checks, const std::vector<Address>& ours) {
+Outcome check_postal_mime_addresses(const json& checks, const std::vector<core::Address>& ours) {
   bool group = false;
   for (json check : checks) {
     if (check["path"].get<std::string>().find("group") != std::string::npos) group = true;
@@ -253,7 +253,7 @@ Outcome check_postal_mime_addresses(const json& checks, const std::vector<Addres
     const std::string member = path.substr(3);
     ++compared;
     if (index >= ours.size()) return fail(describe(ours));
-    const Address& a = ours[index];
+    const core::Address& a = ours[index];
     if (member == ".address" && check.contains("expected_truthy")) {
       if (a.email.empty()) return fail(describe(ours));
     } else if (member == ".address.includes(\"@example.com\")") {
@@ -291,14 +291,14 @@ Outcome evaluate_address_case(const json& c) {
   }
   if (api == "cpython:email.headerregistry 'Sender' header (single address)") {
     const auto ours = parse_address_list(c["input"].get<std::string>());
-    std::vector<Address> want;
+    std::vector<core::Address> want;
     const std::string addr = expected["addr_spec"].get<std::string>();
     if (addr != "<>" && !addr.empty()) want.push_back({expected["display_name"], addr});
     return compare(ours == want, describe(ours));
   }
   if (api == "cpython:email.headerregistry 'To' header (group 'foo: <source>;')") {
     const auto ours = parse_address_list(c["input"].get<std::string>());
-    std::vector<Address> want;
+    std::vector<core::Address> want;
     for (json a : expected["addresses"]) {
       const std::string addr = a["addr_spec"].get<std::string>();
       if (addr != "<>" && !addr.empty()) want.push_back({a["display_name"], addr});
@@ -318,7 +318,7 @@ Outcome evaluate_address_case(const json& c) {
   }
   if (api == "mail-parser:parse_address") {
     const auto ours = parse_address_list(as_field_body("To", c["input"].get<std::string>()));
-    std::vector<Address> want;
+    std::vector<core::Address> want;
     if (expected.is_object() && expected.contains("list")) want = named_list(expected["list"]);
     if (expected.is_object() && expected.contains("groups")) {
       for (json g : expected["groups"]) {
@@ -513,7 +513,7 @@ Outcome evaluate_subject_case(const json& c) {
 Outcome evaluate_header_block_case(const json& c) {
   const auto input = as_bytes(c["input"]);
   if (!input) return skip();  // a JavaScript DataView
-  const connectors::MessageMeta meta = parse_header_block(*input);
+  const core::MessageMeta meta = parse_header_block(*input);
   const std::vector<HeaderField> fields = split_header_block(*input);
   int compared = 0;
   for (json check : c["checks"]) {
@@ -539,7 +539,7 @@ Outcome evaluate_header_block_case(const json& c) {
       if (names != want.get<std::vector<std::string>>()) return fail(describe(names));
     } else if (path.rfind(".to.map(", 0) == 0) {
       std::vector<std::string> emails;
-      for (const Address& a : meta.to) emails.push_back(a.email);
+      for (const core::Address& a : meta.to) emails.push_back(a.email);
       if (emails != want.get<std::vector<std::string>>()) return fail(describe(emails));
     } else {
       --compared;  // body, attachments, anonymous filters: not header parsing

@@ -13,15 +13,15 @@
 namespace prospectd::rules {
 namespace {
 
-using connectors::Address;
-using connectors::MessageMeta;
+using core::Address;
+using core::MessageMeta;
 
 const Identity& rep() {
   static const Identity identity({"rep@acme-sales.com", "rep@acme.io"}, {"acme-sales.com", "acme.io"});
   return identity;
 }
 
-std::vector<std::string> contacts_of(const MessageMeta& message, const Blocklist& blocklist = Blocklist()) {
+std::vector<std::string> contacts_of(const core::MessageMeta& message, const Blocklist& blocklist = Blocklist()) {
   std::vector<std::string> emails;
   for (const Candidate& candidate : contact_candidates(message, classify_direction(message, rep()),
                                                        automation_reason(message).has_value(), rep(), blocklist)) {
@@ -30,9 +30,9 @@ std::vector<std::string> contacts_of(const MessageMeta& message, const Blocklist
   return emails;
 }
 
-MessageMeta mail(std::vector<Address> from, std::vector<Address> to, std::vector<Address> cc = {},
-                 std::vector<Address> bcc = {}) {
-  MessageMeta message;
+core::MessageMeta mail(std::vector<core::Address> from, std::vector<core::Address> to,
+                       std::vector<core::Address> cc = {}, std::vector<core::Address> bcc = {}) {
+  core::MessageMeta message;
   message.message_id = "m1@example.com";
   message.from = std::move(from);
   message.to = std::move(to);
@@ -42,20 +42,20 @@ MessageMeta mail(std::vector<Address> from, std::vector<Address> to, std::vector
   return message;
 }
 
-const Address kRep{"Rep", "rep@acme-sales.com"};
-const Address kJane{"Jane Doe", "jane@globex.com"};
+const core::Address kRep{"Rep", "rep@acme-sales.com"};
+const core::Address kJane{"Jane Doe", "jane@globex.com"};
 
 TEST_CASE("the author of a human inbound message becomes a contact") {
   CHECK(contacts_of(mail({kJane}, {kRep})) == std::vector<std::string>{"jane@globex.com"});
 }
 
 TEST_CASE("every recipient of an outbound message becomes a contact") {
-  const MessageMeta message = mail({kRep}, {kJane}, {{"", "bob@initech.com"}}, {{"", "carol@umbrella.org"}});
+  const core::MessageMeta message = mail({kRep}, {kJane}, {{"", "bob@initech.com"}}, {{"", "carol@umbrella.org"}});
   CHECK(contacts_of(message) == std::vector<std::string>{"jane@globex.com", "bob@initech.com", "carol@umbrella.org"});
 }
 
 TEST_CASE("To and Cc co-recipients of a human inbound message become contacts, Bcc does not") {
-  const MessageMeta message =
+  const core::MessageMeta message =
       mail({kJane}, {kRep, {"", "bob@globex.com"}}, {{"", "carol@umbrella.org"}}, {{"", "dave@initech.com"}});
   CHECK(contacts_of(message) == std::vector<std::string>{"jane@globex.com", "bob@globex.com", "carol@umbrella.org"});
 }
@@ -68,8 +68,8 @@ TEST_CASE("a colleague is never a contact") {
 }
 
 TEST_CASE("the rep's +tag address is the rep") {
-  const MessageMeta message = mail({{"Rep", "Rep+Newsletter@ACME.io"}}, {kJane});
-  CHECK(classify_direction(message, rep()) == Direction::outbound);
+  const core::MessageMeta message = mail({{"Rep", "Rep+Newsletter@ACME.io"}}, {kJane});
+  CHECK(classify_direction(message, rep()) == core::Direction::outbound);
   CHECK(contacts_of(message) == std::vector<std::string>{"jane@globex.com"});
   CHECK(contacts_of(mail({kJane}, {{"", "rep+deals@acme-sales.com"}})) == std::vector<std::string>{"jane@globex.com"});
 }
@@ -79,7 +79,7 @@ TEST_CASE("internal messages make no contacts") {
 }
 
 TEST_CASE("an out-of-office reply makes no contact") {
-  MessageMeta message = mail({kJane}, {kRep}, {{"", "bob@globex.com"}});
+  core::MessageMeta message = mail({kJane}, {kRep}, {{"", "bob@globex.com"}});
   message.subject = "Automatic reply: Project";
   CHECK(contacts_of(message).empty());
   message.subject = "Project";
@@ -88,7 +88,7 @@ TEST_CASE("an out-of-office reply makes no contact") {
 }
 
 TEST_CASE("a newsletter sender is never a contact") {
-  MessageMeta message = mail({{"Globex News", "news@globex.com"}}, {kRep});
+  core::MessageMeta message = mail({{"Globex News", "news@globex.com"}}, {kRep});
   message.markers.list_unsubscribe = "<mailto:unsubscribe@globex.com>";
   CHECK(contacts_of(message).empty());
   message.markers = {};
@@ -97,13 +97,14 @@ TEST_CASE("a newsletter sender is never a contact") {
 }
 
 TEST_CASE("a bounce's sender never becomes a contact") {
-  MessageMeta message = mail({{"Mail Delivery System", "MAILER-DAEMON@globex.com"}}, {kRep});
+  core::MessageMeta message = mail({{"Mail Delivery System", "MAILER-DAEMON@globex.com"}}, {kRep});
   message.markers.content_type = "multipart/report";
   CHECK(contacts_of(message).empty());
 }
 
 TEST_CASE("a robot address is never a contact, even as a recipient of our mail") {
-  const MessageMeta message = mail({kRep}, {{"", "no-reply@globex.com"}, {"", "Do_Not_Reply@initech.com"}, kJane});
+  const core::MessageMeta message =
+      mail({kRep}, {{"", "no-reply@globex.com"}, {"", "Do_Not_Reply@initech.com"}, kJane});
   CHECK(contacts_of(message) == std::vector<std::string>{"jane@globex.com"});
 }
 
@@ -122,27 +123,27 @@ TEST_CASE("a blocklisted address never becomes a contact in any spelling") {
 }
 
 TEST_CASE("empty and implausible addresses are never contacts") {
-  const MessageMeta message = mail({kRep}, {{"", ""},
-                                            {"", "undisclosed-recipients:;"},
-                                            {"", "jane@"},
-                                            {"", "@globex.com"},
-                                            {"", "jane@localhost"},
-                                            {"", "jane@globex..com"},
-                                            {"", "bob@initech.com"}});
+  const core::MessageMeta message = mail({kRep}, {{"", ""},
+                                                  {"", "undisclosed-recipients:;"},
+                                                  {"", "jane@"},
+                                                  {"", "@globex.com"},
+                                                  {"", "jane@localhost"},
+                                                  {"", "jane@globex..com"},
+                                                  {"", "bob@initech.com"}});
   CHECK(contacts_of(message) == std::vector<std::string>{"bob@initech.com"});
 }
 
 TEST_CASE("an address listed twice is one candidate, named by the first name given") {
-  const MessageMeta message =
+  const core::MessageMeta message =
       mail({kRep}, {{"", "Jane+x@Globex.com"}}, {{"Jane Doe", "jane@globex.com"}}, {{"J. Doe", "JANE@globex.com"}});
-  const auto candidates = contact_candidates(message, Direction::outbound, false, rep(), Blocklist());
+  const auto candidates = contact_candidates(message, core::Direction::outbound, false, rep(), Blocklist());
   REQUIRE(candidates.size() == 1);
   CHECK(candidates[0] == Candidate{"jane@globex.com", "Jane+x@Globex.com", "Jane Doe"});
 }
 
 TEST_CASE("a candidate keeps the spelling it was written in") {
-  const auto candidates = contact_candidates(mail({{"", " Jane.Doe+Web@Globex.COM "}}, {kRep}), Direction::inbound,
-                                             false, rep(), Blocklist());
+  const auto candidates = contact_candidates(mail({{"", " Jane.Doe+Web@Globex.COM "}}, {kRep}),
+                                             core::Direction::inbound, false, rep(), Blocklist());
   REQUIRE(candidates.size() == 1);
   CHECK(candidates[0].email == "jane.doe@globex.com");
   CHECK(candidates[0].raw_email == "Jane.Doe+Web@Globex.COM");
@@ -159,9 +160,9 @@ TEST_CASE("display names lose client quoting and repeats of the address") {
 
 TEST_CASE("a message's direction and automation come from the caller") {
   // The store passes the decisions it recorded; contact_candidates does not redo them.
-  const MessageMeta message = mail({kJane}, {kRep}, {{"", "bob@initech.com"}});
-  CHECK(contact_candidates(message, Direction::inbound, true, rep(), Blocklist()).empty());
-  CHECK(contact_candidates(message, Direction::internal, false, rep(), Blocklist()).empty());
+  const core::MessageMeta message = mail({kJane}, {kRep}, {{"", "bob@initech.com"}});
+  CHECK(contact_candidates(message, core::Direction::inbound, true, rep(), Blocklist()).empty());
+  CHECK(contact_candidates(message, core::Direction::internal, false, rep(), Blocklist()).empty());
 }
 
 }  // namespace

@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "daemon/classify.h"
-#include "daemon/rules_context.h"
 #include "store/batch_group.h"
 #include "store/store.h"
+#include "sync/classify.h"
+#include "sync/rules_context.h"
 #include "tests/unit/store/store_test_support.h"
 
 namespace prospectd::store {
@@ -20,16 +20,16 @@ namespace {
 constexpr std::int64_t kStart = 1'700'000'000;
 constexpr const char* kRep = "rep@acme-sales.com";
 
-daemon::RulesContext rules() {
-  daemon::RulesContext context{rules::Identity({kRep}, {"acme-sales.com"}), rules::Blocklist(), {}};
-  context.stage_rules.push_back(rules::make_stage_rule("pricing", rules::Stage::opportunity, "pricing|quote"));
+sync::RulesContext rules() {
+  sync::RulesContext context{rules::Identity({kRep}, {"acme-sales.com"}), rules::Blocklist(), {}};
+  context.stage_rules.push_back(rules::make_stage_rule("pricing", core::Stage::opportunity, "pricing|quote"));
   return context;
 }
 
-connectors::MessageMeta mail(const std::string& id, const std::string& from, const std::string& to,
-                             const std::string& subject, std::int64_t date, const std::string& parent = "",
-                             const std::string& folder = "INBOX") {
-  connectors::MessageMeta meta;
+core::MessageMeta mail(const std::string& id, const std::string& from, const std::string& to,
+                       const std::string& subject, std::int64_t date, const std::string& parent = "",
+                       const std::string& folder = "INBOX") {
+  core::MessageMeta meta;
   meta.folder = folder;
   meta.source_id = "1:" + id;
   meta.message_id = id;
@@ -47,8 +47,8 @@ connectors::MessageMeta mail(const std::string& id, const std::string& from, con
 
 // Three batches: conversations whose halves arrive in different batches (and folders), a
 // late message that merges two threads, and a rule-made opportunity.
-std::vector<ClassifiedBatch> batches(const daemon::RulesContext& context) {
-  const std::vector<std::vector<connectors::MessageMeta>> mails = {
+std::vector<ClassifiedBatch> batches(const sync::RulesContext& context) {
+  const std::vector<std::vector<core::MessageMeta>> mails = {
       {mail("a2@client.example", "ann@client.example", kRep, "Re: Intro", kStart + 20, "a1@acme-sales.com"),
        mail("b1@bee.example", "bob@bee.example", kRep, "A quote please", kStart + 30),
        mail("c1@cee.example", "cat@cee.example", kRep, "Hello", kStart + 40)},
@@ -60,7 +60,7 @@ std::vector<ClassifiedBatch> batches(const daemon::RulesContext& context) {
   std::vector<ClassifiedBatch> result;
   for (std::size_t i = 0; i < mails.size(); ++i) {
     ClassifiedBatch batch;
-    for (const auto& meta : mails[i]) batch.messages.push_back(daemon::classify_message(meta, context));
+    for (const auto& meta : mails[i]) batch.messages.push_back(sync::classify_message(meta, context));
     batch.checkpoint = {"INBOX", "{\"batch\":" + std::to_string(i) + "}", std::nullopt};
     result.push_back(std::move(batch));
   }
@@ -158,8 +158,8 @@ TEST_CASE("a rebuild clears pending evaluations") {
     store.commit_batch(account, batch, context.evaluator(), Evaluation::deferred);
   }
   REQUIRE(store.pending_evaluations() > 0);
-  const Reclassifier reclassify = [&](const connectors::MessageMeta& message, bool automated) {
-    ClassifiedMessage classified = daemon::classify_message(message, context);
+  const Reclassifier reclassify = [&](const core::MessageMeta& message, bool automated) {
+    ClassifiedMessage classified = sync::classify_message(message, context);
     if (automated) classified.contacts.clear();
     return Reclassification{classified.direction, std::move(classified.contacts)};
   };

@@ -16,10 +16,10 @@
 #include <thread>
 #include <vector>
 
-#include "daemon/classify.h"
-#include "daemon/rules_context.h"
 #include "rules/lifecycle.h"
-#include "store/migrations.h"
+#include "store/internal/migrations.h"
+#include "sync/classify.h"
+#include "sync/rules_context.h"
 #include "tests/unit/store/store_test_support.h"
 
 namespace prospectd::store {
@@ -47,8 +47,8 @@ struct Mail {
   std::string auto_submitted{};
 };
 
-connectors::MessageMeta to_meta(const Mail& mail) {
-  connectors::MessageMeta meta;
+core::MessageMeta to_meta(const Mail& mail) {
+  core::MessageMeta meta;
   meta.folder = mail.folder;
   meta.source_id = mail.source_id.empty() ? "1:" + mail.id : mail.source_id;
   meta.message_id = mail.id;
@@ -64,9 +64,9 @@ connectors::MessageMeta to_meta(const Mail& mail) {
   return meta;
 }
 
-daemon::RulesContext sales_rules() {
-  daemon::RulesContext rules{rules::Identity({kRep}, {"acme-sales.com"}), rules::Blocklist(), {}};
-  rules.stage_rules.push_back(rules::make_stage_rule("pricing", rules::Stage::opportunity, "pricing|quote"));
+sync::RulesContext sales_rules() {
+  sync::RulesContext rules{rules::Identity({kRep}, {"acme-sales.com"}), rules::Blocklist(), {}};
+  rules.stage_rules.push_back(rules::make_stage_rule("pricing", core::Stage::opportunity, "pricing|quote"));
   return rules;
 }
 
@@ -81,13 +81,13 @@ class StoreFixture {
   std::filesystem::path file() const { return dir_.path() / "prospectd.sqlite"; }
   Store& store() { return *store_; }
   AccountId account() const { return account_; }
-  const daemon::RulesContext& rules() const { return rules_; }
+  const sync::RulesContext& rules() const { return rules_; }
 
   ClassifiedBatch batch(const std::vector<Mail>& mails, const std::string& scope = "INBOX",
                         const std::string& state = "{}") {
     ClassifiedBatch batch;
     for (const auto& mail : mails) {
-      batch.messages.push_back(daemon::classify_message(to_meta(mail), rules_));
+      batch.messages.push_back(sync::classify_message(to_meta(mail), rules_));
     }
     batch.checkpoint = {scope, state, std::nullopt};
     return batch;
@@ -166,7 +166,7 @@ class StoreFixture {
 
  private:
   test::TempDir dir_;
-  daemon::RulesContext rules_;
+  sync::RulesContext rules_;
   std::unique_ptr<Store> store_;
   AccountId account_;
 };
@@ -657,9 +657,9 @@ TEST_CASE("rebuild agrees with incremental evaluation") {
   REQUIRE(fixture.stage_of("carl@client.example") == "lead");
   REQUIRE(fixture.stage_of("eve@eve.example") == "customer");
 
-  const daemon::RulesContext& rules = fixture.rules();
-  const Reclassifier reclassify = [&](const connectors::MessageMeta& message, bool automated) {
-    ClassifiedMessage classified = daemon::classify_message(message, rules);
+  const sync::RulesContext& rules = fixture.rules();
+  const Reclassifier reclassify = [&](const core::MessageMeta& message, bool automated) {
+    ClassifiedMessage classified = sync::classify_message(message, rules);
     if (automated) classified.contacts.clear();
     return Reclassification{classified.direction, std::move(classified.contacts)};
   };
@@ -810,7 +810,7 @@ TEST_CASE("migrations bring an old store to the latest schema") {
   // old question and Bob at once (Bob's thread merges into Jane's and its id is freed), then
   // Carol writes (a new thread, which must not get the freed id: the batch would take it for
   // the merged one and link Carol to Jane's thread).
-  const daemon::RulesContext rules = sales_rules();
+  const sync::RulesContext rules = sales_rules();
   ClassifiedBatch batch;
   for (const Mail& mail : std::vector<Mail>{
            {.id = "b1@bob.example", .from = "bob@bob.example", .to = {kRep}, .subject = "Question", .date = day(2)},
@@ -822,7 +822,7 @@ TEST_CASE("migrations bring an old store to the latest schema") {
            .in_reply_to = "q1@client.example",
            .references = {"q1@client.example", "b1@bob.example"}},
            {.id = "c1@carol.example", .from = "carol@carol.example", .to = {kRep}, .subject = "Hi", .date = day(4)}}) {
-    batch.messages.push_back(daemon::classify_message(to_meta(mail), rules));
+    batch.messages.push_back(sync::classify_message(to_meta(mail), rules));
   }
   batch.checkpoint = {"INBOX", R"({"uidnext":4})", std::nullopt};
   const auto outcome = store.commit_batch(store.ensure_account("work", "imap"), batch, rules.evaluator());

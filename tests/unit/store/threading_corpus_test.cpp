@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "connectors/mail/header_parser.h"
-#include "daemon/classify.h"
-#include "daemon/rules_context.h"
 #include "store/store.h"
+#include "sync/classify.h"
+#include "sync/rules_context.h"
 #include "tests/unit/store/store_test_support.h"
 
 namespace prospectd::store {
@@ -35,7 +35,7 @@ std::string read_file(const fs::path& file) {
 
 // Every message file under <corpus>/mail, in file-name order, as a connector would hand it
 // over: the Maildir directory is the folder and the relative path the source id.
-std::vector<connectors::MessageMeta> read_corpus(const std::string& corpus) {
+std::vector<core::MessageMeta> read_corpus(const std::string& corpus) {
   const fs::path mail = kCorpora / corpus / "mail";
   REQUIRE_MESSAGE(fs::is_directory(mail), mail << " is missing");
   std::vector<fs::path> files;
@@ -43,9 +43,9 @@ std::vector<connectors::MessageMeta> read_corpus(const std::string& corpus) {
     if (entry.is_regular_file()) files.push_back(entry.path().lexically_relative(mail));
   }
   std::sort(files.begin(), files.end());
-  std::vector<connectors::MessageMeta> messages;
+  std::vector<core::MessageMeta> messages;
   for (const auto& file : files) {
-    connectors::MessageMeta meta = connectors::mail::parse_header_block(read_file(mail / file));
+    core::MessageMeta meta = connectors::mail::parse_header_block(read_file(mail / file));
     meta.folder = file.has_parent_path() ? file.parent_path().generic_string() : "INBOX";
     meta.source_id = file.generic_string();
     messages.push_back(std::move(meta));
@@ -100,9 +100,8 @@ struct Stored {
 };
 
 // Commits `messages` in `ordering`, batch by batch, into a new SQLite file in `dir`.
-Stored store_in_order(const std::vector<connectors::MessageMeta>& messages, const Ordering& ordering,
-                      const fs::path& dir) {
-  const daemon::RulesContext rules{};  // empty identity: every message is inbound
+Stored store_in_order(const std::vector<core::MessageMeta>& messages, const Ordering& ordering, const fs::path& dir) {
+  const sync::RulesContext rules{};  // empty identity: every message is inbound
   const ContactEvaluator evaluate = rules.evaluator();
   Store store(dir / "corpus.sqlite");
   const AccountId account = store.ensure_account("corpus", "imap");
@@ -110,7 +109,7 @@ Stored store_in_order(const std::vector<connectors::MessageMeta>& messages, cons
     const std::size_t end = std::min(begin + ordering.batch_size, ordering.indexes.size());
     ClassifiedBatch batch;
     for (std::size_t i = begin; i < end; ++i) {
-      batch.messages.push_back(daemon::classify_message(messages[ordering.indexes[i]], rules));
+      batch.messages.push_back(sync::classify_message(messages[ordering.indexes[i]], rules));
     }
     batch.checkpoint = {"corpus", std::to_string(end), std::nullopt};
     store.commit_batch(account, batch, evaluate);
@@ -120,7 +119,7 @@ Stored store_in_order(const std::vector<connectors::MessageMeta>& messages, cons
           test::query_int(store, "SELECT COUNT(*) FROM messages WHERE subject_fallback = 1")};
 }
 
-std::size_t distinct_message_ids(const std::vector<connectors::MessageMeta>& messages) {
+std::size_t distinct_message_ids(const std::vector<core::MessageMeta>& messages) {
   std::set<std::string> ids;
   for (const auto& meta : messages) ids.insert(meta.message_id);
   return ids.size();

@@ -1,0 +1,56 @@
+// `prospectd status [--json]`: each account's sync state and per-folder counts.
+// The text form is for people; --json is the DESIGN §3 document.
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "util/time_format.h"
+#include "views/status_json.h"
+
+namespace prospectd::cli {
+
+int run_status_command(const config::Config& config, const StatusCommandOptions& options) {
+  if (!std::filesystem::exists(config.store_file())) {
+    if (options.json) {
+      nlohmann::json stages;
+      for (const char* stage : {"lead", "prospect", "opportunity", "customer", "disqualified"}) stages[stage] = 0;
+      std::cout << nlohmann::json{{"version", PROSPECTD_VERSION},
+                                  {"accounts", nlohmann::json::array()},
+                                  {"stages", stages},
+                                  {"contacts", 0},
+                                  {"threads", 0},
+                                  {"messages", 0}}
+                       .dump(2)
+                << "\n";
+    } else {
+      std::cout << "No data yet: run `prospectd sync` (store: " << config.store_file().string() << ")\n";
+    }
+    return 0;
+  }
+  store::StoreReader reader(config.store_file());
+  if (options.json) {
+    std::cout << views::status_json(reader).dump(2) << "\n";
+    return 0;
+  }
+  const std::int64_t now = std::time(nullptr);
+  for (const auto& account : reader.accounts()) {
+    std::cout << account.name << " (" << account.type << "): " << account.state << ", last success "
+              << util::time_ago(account.last_success_at, now) << ", " << account.messages << " messages\n";
+    if (!account.last_error.empty() && account.state == "error") {
+      std::cout << "  last error: " << account.last_error << "\n";
+    }
+    for (const auto& folder : account.folders) {
+      std::cout << "  " << folder.name << ": " << folder.stored_count << " stored";
+      if (folder.server_count) std::cout << " of " << *folder.server_count << " on the server";
+      std::cout << ", synced " << util::time_ago(folder.last_sync_at, now) << "\n";
+    }
+  }
+  const auto totals = reader.totals();
+  std::cout << totals.messages << " messages in " << totals.threads << " threads; " << totals.contacts << " contacts:";
+  for (const auto& [stage, count] : totals.stages) std::cout << " " << count << " " << stage;
+  std::cout << "\n";
+  return 0;
+}
+
+}  // namespace prospectd::cli

@@ -1,0 +1,364 @@
+// TOML config loading with toml++: every key is checked against what we know, so a typo is an
+// error that names its file and line instead of a silently ignored setting.
+#include "config/config.h"
+
+#include <toml++/toml.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "rules/lifecycle.h"
+
+namespace prospectd::config {
+namespace {
+
+std::string where(const std::filesystem::path& file, const toml::source_region& region) {
+  std::string place = file.string();
+  if (region.begin.line > 0) place += ":" + std::to_string(region.begin.line);
+  return place;
+}
+
+[[noreturn]] void fail(const std::filesystem::path& file, const toml::node& node, const std::string& key,
+                       const std::string& message) {
+  throw ConfigError(where(file, node.source()) + ": " + key + ": " + message);
+}
+
+class TableReader {
+ public:
+  TableReader(const toml::table& table, std::filesystem::path file, std::string prefix)
+      : table_(table), file_(std::move(file)), prefix_(std::move(prefix)) {}
+
+  // Rejects keys the caller did not read (call after reading all known keys).
+  void reject_unknown() const {
+    for (const auto& [key, node] : table_) {
+      const std::string name(key.str());
+      if (!known_.contains(name)) {
+        fail(file_, node, qualified(name), "unknown key" + suggestion(name));
+      }
+    }
+  }
+
+  std::optional<std::string> string(const std::string& key) {
+    known_.insert(key);
+    const toml::node* node = table_.get(key);
+    if (!node) return std::nullopt;
+    if (!node->is_string()) fail(file_, *node, qualified(key), "must be a string");
+    return node->as_string()->get();
+  }
+
+  std::optional<std::int64_t> integer(const std::string& key) {
+    known_.insert(key);
+    const toml::node* node = table_.get(key);
+    if (!node) return std::nullopt;
+    if (!node->is_integer()) fail(file_, *node, qualified(key), "must be a whole number");
+    return node->as_integer()->get();
+  }
+
+  std::string required_string(const std::string& key) {
+    auto value = string(key);
+    if (!value || value->empty()) {
+      throw ConfigError(where(file_, table_.source()) + ": " + qualified(key) + ": missing (required)");
+    }
+    return *value;
+  }
+
+  std::vector<std::string> string_list(const std::string& key) {
+    known_.insert(key);
+    const toml::node* node = table_.get(key);
+    if (!node) return {};
+    const toml::array* array = node->as_array();
+    if (!array) fail(file_, *node, qualified(key), "must be a list of strings");
+    std::vector<std::string> values;
+    for (const auto& element : *array) {
+      if (!element.is_string()) fail(file_, element, qualified(key), "must be a list of strings");
+      values.push_back(element.as_string()->get());
+    }
+    return values;
+  }
+
+  std::optional<std::chrono::seconds> duration(const std::string& key) {
+    known_.insert(key);
+    const toml::node* node = table_.get(key);
+    if (!node) return std::nullopt;
+    std::optional<std::chrono::seconds> value;
+    if (node->is_integer()) {
+      value = std::chrono::seconds(node->as_integer()->get());
+    } else if (node->is_string()) {
+      value = parse_duration(node->as_string()->get());
+    }
+    if (!value || value->count() <= 0) {
+      fail(file_, *node, qualified(key), "must be a duration such as \"60s\", \"5m\" or \"1h\"");
+    }
+    return value;
+  }
+
+  const toml::table* subtable(const std::string& key) {
+    known_.insert(key);
+    const toml::node* node = table_.get(key);
+    if (!node) return nullptr;
+    if (!node->is_table()) fail(file_, *node, qualified(key), "must be a table ([" + key + "])");
+    return node->as_table();
+  }
+
+  const toml::array* array_of_tables(const std::string& key) {
+    known_.insert(key);
+    const toml::node* node = table_.get(key);
+    if (!node) return nullptr;
+    if (!node->is_array_of_tables()) {
+      fail(file_, *node, qualified(key), "must be an array of tables ([[" + key + "]])");
+    }
+    return node->as_array();
+  }
+
+  // The secret named by exactly one of <base>_cmd / <base>_file / <base>_env.
+  SecretSource secret(const std::string& base) {
+    SecretSource source;
+    int given = 0;
+    for (const auto& [suffix, kind] :
+         {std::pair{"_cmd", SecretSource::Kind::command}, std::pair{"_file", SecretSource::Kind::file},
+          std::pair{"_env", SecretSource::Kind::environment}}) {
+      if (auto value = string(base + suffix)) {
+        ++given;
+        source = {kind, *value, qualified(base + suffix)};
+      }
+    }
+    if (given > 1) {
+      throw ConfigError(where(file_, table_.source()) + ": " + qualified(base) + ": give only one of " + base +
+                        "_cmd, " + base + "_file, " + base + "_env");
+    }
+    return source;
+  }
+
+  void mark_known(const std::string& key) { known_.insert(key); }
+
+  std::string qualified(const std::string& key) const { return prefix_.empty() ? key : prefix_ + "." + key; }
+  const toml::table& table() const { return table_; }
+
+ private:
+  std::string suggestion(const std::string& name) const {
+    for (const auto& known : known_) {
+      if (known.size() > 2 && (known.find(name) != std::string::npos || name.find(known) != std::string::npos)) {
+        return " (did you mean \"" + known + "\"?)";
+      }
+    }
+    return "";
+  }
+
+  const toml::table& table_;
+  std::filesystem::path file_;
+  std::string prefix_;
+  std::set<std::string> known_;
+};
+
+std::filesystem::path env_path(const char* variable, const char* fallback_below_home) {
+  if (const char* value = std::getenv(variable); value && *value) return value;
+  const char* home = std::getenv("HOME");
+  return std::filesystem::path(home && *home ? home : ".") / fallback_below_home;
+}
+
+AccountConfig read_account(const toml::table& table, const std::filesystem::path& file, std::size_t index) {
+  TableReader reader(table, file, "accounts[" + std::to_string(index) + "]");
+  AccountConfig account;
+  account.name = reader.required_string("name");
+  account.type = reader.required_string("type");
+  account.username = reader.required_string("username");
+  if (auto interval = reader.duration("poll_interval")) account.poll_interval = *interval;
+  if (account.type == "imap") {
+    account.url = reader.required_string("url");
+    if (!account.url.starts_with("imap://") && !account.url.starts_with("imaps://")) {
+      throw ConfigError(where(file, table.source()) + ": " + reader.qualified("url") +
+                        ": must start with imap:// or imaps:// (got \"" + account.url + "\")");
+    }
+    account.password = reader.secret("password");
+    if (account.password.kind == SecretSource::Kind::none) {
+      throw ConfigError(where(file, table.source()) + ": " + reader.qualified("password_cmd") +
+                        ": an IMAP account needs password_cmd, password_file or password_env");
+    }
+    account.folders = reader.string_list("folders");
+    account.ca_file = reader.string("ca_file").value_or("");
+    account.starttls = reader.string("starttls").value_or("auto");
+    if (account.starttls != "auto" && account.starttls != "required" && account.starttls != "off") {
+      fail(file, *table.get("starttls"), reader.qualified("starttls"), "must be \"auto\", \"required\" or \"off\"");
+    }
+    if (auto batch = reader.integer("batch_size")) {
+      if (*batch < 1 || *batch > 100000) {
+        fail(file, *table.get("batch_size"), reader.qualified("batch_size"), "must be between 1 and 100000");
+      }
+      account.batch_size = static_cast<std::uint32_t>(*batch);
+    }
+    account.auth = reader.string("auth").value_or("password");
+    if (account.auth != "password" && account.auth != "xoauth2") {
+      fail(file, *table.get("auth"), reader.qualified("auth"), "must be \"password\" or \"xoauth2\"");
+    }
+  } else if (account.type == "gmail") {
+    account.client_id = reader.required_string("client_id");
+    account.client_secret = reader.secret("client_secret");
+    account.token_file = reader.required_string("token_file");
+    account.api_base = reader.string("api_base").value_or(account.api_base);
+    account.token_uri = reader.string("token_uri").value_or(account.token_uri);
+    if (auto rate = reader.integer("quota_units_per_second")) {
+      if (*rate < 1 || *rate > 100000) {
+        fail(file, *table.get("quota_units_per_second"), reader.qualified("quota_units_per_second"),
+             "must be between 1 and 100000 (Google's per-user limit is 250)");
+      }
+      account.quota_units_per_second = static_cast<std::uint32_t>(*rate);
+    }
+  } else {
+    fail(file, *table.get("type"), reader.qualified("type"),
+         "must be \"imap\" or \"gmail\" (got \"" + account.type + "\")");
+  }
+  reader.reject_unknown();
+  return account;
+}
+
+StageRuleConfig read_stage_rule(const toml::table& table, const std::filesystem::path& file, std::size_t index) {
+  TableReader reader(table, file, "stage_rules[" + std::to_string(index) + "]");
+  StageRuleConfig rule;
+  rule.name = reader.required_string("name");
+  rule.stage = reader.required_string("stage");
+  if (rule.stage != "opportunity" && rule.stage != "customer" && rule.stage != "disqualified" &&
+      rule.stage != "prospect") {
+    fail(file, *table.get("stage"), reader.qualified("stage"),
+         "must be \"prospect\", \"opportunity\", \"customer\" or \"disqualified\"");
+  }
+  rule.pattern = reader.required_string("pattern");
+  try {
+    (void)rules::make_stage_rule(rule.name, core::Stage::opportunity, rule.pattern);
+  } catch (const std::regex_error& error) {
+    fail(file, *table.get("pattern"), reader.qualified("pattern"),
+         std::string("is not a valid regular expression: ") + error.what());
+  }
+  const auto fields = reader.string_list("fields");
+  if (!fields.empty()) {
+    rule.match_subject = rule.match_snippet = false;
+    for (const auto& field : fields) {
+      if (field == "subject") {
+        rule.match_subject = true;
+      } else if (field == "snippet") {
+        rule.match_snippet = true;
+      } else {
+        fail(file, *table.get("fields"), reader.qualified("fields"),
+             "may hold \"subject\" and \"snippet\" (got \"" + field + "\")");
+      }
+    }
+  }
+  if (const toml::node* enabled = table.get("enabled")) {
+    if (!enabled->is_boolean()) fail(file, *enabled, reader.qualified("enabled"), "must be true or false");
+    rule.enabled = enabled->as_boolean()->get();
+  }
+  reader.mark_known("enabled");
+  reader.reject_unknown();
+  return rule;
+}
+
+}  // namespace
+
+const AccountConfig* Config::find_account(std::string_view name) const {
+  for (const auto& account : accounts) {
+    if (account.name == name) return &account;
+  }
+  return nullptr;
+}
+
+std::filesystem::path default_config_path() {
+  return env_path("XDG_CONFIG_HOME", ".config") / "prospectd" / "config.toml";
+}
+
+std::filesystem::path default_data_dir() { return env_path("XDG_DATA_HOME", ".local/share") / "prospectd"; }
+
+std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
+  std::size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  if (digits == 0 || digits > 12) return std::nullopt;
+  const long long number = std::stoll(std::string(text.substr(0, digits)));
+  const std::string_view unit = text.substr(digits);
+  if (unit.empty() || unit == "s") return std::chrono::seconds(number);
+  if (unit == "ms") return std::chrono::seconds((number + 999) / 1000);
+  if (unit == "m") return std::chrono::seconds(number * 60);
+  if (unit == "h") return std::chrono::seconds(number * 3600);
+  if (unit == "d") return std::chrono::seconds(number * 86400);
+  return std::nullopt;
+}
+
+Config parse_config(std::string_view text, const std::filesystem::path& source_name) {
+  toml::table root;
+  try {
+    root = toml::parse(text, source_name.string());
+  } catch (const toml::parse_error& error) {
+    throw ConfigError(source_name.string() + ":" + std::to_string(error.source().begin.line) + ": " +
+                      std::string(error.description()));
+  }
+  Config config;
+  config.source = source_name;
+  TableReader reader(root, source_name, "");
+  const auto data_dir = reader.string("data_dir");
+  config.data_dir = data_dir ? std::filesystem::path(*data_dir) : default_data_dir();
+  if (config.data_dir.is_relative()) {
+    config.data_dir = std::filesystem::absolute(source_name).parent_path() / config.data_dir;
+  }
+  if (const toml::table* http = reader.subtable("http")) {
+    TableReader http_reader(*http, source_name, "http");
+    config.http_listen = http_reader.string("listen").value_or(config.http_listen);
+    http_reader.reject_unknown();
+  }
+  if (const toml::table* identity = reader.subtable("identity")) {
+    TableReader identity_reader(*identity, source_name, "identity");
+    config.own_addresses = identity_reader.string_list("addresses");
+    config.internal_domains = identity_reader.string_list("internal_domains");
+    identity_reader.reject_unknown();
+  }
+  if (const toml::table* contacts = reader.subtable("contacts")) {
+    TableReader contacts_reader(*contacts, source_name, "contacts");
+    config.blocklist = contacts_reader.string_list("blocklist");
+    if (auto days = contacts_reader.integer("gone_quiet_days")) {
+      if (*days < 1 || *days > 3650) {
+        fail(source_name, *contacts->get("gone_quiet_days"), "contacts.gone_quiet_days", "must be between 1 and 3650");
+      }
+      config.gone_quiet_days = static_cast<int>(*days);
+    }
+    contacts_reader.reject_unknown();
+  }
+  if (const toml::array* rules = reader.array_of_tables("stage_rules")) {
+    std::size_t index = 0;
+    for (const auto& node : *rules) {
+      config.stage_rules.push_back(read_stage_rule(*node.as_table(), source_name, index++));
+    }
+  }
+  if (const toml::table* log = reader.subtable("log")) {
+    TableReader log_reader(*log, source_name, "log");
+    config.log_level = log_reader.string("level").value_or(config.log_level);
+    config.log_file = log_reader.string("file").value_or("");
+    log_reader.reject_unknown();
+  }
+  if (const toml::array* accounts = reader.array_of_tables("accounts")) {
+    std::size_t index = 0;
+    for (const auto& node : *accounts) {
+      AccountConfig account = read_account(*node.as_table(), source_name, index);
+      if (config.find_account(account.name)) {
+        fail(source_name, node, "accounts[" + std::to_string(index) + "].name",
+             "\"" + account.name + "\" is used by another account");
+      }
+      config.accounts.push_back(std::move(account));
+      ++index;
+    }
+  }
+  reader.reject_unknown();
+  return config;
+}
+
+Config load_config(const std::filesystem::path& file) {
+  std::error_code error;
+  if (!std::filesystem::exists(file, error)) {
+    throw ConfigError(file.string() +
+                      ": no such config file (create one with `prospectd init`, or pass --config PATH)");
+  }
+  std::ifstream input(file, std::ios::binary);
+  if (!input) throw ConfigError(file.string() + ": cannot be read");
+  std::stringstream text;
+  text << input.rdbuf();
+  return parse_config(text.str(), file);
+}
+
+}  // namespace prospectd::config

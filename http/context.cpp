@@ -1,0 +1,169 @@
+// CachedDocument's refresh protocol, the JSON reply helpers, and the live status overlay
+// shared by /api/status, /metrics and the dashboard.
+#include "http/context.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+#include "http/worker_pool.h"
+#include "util/time_format.h"
+#include "views/status_json.h"
+
+namespace prospectd::http {
+
+bool CachedDocument::fresh() const {
+  return document_ && valid_ && std::chrono::steady_clock::now() - taken_ < max_age_;
+}
+
+std::shared_ptr<const nlohmann::json> CachedDocument::get(const std::function<nlohmann::json()>& compute) {
+  bool have_old = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (fresh()) return document_;
+    have_old = document_ && valid_;
+  }
+  std::unique_lock refresh(refresh_, std::defer_lock);
+  if (have_old) {
+    if (!refresh.try_lock()) {
+      std::lock_guard lock(mutex_);
+      return document_;  // someone else is refreshing: the previous one will do meanwhile
+    }
+  } else {
+    refresh.lock();
+  }
+  std::uint64_t generation = 0;
+  {
+    std::lock_guard lock(mutex_);
+    if (fresh()) return document_;
+    generation = generation_;
+  }
+  const auto started = std::chrono::steady_clock::now();
+  auto computed = std::make_shared<const nlohmann::json>(compute());
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(mutex_);
+  document_ = computed;
+  taken_ = now;
+  max_age_ = std::clamp<std::chrono::steady_clock::duration>(10 * (now - started), min_age_, std::chrono::seconds(30));
+  valid_ = generation == generation_;  // invalidated while computing: the next caller redoes it
+  return computed;
+}
+
+void CachedDocument::invalidate() {
+  std::lock_guard lock(mutex_);
+  valid_ = false;
+  ++generation_;
+}
+
+void reply_json(httplib::Response& res, int status, const nlohmann::json& body) {
+  res.status = status;
+  res.set_header("Cache-Control", "no-store");
+  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                  "application/json; charset=utf-8");
+}
+
+void reply_error(httplib::Response& res, int status, const std::string& message) {
+  reply_json(res, status, {{"error", message}});
+}
+
+std::optional<std::int64_t> int_param(const httplib::Request& req, httplib::Response& res, const char* name,
+                                      std::int64_t fallback, std::int64_t min, std::int64_t max) {
+  if (!req.has_param(name)) return fallback;
+  const std::string text = req.get_param_value(name);
+  std::int64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size() || value < min) {
+    reply_error(res, 400,
+                std::string("parameter ") + name + " must be a whole number of at least " + std::to_string(min));
+    return std::nullopt;
+  }
+  return std::min(value, max);
+}
+
+namespace {
+
+nlohmann::json store_status_document() {
+  store::StoreReader& reader = worker_reader();
+  nlohmann::json status = views::status_json(reader);
+  // Extras the page uses to explain an error: read again only when there is one (the
+  // accounts query counts every stored message, so it is not free on a big store).
+  bool any_error = false;
+  for (const auto& account : status["accounts"]) any_error = any_error || !account["last_error"].is_null();
+  for (auto& account : status["accounts"]) {
+    account["last_error_kind"] = nullptr;
+    account["last_attempt_at"] = nullptr;
+  }
+  if (!any_error) return status;
+  const auto accounts = reader.accounts();
+  for (auto& account : status["accounts"]) {
+    for (const auto& row : accounts) {
+      if (row.name != account["name"].get<std::string>()) continue;
+      account["last_error_kind"] =
+          row.last_error_kind.empty() ? nlohmann::json(nullptr) : nlohmann::json(row.last_error_kind);
+      account["last_attempt_at"] =
+          row.last_attempt_at ? nlohmann::json(util::iso8601_utc(*row.last_attempt_at)) : nlohmann::json(nullptr);
+    }
+  }
+  return status;
+}
+
+nlohmann::json empty_store_status() {
+  nlohmann::json stages = nlohmann::json::object();
+  for (const char* stage : {"lead", "prospect", "opportunity", "customer", "disqualified"}) stages[stage] = 0;
+  return {{"version", PROSPECTD_VERSION},
+          {"accounts", nlohmann::json::array()},
+          {"stages", stages},
+          {"contacts", 0},
+          {"threads", 0},
+          {"messages", 0}};
+}
+
+nlohmann::json never_synced_account(const std::string& name) {
+  return {{"name", name},
+          {"type", nullptr},
+          {"state", "never"},
+          {"last_success_at", nullptr},
+          {"last_error", nullptr},
+          {"last_error_kind", nullptr},
+          {"last_attempt_at", nullptr},
+          {"messages", 0},
+          {"progress", nullptr},
+          {"folders", nlohmann::json::array()}};
+}
+
+}  // namespace
+
+nlohmann::json current_status(HttpContext& context) {
+  nlohmann::json status;
+  try {
+    status = *context.store_status.get(store_status_document);
+  } catch (const StoreUnavailable&) {
+    status = empty_store_status();
+  }
+  auto& accounts = status["accounts"];
+  for (const auto& name : context.options.account_names) {
+    bool found = false;
+    for (const auto& account : accounts) found = found || account["name"] == name;
+    if (!found) accounts.push_back(never_synced_account(name));
+  }
+  for (auto& account : accounts) {
+    const std::string name = account["name"].get<std::string>();
+    if (!context.live.syncing(name)) continue;
+    account["state"] = "syncing";
+    const auto progress = context.live.progress_of(name);
+    if (!progress) continue;
+    nlohmann::json eta = nullptr;
+    if (progress->rate > 0 && progress->total >= progress->done) {
+      eta = std::llround(static_cast<double>(progress->total - progress->done) / progress->rate);
+    }
+    account["progress"] = {{"folder", progress->folder},
+                           {"done", progress->done},
+                           {"total", progress->total},
+                           {"rate", std::round(progress->rate * 10) / 10},
+                           {"eta_seconds", eta}};
+  }
+  status["gone_quiet_days"] = context.options.gone_quiet_days;
+  return status;
+}
+
+}  // namespace prospectd::http

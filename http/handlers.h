@@ -1,0 +1,22 @@
+// The HTTP server's routes, one group per file (daemon/http_handlers_*.cpp), registered on a
+// cpp-httplib server by HttpServer. Handlers run on worker threads and share only HttpContext.
+#pragma once
+
+#include <httplib.h>
+
+#include "http/context.h"
+
+namespace prospectd::http {
+
+// GET /healthz, /api/status, /metrics.
+void add_status_routes(httplib::Server& server, HttpContext& context);
+// GET /api/contacts, /api/contacts/{email}, /api/threads.
+void add_crm_routes(httplib::Server& server, HttpContext& context);
+// GET /api/dashboard: recent promotions, threads owed a reply, prospects gone quiet.
+void add_dashboard_routes(httplib::Server& server, HttpContext& context);
+// POST /api/contacts/{email}/stage, /api/sync (the bearer token is checked before routing).
+void add_write_routes(httplib::Server& server, HttpContext& context);
+// GET / and the status page's assets, compiled into the binary.
+void add_page_routes(httplib::Server& server);
+
+}  // namespace prospectd::http

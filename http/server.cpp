@@ -1,0 +1,280 @@
+// HttpServer: cpp-httplib set up for a loopback service — Host check against DNS rebinding,
+// bearer token for writes, security headers on every answer, bounded bodies and timeouts,
+// request counting for /metrics — and its lifecycle on a thread of its own.
+#include "http/server.h"
+
+#include <netdb.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <stdexcept>
+#include <thread>
+
+#include "http/context.h"
+#include "http/handlers.h"
+#include "http/token.h"
+#include "http/worker_pool.h"
+#include "util/host_port.h"
+
+namespace prospectd::http {
+namespace {
+
+// Thread per connection: a slow client holds a worker until the read timeout. 32 workers (each
+// opens its read connection lazily) let 31 stalled clients leave the page unaffected; beyond
+// that a request waits at most kReadTimeoutSeconds. The daemon listens on loopback only.
+constexpr std::size_t kWorkers = 32;
+constexpr time_t kReadTimeoutSeconds = 3;
+constexpr std::size_t kMaxBody = 64 * 1024;
+constexpr time_t kIoTimeoutSeconds = 5;
+constexpr time_t kKeepAliveSeconds = 2;
+constexpr std::size_t kKeepAliveRequests = 100;
+
+struct ListenAddress {
+  std::string host;  // without brackets
+  int port = 0;
+};
+
+ListenAddress parse_listen(const std::string& listen) {
+  const auto colon = listen.rfind(':');
+  ListenAddress address;
+  if (colon == std::string::npos || colon == 0 || colon + 1 == listen.size()) {
+    throw std::runtime_error("cannot listen on " + listen + ": expected host:port");
+  }
+  address.host = listen.substr(0, colon);
+  if (address.host.size() > 2 && address.host.front() == '[' && address.host.back() == ']') {
+    address.host = address.host.substr(1, address.host.size() - 2);
+  }
+  const std::string port = listen.substr(colon + 1);
+  if (port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5 || std::stoi(port) > 65535) {
+    throw std::runtime_error("cannot listen on " + listen + ": bad port \"" + port + "\"");
+  }
+  address.port = std::stoi(port);
+  return address;
+}
+
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  return text;
+}
+
+// Why binding failed, found by trying it the same way (cpp-httplib only says that it did).
+std::string bind_failure_reason(const ListenAddress& address) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* found = nullptr;
+  const std::string port = std::to_string(address.port);
+  if (const int error = getaddrinfo(address.host.c_str(), port.c_str(), &hints, &found); error != 0) {
+    return gai_strerror(error);
+  }
+  std::string reason = "no usable address";
+  for (addrinfo* entry = found; entry != nullptr; entry = entry->ai_next) {
+    const int fd = ::socket(entry->ai_family, entry->ai_socktype | SOCK_CLOEXEC, entry->ai_protocol);
+    if (fd < 0) {
+      reason = std::strerror(errno);
+      continue;
+    }
+    int yes = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    const bool bound = ::bind(fd, entry->ai_addr, entry->ai_addrlen) == 0;
+    reason = bound ? "the address could not be used" : std::strerror(errno);
+    ::close(fd);
+    if (!bound) break;
+  }
+  freeaddrinfo(found);
+  return reason;
+}
+
+// Only SO_REUSEADDR: cpp-httplib's default SO_REUSEPORT would let a second daemon bind the
+// same port and silently take half of the connections.
+void socket_options(socket_t fd) {
+  int yes = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+}
+
+// A fixed set of route names for /metrics, so label values never grow with the traffic.
+std::string route_label(const httplib::Request& req) {
+  static constexpr std::array<std::string_view, 10> kRoutes = {
+      "/",           "/app.css",      "/app.js",      "/healthz",       "/metrics",
+      "/api/status", "/api/contacts", "/api/threads", "/api/dashboard", "/api/sync"};
+  for (const auto route : kRoutes) {
+    if (req.path == route) return std::string(route);
+  }
+  if (req.path.starts_with("/api/contacts/")) {
+    return req.path.ends_with("/stage") ? "/api/contacts/{email}/stage" : "/api/contacts/{email}";
+  }
+  return "other";
+}
+
+std::string error_text(int status) {
+  switch (status) {
+    case 400:
+      return "bad request";
+    case 404:
+      return "not found";
+    case 405:
+      return "method not allowed";
+    case 408:
+      return "request timeout";
+    case 413:
+      return "request body too large (at most 64 KiB)";
+    case 414:
+      return "request URI too long";
+    default:
+      return "error " + std::to_string(status);
+  }
+}
+
+bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) {
+  return text.size() >= prefix.size() && lower(std::string(text.substr(0, prefix.size()))) == prefix;
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  Impl(HttpServerOptions options, sync::LiveStatus& live, SyncRequester request_sync, std::string token)
+      : address(parse_listen(options.listen)),
+        context(std::move(options), live, std::move(request_sync), std::move(token)) {}
+
+  void configure();
+  bool host_allowed(const std::string& host) const;
+  bool authorised(const httplib::Request& req) const;
+
+  ListenAddress address;
+  HttpContext context;
+  httplib::Server server;
+  std::vector<std::string> allowed_hosts;  // set in start(), read-only while serving
+  std::thread thread;
+};
+
+bool HttpServer::Impl::host_allowed(const std::string& host) const {
+  const std::string wanted = lower(host);
+  return std::find(allowed_hosts.begin(), allowed_hosts.end(), wanted) != allowed_hosts.end();
+}
+
+bool HttpServer::Impl::authorised(const httplib::Request& req) const {
+  const std::string header = req.get_header_value("Authorization");
+  if (!starts_with_ignoring_case(header, "bearer ")) return false;
+  std::string_view presented(header);
+  presented.remove_prefix(7);
+  while (!presented.empty() && presented.front() == ' ') presented.remove_prefix(1);
+  while (!presented.empty() && presented.back() == ' ') presented.remove_suffix(1);
+  return token_matches(presented, context.token);
+}
+
+void HttpServer::Impl::configure() {
+  server.new_task_queue = [this] { return new HttpWorkerPool(kWorkers, context.options.store_file); };
+  server.set_socket_options(socket_options);
+  // Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm and
+  // the client's delayed ACK hold every answer back ~40 ms on a keep-alive connection.
+  server.set_tcp_nodelay(true);
+  server.set_payload_max_length(kMaxBody);
+  server.set_read_timeout(kReadTimeoutSeconds, 0);
+  server.set_write_timeout(kIoTimeoutSeconds, 0);
+  server.set_keep_alive_timeout(kKeepAliveSeconds);
+  server.set_keep_alive_max_count(kKeepAliveRequests);
+  server.set_default_headers({
+      {"Content-Security-Policy",
+       "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+       "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"},
+      {"X-Content-Type-Options", "nosniff"},
+      {"Referrer-Policy", "no-referrer"},
+      {"X-Frame-Options", "DENY"},
+  });
+  server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (!host_allowed(req.get_header_value("Host"))) {
+      reply_error(res, 403,
+                  "this server only answers requests addressed to " + context.options.listen + " or localhost");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (req.method != "GET" && req.method != "HEAD" && !authorised(req)) {
+      res.set_header("WWW-Authenticate", "Bearer realm=\"prospectd\"");
+      reply_error(res, 401,
+                  "writes need the header Authorization: Bearer <the token in " +
+                      (context.options.data_dir / "http-token").string() + ">");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  server.set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr error) {
+    try {
+      std::rethrow_exception(error);
+    } catch (const StoreUnavailable& unavailable) {
+      reply_error(res, 503, unavailable.what());
+    } catch (const std::exception& failure) {
+      spdlog::error("HTTP {} {} failed: {}", req.method, req.path, failure.what());
+      reply_error(res, 500, "internal error (the daemon's log says more)");
+    } catch (...) {
+      spdlog::error("HTTP {} {} failed", req.method, req.path);
+      reply_error(res, 500, "internal error");
+    }
+  });
+  server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (res.body.empty() && res.status != 304) reply_error(res, res.status, error_text(res.status));
+  });
+  server.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+    context.live.http_request(route_label(req), res.status);
+    spdlog::debug("HTTP {} {} {}", req.method, req.path, res.status);
+  });
+  add_status_routes(server, context);
+  add_crm_routes(server, context);
+  add_dashboard_routes(server, context);
+  add_write_routes(server, context);
+  add_page_routes(server);
+}
+
+HttpServer::HttpServer(HttpServerOptions options, sync::LiveStatus& live, SyncRequester request_sync) : impl_(nullptr) {
+  std::string token = load_or_create_http_token(options.data_dir);
+  impl_ = std::make_unique<Impl>(std::move(options), live, std::move(request_sync), std::move(token));
+  impl_->configure();
+}
+
+HttpServer::~HttpServer() { stop(); }
+
+void HttpServer::start() {
+  Impl& impl = *impl_;
+  if (impl.thread.joinable()) return;
+  // A client that hangs up mid-answer must not kill the daemon with SIGPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
+  int port = impl.address.port;
+  if (port == 0) {
+    port = impl.server.bind_to_any_port(impl.address.host);
+    if (port <= 0) port = -1;
+  } else if (!impl.server.bind_to_port(impl.address.host, port)) {
+    port = -1;
+  }
+  if (port < 0) {
+    throw std::runtime_error("cannot listen on " + impl.context.options.listen + ": " +
+                             bind_failure_reason(impl.address));
+  }
+  impl.context.port = port;
+  const std::string suffix = ":" + std::to_string(port);
+  const std::string host = lower(impl.address.host);
+  const std::string bracketed = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  impl.allowed_hosts = {"127.0.0.1" + suffix, "localhost" + suffix, "[::1]" + suffix, bracketed + suffix, bracketed};
+  impl.thread = std::thread([&impl] {
+    if (!impl.server.listen_after_bind()) spdlog::error("the HTTP server stopped accepting connections");
+  });
+  // stop() only works once the accept loop runs: wait for it (it starts at once).
+  for (int i = 0; i < 500 && !impl.server.is_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  spdlog::info("status page and API on http://{}:{}/", bracketed, port);
+}
+
+void HttpServer::stop() {
+  if (!impl_ || !impl_->thread.joinable()) return;
+  impl_->server.stop();
+  impl_->thread.join();
+}
+
+int HttpServer::port() const { return impl_->context.port; }
+
+}  // namespace prospectd::http

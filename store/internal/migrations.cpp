@@ -1,0 +1,224 @@
+// Schema migrations: each entry upgrades version N to N+1 and is never edited once released.
+// Add a new entry for every schema change.
+#include "store/internal/migrations.h"
+
+#include <SQLiteCpp/Statement.h>
+
+#include <array>
+#include <stdexcept>
+#include <string>
+
+#include "store/internal/transaction.h"
+
+namespace prospectd::store {
+namespace {
+
+// v1: accounts, checkpoints, messages with their locations, addresses and references,
+// and the thread graph (every known Message-ID, real or only referenced, maps to a thread).
+constexpr const char* kV1 = R"sql(
+CREATE TABLE accounts (
+  id              INTEGER PRIMARY KEY,
+  name            TEXT NOT NULL UNIQUE,
+  type            TEXT NOT NULL,
+  state           TEXT NOT NULL DEFAULT 'never',
+  last_attempt_at INTEGER,
+  last_success_at INTEGER,
+  last_error      TEXT,
+  last_error_kind TEXT
+);
+CREATE TABLE checkpoints (
+  account_id   INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  scope        TEXT NOT NULL,
+  state        TEXT NOT NULL,
+  server_count INTEGER,
+  last_sync_at INTEGER NOT NULL,
+  PRIMARY KEY (account_id, scope)
+) WITHOUT ROWID;
+-- AUTOINCREMENT: a merged-away thread's id must never come back for a new thread, or
+-- references to the old id (and a batch's merge map) would point at the wrong conversation.
+CREATE TABLE threads (
+  id INTEGER PRIMARY KEY AUTOINCREMENT
+);
+CREATE TABLE messages (
+  id                 INTEGER PRIMARY KEY,
+  message_id         TEXT NOT NULL UNIQUE,
+  synthetic_id       INTEGER NOT NULL,
+  thread_id          INTEGER NOT NULL REFERENCES threads(id),
+  date               INTEGER,
+  received_at        INTEGER,
+  subject            TEXT NOT NULL,
+  base_subject       TEXT NOT NULL,
+  subject_fallback   INTEGER NOT NULL,
+  snippet            TEXT NOT NULL,
+  in_reply_to        TEXT NOT NULL,
+  provider_thread_id TEXT NOT NULL,
+  from_email         TEXT NOT NULL,
+  direction          TEXT NOT NULL CHECK (direction IN ('outbound', 'internal', 'inbound')),
+  automation         TEXT NOT NULL,
+  stored_at          INTEGER NOT NULL
+);
+CREATE INDEX messages_by_thread ON messages(thread_id, date);
+CREATE INDEX messages_by_base_subject ON messages(base_subject, date);
+CREATE INDEX messages_by_date ON messages(date);
+-- Reference-less replies only: the subject-fallback lookups run for every stored message and
+-- must not scan the (many) ordinary messages that share a templated subject.
+CREATE INDEX messages_subject_fallback ON messages(base_subject, date) WHERE subject_fallback = 1;
+CREATE TABLE message_locations (
+  account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  folder      TEXT NOT NULL,
+  source_id   TEXT NOT NULL,
+  message_row INTEGER NOT NULL REFERENCES messages(id),
+  PRIMARY KEY (account_id, folder, source_id)
+) WITHOUT ROWID;
+CREATE TABLE message_addresses (
+  message_row INTEGER NOT NULL REFERENCES messages(id),
+  role        TEXT NOT NULL CHECK (role IN ('from', 'sender', 'reply_to', 'to', 'cc', 'bcc')),
+  position    INTEGER NOT NULL,
+  email       TEXT NOT NULL,
+  raw_email   TEXT NOT NULL,
+  name        TEXT NOT NULL,
+  PRIMARY KEY (message_row, role, position)
+) WITHOUT ROWID;
+CREATE INDEX message_addresses_by_email ON message_addresses(email, message_row);
+CREATE TABLE message_references (
+  message_row INTEGER NOT NULL REFERENCES messages(id),
+  position    INTEGER NOT NULL,
+  ref         TEXT NOT NULL,
+  PRIMARY KEY (message_row, position)
+) WITHOUT ROWID;
+CREATE TABLE thread_nodes (
+  node      TEXT PRIMARY KEY,
+  thread_id INTEGER NOT NULL REFERENCES threads(id)
+) WITHOUT ROWID;
+CREATE INDEX thread_nodes_by_thread ON thread_nodes(thread_id);
+)sql";
+
+// v2: contacts (one per canonical address), the spellings seen, the threads each is in, and the
+// stage history with its reasons. Aggregates are kept on the contact row for fast listing.
+constexpr const char* kV2 = R"sql(
+CREATE TABLE contacts (
+  id              INTEGER PRIMARY KEY,
+  email           TEXT NOT NULL UNIQUE,
+  name            TEXT NOT NULL DEFAULT '',
+  company         TEXT,
+  stage           TEXT NOT NULL DEFAULT 'lead'
+                  CHECK (stage IN ('lead', 'prospect', 'opportunity', 'customer', 'disqualified')),
+  manual          INTEGER NOT NULL DEFAULT 0,
+  first_seen      INTEGER,
+  last_inbound    INTEGER,
+  last_outbound   INTEGER,
+  last_message_at INTEGER,
+  thread_count    INTEGER NOT NULL DEFAULT 0,
+  inbound_count   INTEGER NOT NULL DEFAULT 0,
+  outbound_count  INTEGER NOT NULL DEFAULT 0,
+  needs_reply     INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX contacts_by_stage ON contacts(stage, last_message_at);
+CREATE INDEX contacts_by_company ON contacts(company);
+CREATE TABLE contact_variants (
+  contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+  raw_email  TEXT NOT NULL,
+  PRIMARY KEY (contact_id, raw_email)
+) WITHOUT ROWID;
+CREATE TABLE contact_threads (
+  contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+  thread_id  INTEGER NOT NULL,
+  PRIMARY KEY (contact_id, thread_id)
+) WITHOUT ROWID;
+CREATE INDEX contact_threads_by_thread ON contact_threads(thread_id, contact_id);
+CREATE TABLE stage_events (
+  id         INTEGER PRIMARY KEY,
+  contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+  from_stage TEXT,
+  to_stage   TEXT NOT NULL,
+  at         INTEGER NOT NULL,
+  actor      TEXT NOT NULL CHECK (actor IN ('rule', 'user')),
+  rule       TEXT NOT NULL DEFAULT '',
+  thread_id  INTEGER,
+  message_id TEXT NOT NULL DEFAULT '',
+  note       TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX stage_events_by_contact ON stage_events(contact_id, id);
+CREATE INDEX stage_events_by_stage_at ON stage_events(to_stage, at);
+CREATE INDEX stage_events_by_thread ON stage_events(thread_id);
+)sql";
+
+// v3: what v1 and v2 gained after stores had been created with them (they were changed in
+// place), so that those stores get it too; stores created since already have the indexes.
+// threads.id AUTOINCREMENT: without it SQLite gives a merged-away thread's id to the next new
+// thread, and the batch that merged it then takes the new thread for the merged one. The table
+// is rebuilt (https://sqlite.org/lang_altertable.html#otheralter); references keep their ids.
+constexpr const char* kV3 = R"sql(
+CREATE TABLE threads_v3 (
+  id INTEGER PRIMARY KEY AUTOINCREMENT
+);
+INSERT INTO threads_v3(id) SELECT id FROM threads;
+DROP TABLE threads;
+ALTER TABLE threads_v3 RENAME TO threads;
+CREATE INDEX IF NOT EXISTS messages_subject_fallback ON messages(base_subject, date)
+  WHERE subject_fallback = 1;
+CREATE INDEX IF NOT EXISTS stage_events_by_thread ON stage_events(thread_id);
+)sql";
+
+// v4: the addresses a provider reports as the account's own (Gmail getProfile and sendAs), so
+// every later classification (sync, rebuild, queries) treats them as the rep; and the index the
+// unfiltered contact list sorts by.
+constexpr const char* kV4 = R"sql(
+CREATE TABLE account_addresses (
+  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  address    TEXT NOT NULL,
+  PRIMARY KEY (account_id, address)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS contacts_by_last_message ON contacts(last_message_at, email);
+)sql";
+
+// v5: contacts whose evaluation a bulk sync deferred (Store::Evaluation::deferred). The row
+// commits with the batch that touched the contact, so a sync killed before it caught up
+// leaves the debt recorded and the next sync pays it (the store converges to the same state).
+constexpr const char* kV5 = R"sql(
+CREATE TABLE pending_evaluations (
+  contact_id INTEGER PRIMARY KEY REFERENCES contacts(id) ON DELETE CASCADE
+);
+)sql";
+
+constexpr std::array kMigrations = {kV1, kV2, kV3, kV4, kV5};
+
+}  // namespace
+
+int latest_schema_version() { return static_cast<int>(kMigrations.size()); }
+
+void migrate(SQLite::Database& db) {
+  const int current = db.execAndGet("PRAGMA user_version").getInt();
+  if (current > latest_schema_version()) {
+    throw std::runtime_error("the store " + db.getFilename() + " has schema version " + std::to_string(current) +
+                             ", newer than this prospectd understands (" + std::to_string(latest_schema_version()) +
+                             "); upgrade prospectd");
+  }
+  if (current == latest_schema_version()) return;
+  // A step may rebuild a table that others reference, which SQLite allows only with foreign
+  // keys off (the pragma is ignored inside a transaction); each step checks them before commit.
+  const bool foreign_keys = db.execAndGet("PRAGMA foreign_keys").getInt() != 0;
+  db.exec("PRAGMA foreign_keys = OFF");
+  for (int version = current; version < latest_schema_version(); ++version) {
+    const std::string step = "migration to schema v" + std::to_string(version + 1);
+    WriteTransaction transaction(db, step);
+    // Re-read under the write lock: another process or thread (two account workers opening a
+    // new store at once) may have run this step since we looked.
+    const int now = db.execAndGet("PRAGMA user_version").getInt();
+    if (now > version) {
+      version = now - 1;
+      continue;  // the transaction rolls back: nothing was written
+    }
+    db.exec(kMigrations[static_cast<std::size_t>(version)]);
+    db.exec("PRAGMA user_version = " + std::to_string(version + 1));
+    SQLite::Statement check(db, "PRAGMA foreign_key_check");
+    if (check.executeStep()) {
+      throw std::runtime_error(step + " of " + db.getFilename() + " failed: table " + check.getColumn(0).getString() +
+                               " refers to a missing " + check.getColumn(2).getString() + " row");
+    }
+    transaction.commit();
+  }
+  if (foreign_keys) db.exec("PRAGMA foreign_keys = ON");
+}
+
+}  // namespace prospectd::store

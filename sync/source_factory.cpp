@@ -1,0 +1,67 @@
+// Account config -> connector. An unobtainable secret is an `auth` error: the account is parked
+// until its credentials change, and the message names the config key, never the value.
+#include "sync/source_factory.h"
+
+#include "config/secrets.h"
+#include "connectors/imap/imap_source.h"
+#ifdef PROSPECTD_HAVE_GMAIL
+#include "connectors/gmail/gmail_source.h"
+#endif
+
+namespace prospectd::sync {
+
+namespace {
+
+#ifdef PROSPECTD_HAVE_GMAIL
+std::expected<std::unique_ptr<connectors::MessageSource>, core::SourceError> make_gmail_source(
+    const config::AccountConfig& account, const std::atomic<bool>* cancel) {
+  auto secret = config::resolve_secret(account.client_secret);
+  if (!secret) {
+    return std::unexpected(core::SourceError{core::ErrorKind::auth, secret.error()});
+  }
+  connectors::gmail::GmailSourceOptions options;
+  options.api.api_base = account.api_base;
+  options.api.ca_file = account.ca_file;
+  options.api.cancel = cancel;
+  options.api.units_per_second = account.quota_units_per_second;
+  options.oauth = {account.client_id, std::move(*secret), account.token_uri, account.name, account.ca_file};
+  options.token_file = account.token_file;
+  options.batch_size = std::min<std::uint32_t>(account.batch_size, 500);
+  return std::make_unique<connectors::gmail::GmailSource>(std::move(options));
+}
+#endif
+
+}  // namespace
+
+std::expected<std::unique_ptr<connectors::MessageSource>, core::SourceError> make_source(
+    const config::AccountConfig& account, const std::atomic<bool>* cancel) {
+#ifdef PROSPECTD_HAVE_GMAIL
+  if (account.type == "gmail") return make_gmail_source(account, cancel);
+#endif
+  if (account.type != "imap") {
+    return std::unexpected(core::SourceError{
+        core::ErrorKind::fatal, "account type \"" + account.type + "\" is not supported by this build yet"});
+  }
+  auto secret = config::resolve_secret(account.password);
+  if (!secret) {
+    return std::unexpected(core::SourceError{core::ErrorKind::auth, secret.error()});
+  }
+  connectors::imap::ImapSourceOptions options;
+  options.connect.url = account.url;
+  options.connect.username = account.username;
+  if (account.auth == "xoauth2") {
+    options.connect.oauth2_bearer = std::move(*secret);
+  } else {
+    options.connect.password = std::move(*secret);
+  }
+  options.connect.ca_file = account.ca_file;
+  options.connect.cancel = cancel;
+  options.connect.starttls = account.starttls == "required" ? connectors::imap::StartTls::required
+                             : account.starttls == "off"    ? connectors::imap::StartTls::off
+                                                            : connectors::imap::StartTls::automatic;
+  options.folders = account.folders;
+  options.batch_size = account.batch_size;
+  return std::make_unique<connectors::imap::ImapSource>(std::move(options));
+}
+
+}  // namespace prospectd::sync

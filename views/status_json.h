@@ -1,0 +1,13 @@
+// JSON shapes of DESIGN §3 for the status of accounts and the store, shared by the CLI
+// (`status --json`) and the HTTP API (`GET /api/status`).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "store/reader.h"
+
+namespace prospectd::views {
+
+nlohmann::json status_json(store::StoreReader& reader);
+
+}  // namespace prospectd::views
