@@ -4,15 +4,12 @@
 
 #include "config/secrets.h"
 #include "connectors/imap/imap_source.h"
-#ifdef PROSPECTD_HAVE_GMAIL
 #include "connectors/gmail/gmail_source.h"
-#endif
 
 namespace prospectd::sync {
 
 namespace {
 
-#ifdef PROSPECTD_HAVE_GMAIL
 std::expected<std::unique_ptr<connectors::MessageSource>, core::SourceError> make_gmail_source(
     const config::AccountConfig& account, const std::atomic<bool>* cancel) {
   auto secret = config::resolve_secret(account.client_secret);
@@ -29,15 +26,12 @@ std::expected<std::unique_ptr<connectors::MessageSource>, core::SourceError> mak
   options.batch_size = std::min<std::uint32_t>(account.batch_size, 500);
   return std::make_unique<connectors::gmail::GmailSource>(std::move(options));
 }
-#endif
 
 }  // namespace
 
 std::expected<std::unique_ptr<connectors::MessageSource>, core::SourceError> make_source(
     const config::AccountConfig& account, const std::atomic<bool>* cancel) {
-#ifdef PROSPECTD_HAVE_GMAIL
   if (account.type == "gmail") return make_gmail_source(account, cancel);
-#endif
   if (account.type != "imap") {
     return std::unexpected(core::SourceError{
         core::ErrorKind::fatal, "account type \"" + account.type + "\" is not supported by this build yet"});
