@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# HTTP API benchmark (issue 5): wrk against `prospectd run` serving a store of ~100k contacts,
+# HTTP API benchmark: wrk against `prospectd run` serving a store of ~100k contacts,
 # first with the daemon idle, then while another account's initial sync is running.
 # Reports req/s and latency percentiles for /api/status and /api/contacts?stage=prospect&limit=50
 # (targets: >= 5,000 req/s for /api/status; p99 < 50 ms for the contacts query).

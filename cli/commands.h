@@ -1,4 +1,4 @@
-// The CLI's commands (DESIGN §3). Each returns the process exit code; configuration errors
+// The CLI's commands (ARCHITECTURE.md "Interfaces"). Each returns the process exit code; configuration errors
 // are thrown as ConfigError and reported by main.
 #pragma once
 

@@ -1,5 +1,5 @@
 // `contacts`, `contact`, `threads`, `stage` and `rebuild`: the CRM seen from the terminal.
-// Text output is a compact table for people; --json is the DESIGN §3 document.
+// Text output is a compact table for people; --json is the ARCHITECTURE.md "Interfaces" document.
 #include <cstdio>
 #include <ctime>
 #include <iostream>

@@ -1,5 +1,5 @@
 // `prospectd status [--json]`: each account's sync state and per-folder counts.
-// The text form is for people; --json is the DESIGN §3 document.
+// The text form is for people; --json is the ARCHITECTURE.md "Interfaces" document.
 #include <cstdio>
 #include <ctime>
 #include <iostream>

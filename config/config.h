@@ -1,4 +1,4 @@
-// The configuration file (TOML, DESIGN §3): parsed, validated and defaulted in one place.
+// The configuration file (TOML, ARCHITECTURE.md "Interfaces"): parsed, validated and defaulted in one place.
 // Errors name the file, line and key; unknown keys are errors. Immutable once loaded.
 #pragma once
 
@@ -18,7 +18,7 @@ class ConfigError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Where a secret comes from; never the secret itself (DESIGN: secrets never in logs or store).
+// Where a secret comes from; never the secret itself (ARCHITECTURE.md "Interfaces": never logged or stored).
 struct SecretSource {
   enum class Kind { none, command, file, environment };
   Kind kind = Kind::none;
@@ -50,7 +50,7 @@ struct AccountConfig {
   bool operator==(const AccountConfig&) const = default;
 };
 
-// A configurable forward rule (DESIGN §2): an inbound human message from a contact whose
+// A configurable forward rule (ARCHITECTURE.md "Stages"): an inbound human message from a contact whose
 // subject or snippet matches `pattern` moves the contact forward to `stage`.
 struct StageRuleConfig {
   std::string name;

@@ -1,5 +1,5 @@
 // GET /api/contacts[?stage=&q=&limit=&offset=], /api/contacts/{email} and
-// /api/threads[?contact=&limit=&offset=]: the DESIGN §3 documents, built by crm_json like the
+// /api/threads[?contact=&limit=&offset=]: the ARCHITECTURE.md "Interfaces" documents, built by crm_json like the
 // CLI's.
 #include <algorithm>
 
@@ -77,7 +77,7 @@ void list_threads(const httplib::Request& req, httplib::Response& res) {
       return;
     }
   }
-  // Without limit the whole list, as `threads --json` prints it (DESIGN §3).
+  // Without limit the whole list, as `threads --json` prints it (ARCHITECTURE.md "Interfaces").
   const auto limit = int_param(req, res, "limit", INT64_MAX, 1, INT64_MAX);
   if (!limit) return;
   const auto offset = int_param(req, res, "offset", 0, 0, INT64_MAX);

@@ -1,4 +1,4 @@
-// The rep's window into prospectd: the JSON API of DESIGN §3 and the status page, served on
+// The rep's window into prospectd: the JSON API of ARCHITECTURE.md "Interfaces" and the status page, served on
 // 127.0.0.1 by cpp-httplib. Owns its listening socket and worker threads; each worker reads
 // the store through its own read-only connection, so requests never block the sync.
 #pragma once

@@ -1,4 +1,4 @@
-// The automated-mail markers of DESIGN §2: RFC 3834 Auto-Submitted, vendor auto-reply headers,
+// The automated-mail markers of ARCHITECTURE.md "Automated mail": RFC 3834 Auto-Submitted, vendor auto-reply headers,
 // Precedence, list headers (RFC 2369/2919), DSN reports (RFC 3462), robot senders, OOO subjects.
 #include "rules/automation.h"
 

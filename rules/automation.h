@@ -1,4 +1,4 @@
-// Decides whether a message was sent by a machine (DESIGN §2, RFC 3834): automated mail never
+// Decides whether a message was sent by a machine (ARCHITECTURE.md "Automated mail", RFC 3834): automated mail never
 // counts as a reply and its sender never becomes a contact. Pure; thread-safe.
 #pragma once
 

@@ -1,5 +1,5 @@
 // Canonical form of an e-mail address, the key contacts and identities are compared by
-// (DESIGN §2): lower-cased, and a "+tag" removed from the local part.
+// (ARCHITECTURE.md "Addresses and identities"): lower-cased, and a "+tag" removed from the local part.
 #pragma once
 
 #include <string>

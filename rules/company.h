@@ -1,4 +1,4 @@
-// The company a contact belongs to, from the domain of their address (DESIGN §2 "Contacts").
+// The company a contact belongs to, from the domain of their address (ARCHITECTURE.md "Contacts").
 // Pure; thread-safe.
 #pragma once
 

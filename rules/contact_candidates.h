@@ -1,4 +1,4 @@
-// Who becomes a contact because of one message (DESIGN §2 "Contacts").
+// Who becomes a contact because of one message (ARCHITECTURE.md "Contacts").
 // Pure; thread-safe. The store upserts the candidates in the batch's transaction.
 #pragma once
 

@@ -33,7 +33,7 @@ class Identity {
   std::unordered_set<std::string> internal_domains_;
 };
 
-// DESIGN §2: outbound if From is one of the rep's identities, internal if from an internal
+// ARCHITECTURE.md "Addresses and identities": outbound if From is the rep's own, internal if from an internal
 // domain, inbound otherwise (including a message with no parseable From).
 core::Direction classify_direction(const core::MessageMeta& message, const Identity& identity);
 

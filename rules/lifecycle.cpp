@@ -1,5 +1,5 @@
 // The lifecycle walk: facts in time order, one pass deciding creation, two-way promotion and
-// rule moves, plus the aggregates. Every choice DESIGN §2 leaves open is documented in the header.
+// rule moves, plus the aggregates. Every choice ARCHITECTURE.md "Stages" leaves open is documented in the header.
 #include "rules/lifecycle.h"
 
 #include <algorithm>

@@ -1,4 +1,4 @@
-// A contact's lifecycle as DESIGN §2 defines it: stage and stage history, display name,
+// A contact's lifecycle as ARCHITECTURE.md "Lifecycle" defines it: stage and stage history, display name,
 // activity aggregates and needs-reply, decided from the messages of the contact's threads.
 // Pure functions of their arguments; thread-safe. The store gathers the facts and writes the
 // decisions, and calls the same functions for incremental updates and for a full rebuild, so
@@ -6,7 +6,7 @@
 //
 // Manual moves are not handled here. The store keeps user events; once the user has moved a
 // contact it still takes the aggregates from evaluate_contact but no longer applies its stage
-// and history (DESIGN §2: rules never override a manual move).
+// and history (ARCHITECTURE.md "Stages": rules never override a manual move).
 #pragma once
 
 #include <cstdint>
@@ -114,7 +114,7 @@ struct ContactEvaluation {
 // Empty `facts` yield a lead with no history.
 ContactEvaluation evaluate_contact(std::span<const MessageFact> facts, std::span<const StageRule> rules);
 
-// DESIGN §2 "needs reply": the latest human message of the thread is inbound from the contact
+// ARCHITECTURE.md "Needs reply": the latest human message of the thread is inbound from the contact
 // and nothing answered it since. Automated messages (either way) are ignored: an auto-reply
 // neither asks nor answers. An outbound message answers. A colleague's (internal) message
 // answers only if the contact is among its recipients; internal discussion of a question is not

@@ -36,7 +36,7 @@ THE REP
   Internal domains: acme-sales.com, acme.io -- everybody there is a colleague.
   Neither the rep nor colleagues are ever contacts.
 
-GROUND TRUTH SEMANTICS (DESIGN.md section 2, applied to the generated headers)
+GROUND TRUTH SEMANTICS (ARCHITECTURE.md "Lifecycle", applied to the generated headers)
   Canonical address: lower-cased, a "+tag" removed from the local part
   (Jane.Doe+acme@GMail.com -> jane.doe@gmail.com). Unique messages: files
   with the same Message-ID are one message (the rep Bcc'ing their own address
@@ -1870,7 +1870,7 @@ ID_RE = re.compile(r"<[^<>\s]+>")
 
 def verify(out):
     """Derive the CRM state from the message files alone (Python's email
-    parser, DESIGN section 2 applied to the headers as written) and compare it
+    parser, ARCHITECTURE.md "Lifecycle" applied to the headers as written) and compare it
     with ground_truth.json. Independent of the generator's model: it checks
     that what was written says what the ground truth claims."""
     import email.parser

@@ -5,15 +5,11 @@
 
 #include <algorithm>
 
+#include "store/internal/sql_values.h"
 #include "store/reader.h"
 
 namespace prospectd::store {
 namespace {
-
-std::optional<std::int64_t> optional_int(const SQLite::Column& column) {
-  if (column.isNull()) return std::nullopt;
-  return column.getInt64();
-}
 
 constexpr const char* kContactColumns =
     "c.email, c.name, c.company, c.stage, c.manual, c.thread_count, c.inbound_count, c.outbound_count,"
@@ -40,7 +36,7 @@ ContactRow read_contact(SQLite::Statement& query) {
 }
 
 // Thread summary columns for a thread id bound as ?1. needs_reply: the latest non-automated
-// message is inbound from a contact (DESIGN §2); a later outbound message would be that message.
+// message is inbound from a contact (ARCHITECTURE.md "Needs reply"); a later outbound message would be that message.
 constexpr const char* kThreadSummarySql =
     "SELECT count(*), min(coalesce(date, received_at)), max(coalesce(date, received_at)),"
     " (SELECT subject FROM messages f WHERE f.thread_id = ?1 ORDER BY f.date, f.id LIMIT 1),"

@@ -7,15 +7,10 @@
 
 #include <stdexcept>
 
+#include "store/internal/sql_values.h"
+
 namespace prospectd::store {
-namespace {
-
-std::optional<std::int64_t> optional_int(const SQLite::Column& column) {
-  if (column.isNull()) return std::nullopt;
-  return column.getInt64();
-}
-
-}  // namespace
+namespace {}  // namespace
 
 StoreReader::StoreReader(const std::filesystem::path& file) {
   try {

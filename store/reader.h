@@ -99,7 +99,7 @@ struct Promotion {
   std::string thread_subject;
 };
 
-// A thread waiting for the rep's answer (DESIGN §2 "needs reply") and the contact who wrote
+// A thread waiting for the rep's answer (ARCHITECTURE.md "Needs reply") and the contact who wrote
 // the unanswered message.
 struct ReplyOwed {
   std::int64_t thread = 0;
@@ -131,7 +131,7 @@ class StoreReader {
   std::optional<ContactDetail> contact(const std::string& canonical_email);
   // All threads, or those of one contact; newest activity first.
   std::vector<ThreadSummary> threads(const std::optional<std::string>& contact_email);
-  // Threads whose latest human message is inbound from a contact (DESIGN §2), oldest first.
+  // Threads whose latest human message is inbound from a contact (ARCHITECTURE.md "Needs reply"), oldest first.
   std::vector<ThreadSummary> threads_needing_reply(std::int64_t limit);
   // Rule or manual moves to `stage` at or after `since`, newest first.
   std::vector<Promotion> promotions(const std::string& stage, std::int64_t since, std::int64_t limit);

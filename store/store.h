@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/batch.h"
+#include "core/direction.h"
 #include "core/message_meta.h"
 #include "rules/lifecycle.h"
 
@@ -37,7 +38,7 @@ struct ContactCandidate {
 // A message with the decisions rules/ made about it, ready to be stored.
 struct ClassifiedMessage {
   core::MessageMeta meta;
-  std::string direction;                   // "outbound" | "internal" | "inbound"
+  core::Direction direction = core::Direction::inbound;
   std::string automation;                  // why it is automated; empty for human mail
   std::string base_subject;                // subject without reply/forward prefixes, for threading
   bool is_reply_subject = false;           // subject carries a reply prefix (Re:, AW:, SV:, ...)
@@ -80,7 +81,7 @@ struct EvaluationOutcome {
 
 // What rules/ decides again about a stored message during a rebuild.
 struct Reclassification {
-  std::string direction;
+  core::Direction direction = core::Direction::inbound;
   std::vector<ContactCandidate> contacts;
 };
 // Given a stored message (addresses, subject, date, ids) and whether it was automated.

@@ -14,7 +14,7 @@ namespace prospectd::sync {
 store::ClassifiedMessage classify_message(core::MessageMeta message, const RulesContext& rules) {
   store::ClassifiedMessage classified;
   const core::Direction direction = rules::classify_direction(message, rules.identity);
-  classified.direction = core::to_string(direction);
+  classified.direction = direction;
   classified.automation = rules::automation_reason(message).value_or("");
   classified.base_subject = connectors::mail::base_subject(message.subject);
   std::transform(classified.base_subject.begin(), classified.base_subject.end(), classified.base_subject.begin(),

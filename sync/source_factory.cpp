@@ -3,8 +3,8 @@
 #include "sync/source_factory.h"
 
 #include "config/secrets.h"
-#include "connectors/imap/imap_source.h"
 #include "connectors/gmail/gmail_source.h"
+#include "connectors/imap/imap_source.h"
 
 namespace prospectd::sync {
 

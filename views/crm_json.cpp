@@ -1,5 +1,5 @@
 // Contact, thread and history documents; times are ISO 8601 UTC, null when unknown.
-// Field names are the contract of DESIGN §3 — change them only with the design.
+// Field names are the contract of ARCHITECTURE.md "Interfaces" — change them only with README.md.
 #include "views/crm_json.h"
 
 #include "util/time_format.h"

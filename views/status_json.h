@@ -1,4 +1,4 @@
-// JSON shapes of DESIGN §3 for the status of accounts and the store, shared by the CLI
+// JSON shapes (ARCHITECTURE.md "Interfaces") for the status of accounts and the store, shared by the CLI
 // (`status --json`) and the HTTP API (`GET /api/status`).
 #pragma once
 

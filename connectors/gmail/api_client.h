@@ -52,7 +52,7 @@ struct ApiStats {
   std::uint64_t per_method[kMethodCount] = {};
 };
 
-// What to do with one HTTP answer (DESIGN §4: classify once, where the failure arises).
+// What to do with one HTTP answer (ARCHITECTURE.md "Errors and backoff": classify once, where it arises).
 enum class Disposition {
   ok,              // 2xx with a JSON body
   not_found,       // 404

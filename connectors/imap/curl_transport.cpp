@@ -17,7 +17,7 @@ void global_init_once() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
-// CURLcode -> error kind, once, where the failure arises (DESIGN §4).
+// CURLcode -> error kind, once, where the failure arises (ARCHITECTURE.md "Errors and backoff").
 core::SourceError classify(CURLcode code, const std::string& detail, const std::string& url) {
   const std::string what = detail.empty() ? curl_easy_strerror(code) : detail;
   switch (code) {

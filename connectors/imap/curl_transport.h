@@ -1,5 +1,5 @@
 // The real transport: libcurl connects (TCP, TLS or STARTTLS, proxy) and logs in with
-// CURLOPT_CONNECT_ONLY, then hands the authenticated socket to our engine (DESIGN §1).
+// CURLOPT_CONNECT_ONLY, then hands the socket to our engine (ARCHITECTURE.md "Performance and robustness decisions").
 #pragma once
 
 #include <atomic>

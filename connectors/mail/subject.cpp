@@ -1,4 +1,4 @@
-// Subject normalisation for threading by subject (DESIGN §2): the base subject without
+// Subject normalisation for threading by subject (ARCHITECTURE.md "Threads"): the base subject without
 // reply/forward prefixes and list tags, in the spirit of RFC 5256 §2.1.
 #include "connectors/mail/subject.h"
 

@@ -1,4 +1,4 @@
-// prospectd status page: a small single-page app over the JSON API (DESIGN §3) with hash
+// prospectd status page: a small single-page app over the JSON API (ARCHITECTURE.md "Interfaces") with hash
 // routes #/, #/contacts?stage=&q=, #/contact/<email>. Every value is inserted as text.
 "use strict";
 

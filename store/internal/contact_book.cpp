@@ -7,28 +7,10 @@
 #include <unordered_map>
 
 #include "rules/stage.h"
+#include "store/internal/sql_values.h"
 
 namespace prospectd::store {
 namespace {
-
-void bind_optional(SQLite::Statement& statement, int index, const std::optional<std::int64_t>& value) {
-  if (value) {
-    statement.bind(index, *value);
-  } else {
-    statement.bind(index);
-  }
-}
-
-core::Direction direction_from(const std::string& text) {
-  if (text == "outbound") return core::Direction::outbound;
-  if (text == "internal") return core::Direction::internal;
-  return core::Direction::inbound;
-}
-
-std::optional<std::int64_t> optional_int(const SQLite::Column& column) {
-  if (column.isNull()) return std::nullopt;
-  return column.getInt64();
-}
 
 struct StoredEvent {
   std::optional<std::string> from;
@@ -144,7 +126,7 @@ std::vector<rules::MessageFact> ContactBook::facts(ContactId contact) {
       fact.message_id = query->getColumn(1).getString();
       fact.thread = query->getColumn(2).getInt64();
       fact.date = optional_int(query->getColumn(3));
-      fact.direction = direction_from(query->getColumn(4).getString());
+      fact.direction = stored_direction(query->getColumn(4).getString());
       fact.automated = query->getColumn(5).getInt() != 0;
       fact.authored_by_contact = query->getColumn(6).getInt() != 0;
       fact.subject = query->getColumn(10).getString();
@@ -201,7 +183,7 @@ bool ContactBook::write_evaluation(ContactId contact, const rules::ContactEvalua
     update->bind(10, contact);
     update->exec();
   }
-  if (manual) return false;  // DESIGN §2: rules never override a manual move
+  if (manual) return false;  // ARCHITECTURE.md "Stages": rules never override manual moves
 
   std::vector<StoredEvent> wanted;
   wanted.reserve(evaluation.history.size());

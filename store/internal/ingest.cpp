@@ -11,6 +11,7 @@
 
 #include "rules/canonical_address.h"
 #include "store/internal/contact_book.h"
+#include "store/internal/sql_values.h"
 #include "store/internal/statements.h"
 #include "store/internal/synthetic_id.h"
 #include "store/internal/threading.h"
@@ -39,14 +40,6 @@ std::vector<std::string> ancestors(const core::MessageMeta& meta) {
     if (!reference.empty() && reference != meta.in_reply_to) ids.push_back(reference);
   }
   return ids;
-}
-
-void bind_optional(SQLite::Statement& statement, int index, const std::optional<std::int64_t>& value) {
-  if (value) {
-    statement.bind(index, *value);
-  } else {
-    statement.bind(index);
-  }
 }
 
 class BatchWriter {
@@ -161,7 +154,7 @@ class BatchWriter {
       insert->bindNoCopy(10, meta.in_reply_to);
       insert->bindNoCopy(11, meta.provider_thread_id);
       insert->bindNoCopy(12, from_email);
-      insert->bindNoCopy(13, message.direction);
+      insert->bindNoCopy(13, core::to_string(message.direction));
       insert->bindNoCopy(14, message.automation);
       insert->bind(15, static_cast<std::int64_t>(std::time(nullptr)));
       insert->exec();

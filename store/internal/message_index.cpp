@@ -9,6 +9,8 @@
 #include <cstring>
 #include <tuple>
 
+#include "store/internal/sql_values.h"
+
 namespace prospectd::store {
 namespace {
 
@@ -152,10 +154,7 @@ void MessageIndex::load(SQLite::Database& db, std::size_t chunk_size, const Chun
       if (!is_null(4)) message.received_at = sqlite3_column_int64(prepared, 4);
       message.subject = texts_.add(text(5));
       message.snippet = texts_.add(text(6));
-      const std::string_view direction = text(7);
-      message.direction = direction == "outbound"   ? core::Direction::outbound
-                          : direction == "internal" ? core::Direction::internal
-                                                    : core::Direction::inbound;
+      message.direction = stored_direction(text(7));
       message.automated = sqlite3_column_int(prepared, 8) != 0;
       message.from_email = strings_.id(text(9));
       message.first_address = static_cast<std::uint32_t>(addresses_.size());

@@ -11,6 +11,7 @@
 #include "rules/stage.h"
 #include "store/internal/contact_book.h"
 #include "store/internal/message_index.h"
+#include "store/internal/sql_values.h"
 #include "store/internal/statements.h"
 #include "store/internal/transaction.h"
 #include "store/store.h"
@@ -20,14 +21,6 @@ namespace {
 
 // Messages handed to the rules' thread at a time.
 constexpr std::size_t kRebuildChunk = 4096;
-
-void bind_optional(SQLite::Statement& statement, int index, const std::optional<std::int64_t>& value) {
-  if (value) {
-    statement.bind(index, *value);
-  } else {
-    statement.bind(index);
-  }
-}
 
 // Sorted (key, message) pairs: every message of a key is one binary search away.
 class Grouped {
@@ -104,7 +97,7 @@ RebuildOutcome Store::rebuild(const Reclassifier& reclassify, const ContactEvalu
 
   MessageIndex index;
   std::unordered_map<std::uint32_t, NewContact> contacts;  // by interned canonical email
-  std::vector<std::pair<std::int64_t, std::string>> direction_changes;
+  std::vector<std::pair<std::int64_t, core::Direction>> direction_changes;
   // The rules run on a second thread, one chunk behind the reading (they are pure; the two
   // take about the same time). Results are applied in message order on this thread.
   struct Reclassified {
@@ -115,11 +108,8 @@ RebuildOutcome Store::rebuild(const Reclassifier& reclassify, const ContactEvalu
     for (std::size_t k = 0; k < done.decisions.size(); ++k) {
       const Reclassification& decided = done.decisions[k];
       IndexedMessage& message = index.message(done.first + k);
-      const core::Direction direction = decided.direction == "outbound"   ? core::Direction::outbound
-                                        : decided.direction == "internal" ? core::Direction::internal
-                                                                          : core::Direction::inbound;
-      if (direction != message.direction) direction_changes.emplace_back(message.row, decided.direction);
-      message.direction = direction;
+      if (decided.direction != message.direction) direction_changes.emplace_back(message.row, decided.direction);
+      message.direction = decided.direction;
       const std::optional<std::int64_t> time = message.date ? message.date : message.received_at;
       for (std::size_t i = 0; i < decided.contacts.size(); ++i) {
         const ContactCandidate& candidate = decided.contacts[i];
@@ -158,7 +148,7 @@ RebuildOutcome Store::rebuild(const Reclassifier& reclassify, const ContactEvalu
   {
     SQLite::Statement set_direction(*db_, "UPDATE messages SET direction = ? WHERE id = ?");
     for (const auto& [row, direction] : direction_changes) {
-      set_direction.bind(1, direction);
+      set_direction.bind(1, core::to_string(direction));
       set_direction.bind(2, row);
       set_direction.exec();
       set_direction.reset();

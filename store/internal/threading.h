@@ -1,5 +1,5 @@
 // Threads as connected components of the Message-ID / In-Reply-To / References graph plus
-// provider thread ids (DESIGN §2), kept incrementally; a late message that links two threads
+// provider thread ids (ARCHITECTURE.md "Threads"), kept incrementally; a late message that links two threads
 // merges them. Private to store/; REQUIRES: called inside the batch's write transaction.
 #pragma once
 
@@ -21,7 +21,7 @@ class ThreadGraph {
   // touch into the oldest of them, creates a thread if none, and records all nodes.
   ThreadId place(const std::vector<std::string>& nodes);
 
-  // DESIGN §2 subject fallback for a reply that carries neither In-Reply-To nor References:
+  // ARCHITECTURE.md "Threads": subject fallback for a reply that carries neither In-Reply-To nor References:
   // the thread of the latest message with the same base subject in which `sender` took part
   // within the 60 days before `date`, if any.
   std::optional<ThreadId> subject_anchor(const std::string& base_subject, const std::string& sender, std::int64_t date);
@@ -49,7 +49,7 @@ class ThreadGraph {
   std::unordered_map<ThreadId, ThreadId> merged_into_;
 };
 
-// Window of the subject fallback (DESIGN §2).
+// Window of the subject fallback (ARCHITECTURE.md "Threads").
 inline constexpr std::int64_t kSubjectFallbackWindowSeconds = 60LL * 24 * 3600;
 
 }  // namespace prospectd::store

@@ -146,7 +146,7 @@ void Mailbox::add_file(const std::filesystem::path& file, bool sent) {
       break;
     }
   }
-  // Gmail also threads a reply without references by subject; as DESIGN §2 puts it: the most
+  // Gmail also threads a reply without references by subject; as ARCHITECTURE.md "Threads" puts it: the most
   // recent thread with the same base subject in which the sender took part, within 60 days.
   const std::string subject = connectors::mail::decode_unstructured(value("Subject"));
   const std::string base = connectors::mail::base_subject(subject);

@@ -1,4 +1,4 @@
-"""The Gmail connector end to end against tests/fake_gmail (issue 4): a generated mailbox served
+"""The Gmail connector end to end against tests/fake_gmail: a generated mailbox served
 as the Gmail API, synced, and the contacts and stages compared with the generator's ground truth;
 new mail through history; expired history; token expiry; injected quota and server faults;
 revoked sign-in; `prospectd auth` with the loopback redirect and PKCE."""

@@ -1,4 +1,4 @@
-"""The HTTP API of `prospectd run` against a mailbox synced from a real Dovecot (issue 5): every
+"""The HTTP API of `prospectd run` against a mailbox synced from a real Dovecot: every
 endpoint and filter, the Host check, the write token, security headers, and that a manual move
 through the API is recorded as the user's. The CLI and the API must return the same documents."""
 import json

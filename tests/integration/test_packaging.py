@@ -1,4 +1,4 @@
-"""Packaging and setup (issue 6): the systemd units verify and the system template is hardened
+"""Packaging and setup (README.md "Running as a service"): the systemd units verify and the system template is hardened
 (systemd-analyze), the launchd plist has what launchd needs, `cmake --install` and the .deb lay
 out every file, `prospectd init` writes a config that loads, and `prospectd doctor` tells a good
 setup from a broken one against a real Dovecot.

@@ -1,4 +1,4 @@
-"""The status page in headless Chromium against the synced demo mailbox (issue 5): the funnel
+"""The status page in headless Chromium against the synced demo mailbox: the funnel
 shows the numbers of /api/status, a contact's stage history renders, search finds contacts,
 and screenshots (laptop and phone) are saved under the build tree for a person to look at."""
 import html.parser

@@ -1,4 +1,4 @@
-// Behaviour of base_subject and has_reply_prefix (subject-fallback threading, DESIGN §2).
+// Behaviour of base_subject and has_reply_prefix (subject-fallback threading, ARCHITECTURE.md "Threads").
 // Localised prefixes, list tags, forward wrappers, and linear time on hostile subjects.
 #include "connectors/mail/subject.h"
 

@@ -1,4 +1,4 @@
-// Companies from domains: free-mail providers have none (DESIGN §2 "Contacts"), and names read
+// Companies from domains: free-mail providers have none (ARCHITECTURE.md "Contacts"), and names read
 // like a company.
 #include "rules/company.h"
 

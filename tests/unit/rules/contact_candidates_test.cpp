@@ -1,4 +1,4 @@
-// Who becomes a contact from one message (DESIGN §2 "Identities", "Automated mail",
+// Who becomes a contact from one message (ARCHITECTURE.md "Addresses and identities", "Automated mail",
 // "Contacts"), with direction and automation decided by the real rules, as the daemon does.
 #include "rules/contact_candidates.h"
 

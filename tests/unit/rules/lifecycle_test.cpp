@@ -1,4 +1,4 @@
-// Stages, history, aggregates and needs-reply of one contact (DESIGN §2), from message facts
+// Stages, history, aggregates and needs-reply of one contact (ARCHITECTURE.md "Lifecycle"), from message facts
 // as the store hands them over. Times are small numbers of seconds; rows follow arrival.
 #include "rules/lifecycle.h"
 

@@ -1,5 +1,5 @@
 // Stage names and order: the spellings the store and API use, and the rank rules move by.
-// DESIGN §2 "lead / prospect / opportunity / customer / disqualified".
+// ARCHITECTURE.md "Stages": lead < prospect < opportunity < customer < disqualified.
 #include "rules/stage.h"
 
 #include <doctest/doctest.h>

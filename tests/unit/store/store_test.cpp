@@ -1,4 +1,4 @@
-// Behaviour of the store (DESIGN §1, §2) on real SQLite files: deduplication, idempotent
+// Behaviour of the store (ARCHITECTURE.md "The store", "Lifecycle") on real SQLite files: deduplication, idempotent
 // batches, thread merges and the subject fallback, checkpoints, manual stages, rebuild, schema.
 #include "store/store.h"
 

@@ -128,8 +128,8 @@ std::size_t distinct_message_ids(const std::vector<core::MessageMeta>& messages)
 // Stores the corpus in every ordering and checks each against `expected`.
 //
 // expected-threads.json is notmuch's rule: connected components over every Message-ID,
-// In-Reply-To and References id of every file, absent ("ghost") ids included. That is DESIGN
-// §2's rule too, with two additions checked here rather than assumed away:
+// In-Reply-To and References id of every file, absent ("ghost") ids included. That is the rule
+// of ARCHITECTURE.md "Threads" too, with two additions checked here rather than assumed away:
 //  - copies of one Message-ID are one message (notmuch: one message with several files), and
 //    the ids any copy names count, whichever copy was stored first;
 //  - the subject fallback (a reference-less reply joins by subject and participant) is ours
