@@ -135,7 +135,7 @@ int run_stage_command(const config::Config& config, const StageCommandOptions& o
                               "\" (stages: lead, prospect, opportunity, customer, disqualified)");
   }
   store::Store store(config.store_file());
-  const auto moved = store.move_stage(email, core::to_string(*stage), options.note, std::time(nullptr));
+  const auto moved = store.move_stage(email, *stage, options.note, std::time(nullptr));
   if (!moved.found) {
     std::fprintf(stderr, "prospectd: no contact %s\n", email.c_str());
     return 1;

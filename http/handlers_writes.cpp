@@ -60,7 +60,7 @@ void move_stage(HttpContext& context, const httplib::Request& req, httplib::Resp
   store::ManualMoveResult moved;
   {
     store::Store store(context.options.store_file);
-    moved = store.move_stage(email, core::to_string(*stage), note, std::time(nullptr));
+    moved = store.move_stage(email, *stage, note, std::time(nullptr));
   }
   if (!moved.found) {
     reply_error(res, 404, "no contact " + email);

@@ -35,13 +35,12 @@ ContactRow read_contact(SQLite::Statement& query) {
   return row;
 }
 
-// Thread summary columns for a thread id bound as ?1. needs_reply: the latest non-automated
-// message is inbound from a contact (ARCHITECTURE.md "Needs reply"); a later outbound message would be that message.
+// Thread summary columns for a thread id bound as ?1. needs_reply: a contact of the thread
+// awaits the rep's reply, as the rules decided and stored it (ARCHITECTURE.md "Needs reply").
 constexpr const char* kThreadSummarySql =
     "SELECT count(*), min(coalesce(date, received_at)), max(coalesce(date, received_at)),"
     " (SELECT subject FROM messages f WHERE f.thread_id = ?1 ORDER BY f.date, f.id LIMIT 1),"
-    " coalesce((SELECT l.direction = 'inbound' AND EXISTS (SELECT 1 FROM contacts c WHERE c.email = l.from_email)"
-    "  FROM messages l WHERE l.thread_id = ?1 AND l.automation = '' ORDER BY l.date DESC, l.id DESC LIMIT 1), 0)"
+    " EXISTS (SELECT 1 FROM contact_threads a WHERE a.thread_id = ?1 AND a.awaiting_reply = 1)"
     " FROM messages WHERE thread_id = ?1";
 
 }  // namespace
@@ -147,24 +146,6 @@ std::vector<ThreadSummary> StoreReader::threads(const std::optional<std::string>
   std::sort(summaries.begin(), summaries.end(), [](const ThreadSummary& a, const ThreadSummary& b) {
     return std::tie(b.last_message_at, b.id) < std::tie(a.last_message_at, a.id);
   });
-  return summaries;
-}
-
-std::vector<ThreadSummary> StoreReader::threads_needing_reply(std::int64_t limit) {
-  // Candidates: threads of contacts flagged needs_reply; then checked exactly per thread.
-  SQLite::Statement query(*db_,
-                          "SELECT DISTINCT ct.thread_id FROM contacts c JOIN contact_threads ct ON ct.contact_id = c.id"
-                          " WHERE c.needs_reply = 1");
-  std::vector<ThreadSummary> summaries;
-  while (query.executeStep()) {
-    ThreadSummary summary = summarise_thread(*db_, query.getColumn(0).getInt64());
-    if (summary.needs_reply) summaries.push_back(std::move(summary));
-  }
-  std::sort(summaries.begin(), summaries.end(), [](const ThreadSummary& a, const ThreadSummary& b) {
-    return std::tie(a.last_message_at, a.id) < std::tie(b.last_message_at, b.id);
-  });
-  if (limit >= 0 && summaries.size() > static_cast<std::size_t>(limit))
-    summaries.resize(static_cast<std::size_t>(limit));
   return summaries;
 }
 

@@ -1,38 +1,28 @@
-// Read queries for the HTTP API: whether the schema is ready, and the status page's threads
-// owed a reply with who is waiting. Read-only; every statement is parameterised and bounded.
+// Read queries for the status page: the threads owed a reply, with who is waiting. Read-only;
+// every statement is parameterised and bounded.
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
-#include "store/internal/migrations.h"
 #include "store/reader.h"
 
 namespace prospectd::store {
 
-bool StoreReader::schema_current() {
-  return db_->execAndGet("PRAGMA user_version").getInt() == latest_schema_version();
-}
-
 RepliesOwed StoreReader::replies_owed(std::int64_t limit) {
-  // Candidates are the threads of contacts flagged needs_reply; a thread qualifies when its
-  // latest non-automated message (same order as the thread summary) is inbound from a contact.
+  // The threads a contact awaits a reply in, as the rules decided and stored it (ARCHITECTURE.md
+  // "Needs reply"), with the time of that contact's latest human message in the thread.
   SQLite::Statement query(*db_,
-                          "WITH candidates AS ("
-                          "  SELECT DISTINCT ct.thread_id AS thread_id FROM contacts c"
-                          "  JOIN contact_threads ct ON ct.contact_id = c.id WHERE c.needs_reply = 1),"
-                          " latest AS ("
-                          "  SELECT k.thread_id AS thread_id,"
-                          "   (SELECT l.id FROM messages l WHERE l.thread_id = k.thread_id AND l.automation = ''"
-                          "    ORDER BY l.date DESC, l.id DESC LIMIT 1) AS message_row"
-                          "  FROM candidates k)"
-                          " SELECT t.thread_id, coalesce(m.date, m.received_at, 0), c.email, c.name, c.stage,"
-                          "  coalesce((SELECT f.subject FROM messages f WHERE f.thread_id = t.thread_id"
+                          "SELECT a.thread_id,"
+                          "  coalesce((SELECT max(coalesce(m.date, m.received_at)) FROM messages m"
+                          "            WHERE m.thread_id = a.thread_id AND m.from_email = c.email"
+                          "              AND m.automation = ''), 0),"
+                          "  c.email, c.name, c.stage,"
+                          "  coalesce((SELECT f.subject FROM messages f WHERE f.thread_id = a.thread_id"
                           "            ORDER BY f.date, f.id LIMIT 1), ''),"
-                          "  (SELECT count(*) FROM messages n WHERE n.thread_id = t.thread_id),"
+                          "  (SELECT count(*) FROM messages n WHERE n.thread_id = a.thread_id),"
                           "  count(*) OVER ()"
-                          " FROM latest t JOIN messages m ON m.id = t.message_row"
-                          " JOIN contacts c ON c.email = m.from_email"
-                          " WHERE m.direction = 'inbound'"
-                          " ORDER BY 2, t.thread_id LIMIT ?");
+                          " FROM contact_threads a JOIN contacts c ON c.id = a.contact_id"
+                          " WHERE a.awaiting_reply = 1"
+                          " ORDER BY 2, a.thread_id LIMIT ?");
   query.bind(1, limit);
   RepliesOwed owed;
   while (query.executeStep()) {

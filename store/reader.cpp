@@ -7,6 +7,7 @@
 
 #include <stdexcept>
 
+#include "store/internal/migrations.h"
 #include "store/internal/sql_values.h"
 
 namespace prospectd::store {
@@ -22,8 +23,6 @@ StoreReader::StoreReader(const std::filesystem::path& file) {
 }
 
 StoreReader::~StoreReader() = default;
-
-SQLite::Database& StoreReader::database() { return *db_; }
 
 std::vector<AccountStatus> StoreReader::accounts() {
   std::vector<AccountStatus> accounts;
@@ -75,6 +74,10 @@ StoreTotals StoreReader::totals() {
     }
   }
   return totals;
+}
+
+bool StoreReader::schema_current() {
+  return db_->execAndGet("PRAGMA user_version").getInt() == latest_schema_version();
 }
 
 }  // namespace prospectd::store

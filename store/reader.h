@@ -131,8 +131,6 @@ class StoreReader {
   std::optional<ContactDetail> contact(const std::string& canonical_email);
   // All threads, or those of one contact; newest activity first.
   std::vector<ThreadSummary> threads(const std::optional<std::string>& contact_email);
-  // Threads whose latest human message is inbound from a contact (ARCHITECTURE.md "Needs reply"), oldest first.
-  std::vector<ThreadSummary> threads_needing_reply(std::int64_t limit);
   // Rule or manual moves to `stage` at or after `since`, newest first.
   std::vector<Promotion> promotions(const std::string& stage, std::int64_t since, std::int64_t limit);
   // False while the file has not been migrated to this build's schema yet (the daemon is
@@ -141,8 +139,6 @@ class StoreReader {
   // Dashboard queries (store/dashboard_queries.cpp), bounded for a page that polls them.
   // Threads needing a reply with who is waiting, oldest first.
   RepliesOwed replies_owed(std::int64_t limit);
-
-  SQLite::Database& database();
 
  private:
   std::unique_ptr<SQLite::Database> db_;

@@ -83,8 +83,6 @@ Store::Store(const std::filesystem::path& file) : file_(file) {
 
 Store::~Store() = default;
 
-SQLite::Database& Store::database() { return *db_; }
-
 AccountId Store::ensure_account(std::string_view name, std::string_view type) {
   SQLite::Statement find(*db_, "SELECT id, type FROM accounts WHERE name = ?");
   find.bind(1, std::string(name));

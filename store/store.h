@@ -16,6 +16,7 @@
 #include "core/batch.h"
 #include "core/direction.h"
 #include "core/message_meta.h"
+#include "core/stage.h"
 #include "rules/lifecycle.h"
 
 namespace SQLite {
@@ -137,7 +138,7 @@ class Store {
   RebuildOutcome rebuild(const Reclassifier& reclassify, const ContactEvaluator& evaluate);
 
   // A manual move (actor "user"): recorded with the note, and never overridden by rules.
-  ManualMoveResult move_stage(const std::string& canonical_email, const std::string& stage, const std::string& note,
+  ManualMoveResult move_stage(const std::string& canonical_email, core::Stage stage, const std::string& note,
                               std::int64_t now);
 
   // The addresses the provider reports as this account's own (replacing the previous list);
@@ -148,8 +149,6 @@ class Store {
   void record_sync_started(AccountId account, std::int64_t now);
   void record_sync_succeeded(AccountId account, std::int64_t now);
   void record_sync_failed(AccountId account, std::int64_t now, std::string_view error_kind, std::string_view message);
-
-  SQLite::Database& database();
 
   // Prepared statements, defined in store/internal/statements.h; only store/ code uses them.
   struct Statements;

@@ -159,6 +159,20 @@ bool ContactBook::reevaluate(ContactId contact, const ContactEvaluator& evaluate
   return write_evaluation(contact, evaluate(facts_of_contact));
 }
 
+void ContactBook::write_awaiting_reply(ContactId contact, const std::vector<std::int64_t>& threads) {
+  {
+    StatementScope clear(statements_.contact_clear_awaiting);
+    clear->bind(1, contact);
+    clear->exec();
+  }
+  for (const std::int64_t thread : threads) {
+    StatementScope set(statements_.contact_set_awaiting);
+    set->bind(1, contact);
+    set->bind(2, thread);
+    set->exec();
+  }
+}
+
 bool ContactBook::write_evaluation(ContactId contact, const rules::ContactEvaluation& evaluation) {
   std::string old_stage;
   bool manual = false;
@@ -183,6 +197,7 @@ bool ContactBook::write_evaluation(ContactId contact, const rules::ContactEvalua
     update->bind(10, contact);
     update->exec();
   }
+  write_awaiting_reply(contact, evaluation.threads_needing_reply);
   if (manual) return false;  // ARCHITECTURE.md "Stages": rules never override manual moves
 
   std::vector<StoredEvent> wanted;

@@ -55,6 +55,9 @@ class ContactBook {
   // Writes an evaluation: activity always; stage and rule history unless the contact was moved
   // by hand. Returns true if the stage moved forward.
   bool write_evaluation(ContactId contact, const rules::ContactEvaluation& evaluation);
+  // Flags exactly `threads` (rules::ContactEvaluation::threads_needing_reply) of the contact's
+  // links as awaiting the rep's reply.
+  void write_awaiting_reply(ContactId contact, const std::vector<std::int64_t>& threads);
 
  private:
   void link_all_threads(ContactId contact, const std::string& email);

@@ -181,7 +181,23 @@ CREATE TABLE pending_evaluations (
 );
 )sql";
 
-constexpr std::array kMigrations = {kV1, kV2, kV3, kV4, kV5};
+// v6: which of a contact's threads await the rep's reply, as rules::evaluate_contact decides
+// (ARCHITECTURE.md "Needs reply"): one definition, stored with each evaluation, instead of SQL
+// that approximated it. Existing flags are seeded with the old approximation and the contacts
+// marked pending, so the next sync replaces them with the rules' answer.
+constexpr const char* kV6 = R"sql(
+ALTER TABLE contact_threads ADD COLUMN awaiting_reply INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX contact_threads_awaiting ON contact_threads(thread_id) WHERE awaiting_reply = 1;
+UPDATE contact_threads SET awaiting_reply = 1
+ WHERE contact_id IN (SELECT id FROM contacts WHERE needs_reply = 1)
+   AND coalesce((SELECT m.direction = 'inbound'
+                   AND m.from_email = (SELECT c.email FROM contacts c WHERE c.id = contact_threads.contact_id)
+                 FROM messages m WHERE m.thread_id = contact_threads.thread_id AND m.automation = ''
+                 ORDER BY m.date DESC, m.id DESC LIMIT 1), 0);
+INSERT OR IGNORE INTO pending_evaluations(contact_id) SELECT id FROM contacts WHERE needs_reply = 1;
+)sql";
+
+constexpr std::array kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6};
 
 }  // namespace
 

@@ -213,7 +213,8 @@ RebuildOutcome Store::rebuild(const Reclassifier& reclassify, const ContactEvalu
                                    " last_outbound, last_message_at, thread_count, inbound_count, outbound_count,"
                                    " needs_reply) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   SQLite::Statement insert_variant(*db_, "INSERT OR IGNORE INTO contact_variants(contact_id, raw_email) VALUES (?, ?)");
-  SQLite::Statement insert_link(*db_, "INSERT INTO contact_threads(contact_id, thread_id) VALUES (?, ?)");
+  SQLite::Statement insert_link(*db_,
+                                "INSERT INTO contact_threads(contact_id, thread_id, awaiting_reply) VALUES (?, ?, ?)");
   SQLite::Statement insert_event(*db_,
                                  "INSERT INTO stage_events(contact_id, from_stage, to_stage, at, actor, rule,"
                                  " thread_id, message_id) VALUES (?, ?, ?, ?, 'rule', ?, ?, ?)");
@@ -280,6 +281,10 @@ RebuildOutcome Store::rebuild(const Reclassifier& reclassify, const ContactEvalu
     for (std::int64_t thread : threads) {
       insert_link.bind(1, id);
       insert_link.bind(2, thread);
+      insert_link.bind(3, std::binary_search(evaluation.threads_needing_reply.begin(),
+                                             evaluation.threads_needing_reply.end(), thread)
+                              ? 1
+                              : 0);
       insert_link.exec();
       insert_link.reset();
     }
@@ -291,6 +296,7 @@ RebuildOutcome Store::rebuild(const Reclassifier& reclassify, const ContactEvalu
     for (std::int64_t thread : threads) {
       insert_link.bind(1, id);
       insert_link.bind(2, thread);
+      insert_link.bind(3, 0);  // write_evaluation below flags the threads awaiting a reply
       insert_link.exec();
       insert_link.reset();
     }
@@ -299,34 +305,6 @@ RebuildOutcome Store::rebuild(const Reclassifier& reclassify, const ContactEvalu
   outcome.contacts = static_cast<std::size_t>(db_->execAndGet("SELECT COUNT(*) FROM contacts").getInt64());
   transaction.commit();
   return outcome;
-}
-
-ManualMoveResult Store::move_stage(const std::string& canonical_email, const std::string& stage,
-                                   const std::string& note, std::int64_t now) {
-  WriteTransaction transaction(*db_, "manual stage move");
-  ManualMoveResult result;
-  SQLite::Statement find(*db_, "SELECT id, stage FROM contacts WHERE email = ?");
-  find.bind(1, canonical_email);
-  if (!find.executeStep()) return result;
-  const ContactId id = find.getColumn(0).getInt64();
-  result.found = true;
-  result.from = find.getColumn(1).getString();
-  result.to = stage;
-  SQLite::Statement event(*db_,
-                          "INSERT INTO stage_events(contact_id, from_stage, to_stage, at, actor, rule, note)"
-                          " VALUES (?, ?, ?, ?, 'user', 'manual', ?)");
-  event.bind(1, id);
-  event.bind(2, result.from);
-  event.bind(3, stage);
-  event.bind(4, now);
-  event.bind(5, note);
-  event.exec();
-  SQLite::Statement update(*db_, "UPDATE contacts SET stage = ?, manual = 1 WHERE id = ?");
-  update.bind(1, stage);
-  update.bind(2, id);
-  update.exec();
-  transaction.commit();
-  return result;
 }
 
 }  // namespace prospectd::store

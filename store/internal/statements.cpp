@@ -60,6 +60,12 @@ Store::Statements::Statements(SQLite::Database& db)
                                " JOIN messages m ON m.id = a.message_row WHERE a.email = ?2"),
       contact_link_participant(db, "INSERT OR IGNORE INTO contact_threads(contact_id, thread_id) VALUES (?, ?)"),
       contacts_in_thread(db, "SELECT contact_id FROM contact_threads WHERE thread_id = ?"),
+      contact_clear_awaiting(db,
+                             "UPDATE contact_threads SET awaiting_reply = 0"
+                             " WHERE contact_id = ? AND awaiting_reply = 1"),
+      contact_set_awaiting(db,
+                           "UPDATE contact_threads SET awaiting_reply = 1"
+                           " WHERE contact_id = ? AND thread_id = ?"),
       contact_email(db, "SELECT email FROM contacts WHERE id = ?"),
       // One row per (message, address of the contact in it); facts() folds them per message.
       // No ORDER BY and no correlated subqueries: sorting a handful of facts in C++ is cheaper.

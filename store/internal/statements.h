@@ -43,6 +43,8 @@ struct Store::Statements {
   SQLite::Statement contact_link_all_threads;
   SQLite::Statement contact_link_participant;
   SQLite::Statement contacts_in_thread;
+  SQLite::Statement contact_clear_awaiting;
+  SQLite::Statement contact_set_awaiting;
   SQLite::Statement contact_email;
   SQLite::Statement contact_facts;
   SQLite::Statement contact_current;

@@ -70,7 +70,8 @@ std::vector<ClassifiedBatch> batches(const sync::RulesContext& context) {
 // Contacts and their rule history, independent of row ids.
 std::string crm(Store& store) {
   std::string text;
-  SQLite::Statement contacts(store.database(),
+  SQLite::Database db = test::raw_connection(store);
+  SQLite::Statement contacts(db,
                              "SELECT email, name, coalesce(company, '-'), stage, coalesce(first_seen, 0),"
                              " coalesce(last_inbound, 0), coalesce(last_outbound, 0), thread_count, inbound_count,"
                              " outbound_count, needs_reply FROM contacts ORDER BY email");
@@ -78,7 +79,7 @@ std::string crm(Store& store) {
     for (int i = 0; i < contacts.getColumnCount(); ++i) text += contacts.getColumn(i).getString() + " ";
     text += "\n";
   }
-  SQLite::Statement events(store.database(),
+  SQLite::Statement events(db,
                            "SELECT c.email, coalesce(e.from_stage, '-'), e.to_stage, e.at, e.rule, e.message_id"
                            " FROM stage_events e JOIN contacts c ON c.id = e.contact_id ORDER BY c.email, e.id");
   while (events.executeStep()) {

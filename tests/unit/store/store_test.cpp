@@ -18,6 +18,7 @@
 
 #include "rules/lifecycle.h"
 #include "store/internal/migrations.h"
+#include "store/reader.h"
 #include "sync/classify.h"
 #include "sync/rules_context.h"
 #include "tests/unit/store/store_test_support.h"
@@ -100,8 +101,14 @@ class StoreFixture {
 
   long long count(const std::string& sql) { return test::query_int(*store_, sql); }
 
+  // The test's own connection to the store's file (test::raw_connection), opened once.
+  SQLite::Database& raw() {
+    if (!raw_) raw_ = std::make_unique<SQLite::Database>(test::raw_connection(*store_));
+    return *raw_;
+  }
+
   ThreadId thread_of(const std::string& message_id) {
-    SQLite::Statement query(store_->database(), "SELECT thread_id FROM messages WHERE message_id = ?");
+    SQLite::Statement query(raw(), "SELECT thread_id FROM messages WHERE message_id = ?");
     query.bind(1, message_id);
     REQUIRE_MESSAGE(query.executeStep(), message_id << " is not stored");
     return query.getColumn(0).getInt64();
@@ -109,21 +116,21 @@ class StoreFixture {
 
   // One column of a contact's row, e.g. its inbound_count.
   long long contact_value(const std::string& email, const std::string& column) {
-    SQLite::Statement query(store_->database(), "SELECT " + column + " FROM contacts WHERE email = ?");
+    SQLite::Statement query(raw(), "SELECT " + column + " FROM contacts WHERE email = ?");
     query.bind(1, email);
     REQUIRE_MESSAGE(query.executeStep(), email << " is not a contact");
     return query.getColumn(0).getInt64();
   }
 
   std::string stage_of(const std::string& email) {
-    SQLite::Statement query(store_->database(), "SELECT stage FROM contacts WHERE email = ?");
+    SQLite::Statement query(raw(), "SELECT stage FROM contacts WHERE email = ?");
     query.bind(1, email);
     return query.executeStep() ? query.getColumn(0).getString() : "(no contact)";
   }
 
   // The contact's stage history, one event a line: "actor rule: from -> to @thread message note".
   std::string history_of(const std::string& email) {
-    SQLite::Statement query(store_->database(),
+    SQLite::Statement query(raw(),
                             "SELECT e.actor, e.rule, coalesce(e.from_stage, '-'), e.to_stage,"
                             " coalesce(e.thread_id, 0), e.message_id, e.note FROM stage_events e"
                             " JOIN contacts c ON c.id = e.contact_id WHERE c.email = ? ORDER BY e.id");
@@ -169,6 +176,7 @@ class StoreFixture {
   sync::RulesContext rules_;
   std::unique_ptr<Store> store_;
   AccountId account_;
+  std::unique_ptr<SQLite::Database> raw_;
 };
 
 TEST_CASE("the same Message-ID in two folders is one message") {
@@ -439,7 +447,7 @@ TEST_CASE("a manual stage is never overridden by rules") {
   fixture.commit(
       {{.id = "q1@client.example", .from = "jane@client.example", .to = {kRep}, .subject = "Hello", .date = day(1)}});
   REQUIRE(fixture.stage_of("jane@client.example") == "lead");
-  const auto moved = fixture.store().move_stage("jane@client.example", "disqualified", "competitor", day(2));
+  const auto moved = fixture.store().move_stage("jane@client.example", core::Stage::disqualified, "competitor", day(2));
   REQUIRE(moved.found);
   CHECK(moved.from == "lead");
 
@@ -573,7 +581,7 @@ TEST_CASE("a reference-less reply that was answered before its original arrived 
 // Contacts and their rule history, with thread ids, as text for comparison.
 std::string crm_snapshot(StoreFixture& fixture) {
   std::string text;
-  SQLite::Statement contacts(fixture.store().database(),
+  SQLite::Statement contacts(fixture.raw(),
                              "SELECT email, name, coalesce(company, '-'), stage, manual, coalesce(first_seen, -1),"
                              " coalesce(last_inbound, -1), coalesce(last_outbound, -1), coalesce(last_message_at, -1),"
                              " thread_count, inbound_count, outbound_count, needs_reply FROM contacts ORDER BY email");
@@ -583,7 +591,7 @@ std::string crm_snapshot(StoreFixture& fixture) {
     }
     text += "\n" + fixture.history_of(contacts.getColumn(0).getString());
   }
-  SQLite::Statement links(fixture.store().database(),
+  SQLite::Statement links(fixture.raw(),
                           "SELECT c.email, t.thread_id FROM contact_threads t"
                           " JOIN contacts c ON c.id = t.contact_id ORDER BY 1, 2");
   while (links.executeStep()) {
@@ -649,7 +657,7 @@ TEST_CASE("rebuild agrees with incremental evaluation") {
            .folder = "Sent"},
       },
       "Sent");
-  fixture.store().move_stage("eve@eve.example", "customer", "signed", day(9));
+  fixture.store().move_stage("eve@eve.example", core::Stage::customer, "signed", day(9));
   const std::string incremental = crm_snapshot(fixture);
   REQUIRE(fixture.stage_of("jane@client.example") == "prospect");
   REQUIRE(fixture.stage_of("dora@dora.example") == "opportunity");  // "Re: Quote"
@@ -789,6 +797,68 @@ std::string schema_difference(const std::set<std::string>& actual, const std::se
   return text;
 }
 
+TEST_CASE("a thread awaits the rep's reply as the rules decide, and a colleague's reply to the contact ends it") {
+  StoreFixture fixture;
+  const std::string jane = "jane@client.example";
+  fixture.commit({{.id = "q1@client.example", .from = jane, .to = {kRep}, .subject = "Hello", .date = day(1)}});
+  const auto owed = [&fixture] { return StoreReader(fixture.file()).replies_owed(10); };
+  const auto thread_needs_reply = [&fixture, &jane] {
+    const auto threads = StoreReader(fixture.file()).threads(jane);
+    REQUIRE(threads.size() == 1);
+    return threads.front().needs_reply;
+  };
+  CHECK(fixture.contact_value(jane, "needs_reply") == 1);
+  CHECK(thread_needs_reply());
+  REQUIRE(owed().threads.size() == 1);
+  CHECK(owed().threads.front().email == jane);
+  CHECK(owed().threads.front().waiting_since == day(1));
+
+  // A colleague's note to the rep alone does not answer Jane.
+  fixture.commit({{.id = "n1@acme-sales.com",
+                   .from = "boss@acme-sales.com",
+                   .to = {kRep},
+                   .subject = "Re: Hello",
+                   .date = day(2),
+                   .in_reply_to = "q1@client.example",
+                   .references = {"q1@client.example"}}});
+  CHECK(fixture.contact_value(jane, "needs_reply") == 1);
+  CHECK(thread_needs_reply());
+  CHECK(owed().total == 1);
+
+  // A colleague who writes to Jane answers her: the thread no longer waits for the rep.
+  fixture.commit({{.id = "n2@acme-sales.com",
+                   .from = "boss@acme-sales.com",
+                   .to = {jane},
+                   .subject = "Re: Hello",
+                   .date = day(3),
+                   .in_reply_to = "q1@client.example",
+                   .references = {"q1@client.example"}}});
+  CHECK(fixture.contact_value(jane, "needs_reply") == 0);
+  CHECK_FALSE(thread_needs_reply());
+  CHECK(owed().total == 0);
+  CHECK(owed().threads.empty());
+
+  // Rebuild stores the same answer.
+  fixture.commit({{.id = "q2@client.example",
+                   .from = jane,
+                   .to = {kRep},
+                   .subject = "Re: Hello",
+                   .date = day(4),
+                   .in_reply_to = "n2@acme-sales.com",
+                   .references = {"q1@client.example", "n2@acme-sales.com"}}});
+  REQUIRE(owed().total == 1);
+  const sync::RulesContext rules = sales_rules();
+  fixture.store().rebuild(
+      [&rules](const core::MessageMeta& message, bool) {
+        const ClassifiedMessage classified = sync::classify_message(message, rules);
+        return Reclassification{classified.direction, classified.contacts};
+      },
+      rules.evaluator());
+  CHECK(thread_needs_reply());
+  REQUIRE(owed().total == 1);
+  CHECK(owed().threads.front().waiting_since == day(4));
+}
+
 TEST_CASE("migrations bring an old store to the latest schema") {
   test::TempDir dir;
   const auto old_file = dir.path() / "old.sqlite";
@@ -844,7 +914,7 @@ TEST_CASE("a store from a newer prospectd is refused with a clear message") {
   const auto file = dir.path() / "prospectd.sqlite";
   {
     Store store(file);
-    store.database().exec("PRAGMA user_version = " + std::to_string(latest_schema_version() + 1));
+    test::raw_connection(store).exec("PRAGMA user_version = " + std::to_string(latest_schema_version() + 1));
   }
   const std::set<std::string> before = schema_of(file);
 

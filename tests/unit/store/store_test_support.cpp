@@ -1,5 +1,5 @@
 // Temporary directories and thread groups for the store tests. Thread groups are read through
-// store.database(), which only tests do: production code reads through StoreReader.
+// a connection of the tests' own (raw_connection): production code reads through StoreReader.
 #include "tests/unit/store/store_test_support.h"
 
 #include <SQLiteCpp/Database.h>
@@ -27,7 +27,8 @@ TempDir::~TempDir() {
 
 ThreadGroups thread_groups(Store& store) {
   std::map<std::int64_t, std::set<std::string>> by_thread;
-  SQLite::Statement query(store.database(), "SELECT message_id, thread_id FROM messages");
+  SQLite::Database db = raw_connection(store);
+  SQLite::Statement query(db, "SELECT message_id, thread_id FROM messages");
   while (query.executeStep()) {
     by_thread[query.getColumn(1).getInt64()].insert(query.getColumn(0).getString());
   }
@@ -57,6 +58,14 @@ std::string describe_difference(const ThreadGroups& actual, const ThreadGroups& 
   return text;
 }
 
-long long query_int(Store& store, const std::string& sql) { return store.database().execAndGet(sql).getInt64(); }
+SQLite::Database raw_connection(const Store& store) {
+  SQLite::Database db(store.file().string(), SQLite::OPEN_READWRITE);
+  db.setBusyTimeout(5000);
+  return db;
+}
+
+long long query_int(const Store& store, const std::string& sql) {
+  return raw_connection(store).execAndGet(sql).getInt64();
+}
 
 }  // namespace prospectd::store::test

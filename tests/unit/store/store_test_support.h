@@ -2,6 +2,8 @@
 // store's threads read back as groups of Message-IDs. Not thread-safe; one per test case.
 #pragma once
 
+#include <SQLiteCpp/Database.h>
+
 #include <filesystem>
 #include <set>
 #include <string>
@@ -34,7 +36,11 @@ ThreadGroups thread_groups(Store& store);
 // failure message that names the Message-IDs. Empty when the two are equal.
 std::string describe_difference(const ThreadGroups& actual, const ThreadGroups& expected);
 
+// A connection of the test's own to the store's file, to look at what the store wrote (as the
+// sqlite3 shell would): the Store itself exposes no SQL. Sees what the store has committed.
+SQLite::Database raw_connection(const Store& store);
+
 // A single value of a query, e.g. a count: "SELECT COUNT(*) FROM messages".
-long long query_int(Store& store, const std::string& sql);
+long long query_int(const Store& store, const std::string& sql);
 
 }  // namespace prospectd::store::test
