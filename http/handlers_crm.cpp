@@ -7,6 +7,7 @@
 #include "http/worker_pool.h"
 #include "rules/canonical_address.h"
 #include "rules/stage.h"
+#include "util/text.h"
 #include "views/crm_json.h"
 
 namespace prospectd::http {
@@ -15,13 +16,6 @@ namespace {
 constexpr std::int64_t kDefaultContacts = 100;
 constexpr std::int64_t kMaxContacts = 1000;
 constexpr std::size_t kMaxSearchText = 200;
-
-std::string trimmed(const std::string& text) {
-  const auto begin = text.find_first_not_of(" \t\r\n");
-  if (begin == std::string::npos) return "";
-  const auto end = text.find_last_not_of(" \t\r\n");
-  return text.substr(begin, end - begin + 1);
-}
 
 void list_contacts(const httplib::Request& req, httplib::Response& res) {
   store::ContactQuery query;
@@ -36,7 +30,7 @@ void list_contacts(const httplib::Request& req, httplib::Response& res) {
     query.stage = core::to_string(*stage);
   }
   if (req.has_param("q")) {
-    const std::string text = trimmed(req.get_param_value("q"));
+    const std::string text(util::trim(req.get_param_value("q")));
     if (text.size() > kMaxSearchText) {
       reply_error(res, 400, "the search text is longer than 200 bytes");
       return;

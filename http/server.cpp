@@ -21,6 +21,7 @@
 #include "http/token.h"
 #include "http/worker_pool.h"
 #include "util/host_port.h"
+#include "util/text.h"
 
 namespace prospectd::http {
 namespace {
@@ -35,32 +36,11 @@ constexpr time_t kIoTimeoutSeconds = 5;
 constexpr time_t kKeepAliveSeconds = 2;
 constexpr std::size_t kKeepAliveRequests = 100;
 
-struct ListenAddress {
-  std::string host;  // without brackets
-  int port = 0;
-};
+using ListenAddress = util::HostPort;
 
 ListenAddress parse_listen(const std::string& listen) {
-  const auto colon = listen.rfind(':');
-  ListenAddress address;
-  if (colon == std::string::npos || colon == 0 || colon + 1 == listen.size()) {
-    throw std::runtime_error("cannot listen on " + listen + ": expected host:port");
-  }
-  address.host = listen.substr(0, colon);
-  if (address.host.size() > 2 && address.host.front() == '[' && address.host.back() == ']') {
-    address.host = address.host.substr(1, address.host.size() - 2);
-  }
-  const std::string port = listen.substr(colon + 1);
-  if (port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5 || std::stoi(port) > 65535) {
-    throw std::runtime_error("cannot listen on " + listen + ": bad port \"" + port + "\"");
-  }
-  address.port = std::stoi(port);
-  return address;
-}
-
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-  return text;
+  if (auto address = util::parse_host_port(listen)) return *address;
+  throw std::runtime_error("cannot listen on " + listen + ": expected host:port with a port from 0 to 65535");
 }
 
 // Why binding failed, found by trying it the same way (cpp-httplib only says that it did).
@@ -132,10 +112,6 @@ std::string error_text(int status) {
   }
 }
 
-bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() && lower(std::string(text.substr(0, prefix.size()))) == prefix;
-}
-
 }  // namespace
 
 struct HttpServer::Impl {
@@ -155,13 +131,13 @@ struct HttpServer::Impl {
 };
 
 bool HttpServer::Impl::host_allowed(const std::string& host) const {
-  const std::string wanted = lower(host);
+  const std::string wanted = util::ascii_lowercase(host);
   return std::find(allowed_hosts.begin(), allowed_hosts.end(), wanted) != allowed_hosts.end();
 }
 
 bool HttpServer::Impl::authorised(const httplib::Request& req) const {
   const std::string header = req.get_header_value("Authorization");
-  if (!starts_with_ignoring_case(header, "bearer ")) return false;
+  if (!util::starts_with_ignoring_case(header, "bearer ")) return false;
   std::string_view presented(header);
   presented.remove_prefix(7);
   while (!presented.empty() && presented.front() == ' ') presented.remove_prefix(1);
@@ -256,7 +232,7 @@ void HttpServer::start() {
   }
   impl.context.port = port;
   const std::string suffix = ":" + std::to_string(port);
-  const std::string host = lower(impl.address.host);
+  const std::string host = util::ascii_lowercase(impl.address.host);
   const std::string bracketed = host.find(':') != std::string::npos ? "[" + host + "]" : host;
   impl.allowed_hosts = {"127.0.0.1" + suffix, "localhost" + suffix, "[::1]" + suffix, bracketed + suffix, bracketed};
   impl.thread = std::thread([&impl] {

@@ -7,22 +7,10 @@
 #include <cctype>
 
 #include "rules/canonical_address.h"
+#include "util/text.h"
 
 namespace prospectd::rules {
 namespace {
-
-std::string lowered(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-std::string_view trimmed(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 // Robot local parts, compared after removing '-', '_' and '.' ("no_reply", "do.not.reply").
 constexpr std::array kRobotLocalParts = {
@@ -85,12 +73,12 @@ bool is_automated_local_part(std::string_view canonical_address) {
 }
 
 bool has_auto_reply_subject(std::string_view subject) {
-  const std::string text = lowered(trimmed(subject));
+  const std::string text = util::ascii_lowercase(util::trim(subject, " \t"));
   if (starts_with_any(text, kAutoReplySubjectPrefixes)) return true;
   // "Re: Out of Office: ..." — a reply prefix in front of the marker.
   for (std::string_view reply : {"re: ", "aw: ", "sv: ", "antw: "}) {
     if (text.starts_with(reply))
-      return starts_with_any(trimmed(std::string_view(text).substr(reply.size())), kAutoReplySubjectPrefixes);
+      return starts_with_any(util::trim(std::string_view(text).substr(reply.size()), " \t"), kAutoReplySubjectPrefixes);
   }
   return false;
 }
@@ -99,12 +87,13 @@ std::optional<std::string> automation_reason(const core::MessageMeta& message) {
   const auto& markers = message.markers;
   // RFC 3834 §5: any value other than "no" means automatic (parameters after ';' ignored).
   if (!markers.auto_submitted.empty()) {
-    const std::string value = lowered(trimmed(markers.auto_submitted.substr(0, markers.auto_submitted.find(';'))));
+    const std::string value =
+        util::ascii_lowercase(util::trim(markers.auto_submitted.substr(0, markers.auto_submitted.find(';')), " \t"));
     if (value != "no") return "auto-submitted: " + value;
   }
   if (markers.x_autoreply) return std::string("x-autoreply");
   if (!markers.precedence.empty()) {
-    const std::string value = lowered(trimmed(markers.precedence));
+    const std::string value = util::ascii_lowercase(util::trim(markers.precedence, " \t"));
     if (value == "bulk" || value == "junk" || value == "list" || value == "auto_reply") {
       return "precedence: " + value;
     }

@@ -3,16 +3,10 @@
 #include "rules/blocklist.h"
 
 #include "rules/canonical_address.h"
+#include "util/text.h"
 
 namespace prospectd::rules {
 namespace {
-
-std::string_view trimmed(std::string_view s) {
-  const auto is_blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
-  return s;
-}
 
 bool has_blank(std::string_view s) { return s.find_first_of(" \t\r\n") != std::string_view::npos; }
 
@@ -28,7 +22,7 @@ std::string_view without_domain_prefix(std::string_view entry) {
 
 Blocklist::Blocklist(const std::vector<std::string>& entries) {
   for (const std::string& raw : entries) {
-    const std::string_view entry = trimmed(raw);
+    const std::string_view entry = util::trim(raw);
     if (entry.empty()) continue;
     if (!has_blank(entry)) {
       const std::string_view domain = without_domain_prefix(entry);

@@ -4,15 +4,14 @@
 
 #include <algorithm>
 
+#include "util/text.h"
+
 namespace prospectd::rules {
 namespace {
 
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string_view trim(std::string_view s) {
-  const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+// Blanks and one pair of angle brackets around the address removed.
+std::string_view unbracketed(std::string_view s) {
+  s = util::trim(s);
   if (s.size() >= 2 && s.front() == '<' && s.back() == '>') s = s.substr(1, s.size() - 2);
   return s;
 }
@@ -20,7 +19,7 @@ std::string_view trim(std::string_view s) {
 }  // namespace
 
 std::string canonical_address(std::string_view raw) {
-  const std::string_view address = trim(raw);
+  const std::string_view address = unbracketed(raw);
   // The domain starts after the last '@': a quoted local part may itself hold '@' (RFC 5322 §3.4.1).
   const auto at = address.rfind('@');
   if (at == std::string_view::npos || at == 0 || at + 1 == address.size()) return {};
@@ -31,9 +30,9 @@ std::string canonical_address(std::string_view raw) {
   }
   std::string out;
   out.reserve(local.size() + 1 + domain.size());
-  std::transform(local.begin(), local.end(), std::back_inserter(out), ascii_lower);
+  std::transform(local.begin(), local.end(), std::back_inserter(out), util::ascii_lower);
   out.push_back('@');
-  std::transform(domain.begin(), domain.end(), std::back_inserter(out), ascii_lower);
+  std::transform(domain.begin(), domain.end(), std::back_inserter(out), util::ascii_lower);
   return out;
 }
 

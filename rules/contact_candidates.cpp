@@ -6,22 +6,10 @@
 
 #include "rules/automation.h"
 #include "rules/canonical_address.h"
+#include "util/text.h"
 
 namespace prospectd::rules {
 namespace {
-
-std::string_view trimmed(std::string_view s) {
-  const auto is_blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-bool equals_ignoring_ascii_case(std::string_view a, std::string_view b) {
-  const auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [&](char x, char y) { return lower(x) == lower(y); });
-}
 
 // An address a person could be reached at: no blanks, control characters or list
 // punctuation, and a dotted domain without empty labels ("undisclosed-recipients:;",
@@ -42,13 +30,13 @@ bool is_plausible(std::string_view canonical) {
 }  // namespace
 
 std::string clean_display_name(std::string_view name, std::string_view canonical) {
-  name = trimmed(name);
+  name = util::trim(name);
   while (name.size() >= 2 &&
          ((name.front() == '\'' && name.back() == '\'') || (name.front() == '"' && name.back() == '"'))) {
-    name = trimmed(name.substr(1, name.size() - 2));
+    name = util::trim(name.substr(1, name.size() - 2));
   }
   if (canonical_address(name) == canonical) return {};
-  if (equals_ignoring_ascii_case(name, canonical)) return {};
+  if (util::equals_ignoring_case(name, canonical)) return {};
   return std::string(name);
 }
 
@@ -77,7 +65,7 @@ std::vector<Candidate> contact_candidates(const core::MessageMeta& message, core
       const auto seen =
           std::find_if(candidates.begin(), candidates.end(), [&](const Candidate& c) { return c.email == canonical; });
       if (seen == candidates.end()) {
-        candidates.push_back({std::move(canonical), std::string(trimmed(address.email)), std::move(name)});
+        candidates.push_back({std::move(canonical), std::string(util::trim(address.email)), std::move(name)});
       } else if (seen->name.empty()) {
         seen->name = std::move(name);
       }

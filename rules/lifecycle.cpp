@@ -7,6 +7,8 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "util/text.h"
+
 namespace prospectd::rules {
 namespace {
 
@@ -98,13 +100,6 @@ const StageRule* best_match(std::span<const StageRule> rules, const MessageFact&
     }
   }
   return best;
-}
-
-std::string_view trimmed(std::string_view s) {
-  const auto is_blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
-  return s;
 }
 
 void decide_stages(const std::vector<Timed>& timeline, std::span<const StageRule> rules, const Timed& creation,
@@ -227,7 +222,7 @@ ContactEvaluation evaluate_contact(std::span<const MessageFact> facts, std::span
       if (timed.when) result.last_outbound = timed.when;
     }
     if (appears(fact) && timed.when) result.last_message_at = timed.when;
-    if (const std::string_view name = trimmed(fact.contact_name); !name.empty()) {
+    if (const std::string_view name = util::trim(fact.contact_name); !name.empty()) {
       result.name = std::string(name);
     }
   }

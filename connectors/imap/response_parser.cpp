@@ -7,6 +7,8 @@
 #include <limits>
 #include <utility>
 
+#include "util/text.h"
+
 namespace prospectd::connectors::imap {
 namespace {
 
@@ -25,18 +27,6 @@ std::string upper(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = to_upper(c);
   return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (to_upper(a[i]) != to_upper(b[i])) return false;
-  }
-  return true;
-}
-
-bool istarts_with(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
 }
 
 // Printable ASCII as is, everything else as \r, \n or \xNN; at most `max` input bytes. Inside
@@ -93,8 +83,9 @@ bool is_response_atom_char(unsigned char c) {
 }
 
 bool is_status_word(std::string_view word) {
-  return iequals(word, "OK") || iequals(word, "NO") || iequals(word, "BAD") || iequals(word, "PREAUTH") ||
-         iequals(word, "BYE");
+  return util::equals_ignoring_case(word, "OK") || util::equals_ignoring_case(word, "NO") ||
+         util::equals_ignoring_case(word, "BAD") || util::equals_ignoring_case(word, "PREAUTH") ||
+         util::equals_ignoring_case(word, "BYE");
 }
 
 enum class Shape { continuation, status, data };
@@ -210,7 +201,8 @@ class Reader {
   void read_tagged(Response& response) {
     expect(' ', "SP after the tag");
     const std::string_view word = read_word("status after the tag");
-    if (!iequals(word, "OK") && !iequals(word, "NO") && !iequals(word, "BAD")) {
+    if (!util::equals_ignoring_case(word, "OK") && !util::equals_ignoring_case(word, "NO") &&
+        !util::equals_ignoring_case(word, "BAD")) {
       fail_at("a tagged response must be OK, NO or BAD", pos_ - word.size());
     }
     response.status = upper(word);
@@ -444,7 +436,7 @@ class Reader {
       value.text = std::string(text);  // as sent: a bare mailbox name "007" stays "007"
       return value;
     }
-    if (iequals(text, "NIL")) return Value::make_nil();
+    if (util::equals_ignoring_case(text, "NIL")) return Value::make_nil();
     return Value::make_atom(std::string(text));
   }
 
@@ -559,7 +551,7 @@ Value Value::make_list(std::vector<Value> list_items) {
   return value;
 }
 
-bool Value::is_atom(std::string_view name) const { return is_atom() && iequals(text, name); }
+bool Value::is_atom(std::string_view name) const { return is_atom() && util::equals_ignoring_case(text, name); }
 
 std::optional<std::string_view> Value::astring() const {
   if (kind == Kind::atom || kind == Kind::number || kind == Kind::string) return text;
@@ -575,14 +567,14 @@ std::optional<std::uint64_t> ResponseCode::number() const {
 
 const Value* Response::attribute(std::string_view attribute_name) const {
   for (const FetchAttribute& item : attributes) {
-    if (iequals(item.name, attribute_name)) return &item.value;
+    if (util::equals_ignoring_case(item.name, attribute_name)) return &item.value;
   }
   return nullptr;
 }
 
 const FetchAttribute* Response::attribute_with_prefix(std::string_view prefix) const {
   for (const FetchAttribute& item : attributes) {
-    if (istarts_with(item.name, prefix)) return &item;
+    if (util::starts_with_ignoring_case(item.name, prefix)) return &item;
   }
   return nullptr;
 }

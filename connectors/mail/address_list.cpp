@@ -9,26 +9,21 @@
 #include "connectors/mail/address_recovery.h"
 #include "connectors/mail/encoded_words.h"
 #include "connectors/mail/gmime_runtime.h"
+#include "util/text.h"
 
 namespace prospectd::connectors::mail {
 namespace {
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
-std::string_view trim_spaces(std::string_view view) {
-  while (!view.empty() && is_space(view.front())) view.remove_prefix(1);
-  while (!view.empty() && is_space(view.back())) view.remove_suffix(1);
-  return view;
-}
-
 // Names arrive decoded but sometimes still wrapped in quotes the sender added inside an
 // encoded word or around a quoted string (Outlook's 'Jane Doe'): drop matching pairs.
 // Folding white space left inside a name becomes one space.
 std::string clean_name(const char* name) {
   if (name == nullptr) return {};
-  std::string_view view = trim_spaces(name);
+  std::string_view view = util::trim(name);
   while (view.size() >= 2 && view.front() == view.back() && (view.front() == '"' || view.front() == '\'')) {
-    view = trim_spaces(view.substr(1, view.size() - 2));
+    view = util::trim(view.substr(1, view.size() - 2));
   }
   std::string out;
   out.reserve(view.size());

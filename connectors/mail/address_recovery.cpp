@@ -6,17 +6,12 @@
 #include <iterator>
 
 #include "connectors/mail/encoded_words.h"
+#include "util/text.h"
 
 namespace prospectd::connectors::mail::detail {
 namespace {
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
 
 // Index one past the end of the quoted string or comment that starts at s[i], or npos if
 // it is not closed (quoted-pairs respected, RFC 5322 §3.2.4; comments nest, §3.2.2).
@@ -157,9 +152,9 @@ std::string_view without_group_name(std::string_view element, std::string_view v
 }
 
 std::string clean_display_name(std::string_view text) {
-  std::string name(trim(text));
+  std::string name(util::trim(text));
   name.erase(std::remove(name.begin(), name.end(), '"'), name.end());
-  return std::string(trim(decode_unstructured(name)));
+  return std::string(util::trim(decode_unstructured(name)));
 }
 
 }  // namespace
@@ -168,7 +163,7 @@ std::vector<core::Address> recover_dropped_addresses(std::string_view value,
                                                      const std::unordered_set<std::string>& found) {
   std::vector<core::Address> recovered;
   for (std::string_view element : split_elements(value)) {
-    element = trim(without_group_name(element, visible_text(element)));
+    element = util::trim(without_group_name(element, visible_text(element)));
     const std::string visible = visible_text(element);
     std::string squeezed;  // "jdoe@test . example" as GMime reads it: "jdoe@test.example"
     std::remove_copy_if(visible.begin(), visible.end(), std::back_inserter(squeezed), is_space);
@@ -181,7 +176,7 @@ std::vector<core::Address> recover_dropped_addresses(std::string_view value,
     const std::size_t close = open == std::string::npos ? open : visible.find('>', open);
     if (close != std::string::npos) {
       // An angle-addr says where the address is: take it or nothing.
-      const std::string_view inner = trim(std::string_view(visible).substr(open + 1, close - open - 1));
+      const std::string_view inner = util::trim(std::string_view(visible).substr(open + 1, close - open - 1));
       if (is_addr_spec(inner) && inner.find_first_of(" \t") == std::string_view::npos &&
           !found.contains(comparison_key(inner))) {
         recovered.push_back({clean_display_name(without_comments(element.substr(0, open))), std::string(inner)});

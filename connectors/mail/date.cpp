@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "util/text.h"
+
 namespace prospectd::connectors::mail {
 namespace {
 
@@ -24,16 +26,6 @@ struct Token {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool equals_ignore_case(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-  }
-  return true;
-}
 
 // RFC 5322 §3.2.2: comments nest and may quote characters. An unclosed comment runs to
 // the end. Comments become spaces.
@@ -93,8 +85,8 @@ int month_from_word(std::string_view word) {
                                                                "september", "october",  "november", "december"};
   for (std::size_t m = 0; m < kMonths.size(); ++m) {
     const std::string_view full = kMonths[m];
-    if (equals_ignore_case(word, full) || equals_ignore_case(word, full.substr(0, 3)) ||
-        (m == 8 && equals_ignore_case(word, "sept"))) {
+    if (util::equals_ignoring_case(word, full) || util::equals_ignoring_case(word, full.substr(0, 3)) ||
+        (m == 8 && util::equals_ignoring_case(word, "sept"))) {
       return static_cast<int>(m) + 1;
     }
   }
@@ -121,9 +113,9 @@ std::optional<int> zone_from_word(std::string_view word) {
                                                    {"PDT", -7 * 60},
                                                    {"PST", -8 * 60}}};
   for (const Zone& zone : kZones) {
-    if (equals_ignore_case(word, zone.name)) return zone.minutes;
+    if (util::equals_ignoring_case(word, zone.name)) return zone.minutes;
   }
-  if (word.size() == 1 && ascii_lower(word[0]) != 'j') return 0;
+  if (word.size() == 1 && util::ascii_lower(word[0]) != 'j') return 0;
   return std::nullopt;
 }
 

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "connectors/mail/gmime_runtime.h"
+#include "util/text.h"
 
 namespace prospectd::connectors::mail {
 namespace {
@@ -88,14 +89,6 @@ std::string decode_cp1252(std::string_view bytes) {
   return out;
 }
 
-std::string ascii_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 // Labels that mean a superset in practice (the WHATWG Encoding Standard's mapping): mail
 // labelled with the narrower charset routinely carries the wider one's characters.
 std::string_view effective_charset(std::string_view label) {
@@ -149,7 +142,7 @@ std::string convert_with_iconv(iconv_t cd, std::string_view bytes) {
 
 // The bytes of one run of same-charset encoded words, as UTF-8.
 std::string to_utf8(std::string_view charset, std::string_view bytes) {
-  std::string label = ascii_lower(charset.substr(0, charset.find('*')));  // RFC 2231 §5 *lang
+  std::string label = util::ascii_lowercase(charset.substr(0, charset.find('*')));  // RFC 2231 §5 *lang
   const std::string_view effective = effective_charset(label);
   if (effective == "utf-8" || effective == "utf8") return sanitize_utf8(bytes);
   if (effective == "windows-1252") return decode_cp1252(bytes);
@@ -291,7 +284,7 @@ std::size_t base64_length(std::string_view text) {
 class RunDecoder {
  public:
   void add(const EncodedWord& word) {
-    if (ascii_lower(word.charset) != ascii_lower(charset_)) {
+    if (util::ascii_lowercase(word.charset) != util::ascii_lowercase(charset_)) {
       utf8_ += flush();
       charset_ = std::string(word.charset);
     }

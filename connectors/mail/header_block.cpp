@@ -4,23 +4,12 @@
 
 #include <algorithm>
 
+#include "util/text.h"
+
 namespace prospectd::connectors::mail {
 namespace {
 
 bool is_wsp(char c) { return c == ' ' || c == '\t'; }
-
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool equals_ignore_ascii_case(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
-}
-
-std::string_view trim_wsp(std::string_view s) {
-  while (!s.empty() && is_wsp(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_wsp(s.back())) s.remove_suffix(1);
-  return s;
-}
 
 // Appends one physical line's content, a lone CR turned into a space (a bare CR is no line
 // break in RFC 5322 §2.2, and must not hide a field in a value).
@@ -61,7 +50,7 @@ std::vector<HeaderField> split_header_block(std::string_view raw) {
     fields.push_back(std::move(field));
   }
   for (HeaderField& field : fields) {
-    const std::string_view trimmed = trim_wsp(field.value);
+    const std::string_view trimmed = util::trim(field.value, " \t");
     if (trimmed.size() != field.value.size()) field.value = std::string(trimmed);
   }
   return fields;
@@ -69,7 +58,7 @@ std::vector<HeaderField> split_header_block(std::string_view raw) {
 
 std::optional<std::string_view> find_field(std::span<const HeaderField> fields, std::string_view name) {
   for (const HeaderField& field : fields) {
-    if (equals_ignore_ascii_case(field.name, name)) return field.value;
+    if (util::equals_ignoring_case(field.name, name)) return field.value;
   }
   return std::nullopt;
 }

@@ -11,6 +11,7 @@
 #include "connectors/mail/encoded_words.h"
 #include "connectors/mail/header_block.h"
 #include "connectors/mail/message_ids.h"
+#include "util/text.h"
 
 namespace prospectd::connectors::mail {
 namespace {
@@ -36,8 +37,6 @@ constexpr auto kNeededFields = std::to_array<std::string_view>({
     "CONTENT-TYPE",
 });
 
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
 // RFC 2045 §5.1: type "/" subtype, before any ";" parameter, case-insensitive; comments
 // and white space around the tokens are not part of it.
 std::string media_type(std::string_view value) {
@@ -49,7 +48,7 @@ std::string media_type(std::string_view value) {
     } else if (c == ')' && comment_depth > 0) {
       --comment_depth;
     } else if (comment_depth == 0 && c != ' ' && c != '\t' && c != '"') {
-      out.push_back(ascii_lower(c));
+      out.push_back(util::ascii_lower(c));
     }
   }
   return sanitize_utf8(out);

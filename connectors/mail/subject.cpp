@@ -6,6 +6,8 @@
 #include <array>
 #include <cstddef>
 
+#include "util/text.h"
+
 namespace prospectd::connectors::mail {
 namespace {
 
@@ -56,16 +58,10 @@ constexpr auto kForwardWords = std::to_array<std::string_view>({
     "転送",                                     // Japanese
 });
 
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool equals_ignore_ascii_case(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
-}
-
 template <std::size_t N>
 bool in_list(const std::array<std::string_view, N>& words, std::string_view word) {
-  return std::any_of(words.begin(), words.end(), [&](std::string_view w) { return equals_ignore_ascii_case(w, word); });
+  return std::any_of(words.begin(), words.end(),
+                     [&](std::string_view w) { return util::equals_ignoring_case(w, word); });
 }
 
 bool is_prefix_word(std::string_view w) { return in_list(kReplyWords, w) || in_list(kForwardWords, w); }
@@ -124,7 +120,7 @@ std::size_t counter_and_colon_length(std::string_view s) {
 template <std::size_t N>
 std::size_t prefix_length(std::string_view s, const std::array<std::string_view, N>& words) {
   for (const std::string_view word : words) {
-    if (s.size() <= word.size() || !equals_ignore_ascii_case(s.substr(0, word.size()), word)) {
+    if (s.size() <= word.size() || !util::equals_ignoring_case(s.substr(0, word.size()), word)) {
       continue;
     }
     if (const std::size_t n = counter_and_colon_length(s.substr(word.size())); n > 0) {
