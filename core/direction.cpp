@@ -1,19 +1,14 @@
 // Names of message directions (core/direction.h).
 #include "core/direction.h"
 
+#include "util/enum_names.h"
+
 namespace prospectd::core {
 
-const char* to_string(Direction direction) {
-  switch (direction) {
-    case Direction::outbound:
-      return "outbound";
-    case Direction::internal:
-      return "internal";
-    case Direction::inbound:
-      return "inbound";
-  }
-  return "inbound";
-}
+// In Direction's declaration order (util::enum_name).
+constexpr std::array<const char*, 3> kDirectionNames = {"outbound", "internal", "inbound"};
+
+const char* to_string(Direction direction) { return util::enum_name(direction, kDirectionNames, "inbound"); }
 
 std::optional<Direction> direction_from_string(std::string_view name) {
   for (const Direction direction : {Direction::outbound, Direction::internal, Direction::inbound}) {

@@ -1,25 +1,15 @@
 // Names of the lifecycle stages (core/stage.h).
 #include "core/stage.h"
 
+#include "util/enum_names.h"
 #include "util/text.h"
 
 namespace prospectd::core {
 
-const char* to_string(Stage stage) {
-  switch (stage) {
-    case Stage::lead:
-      return "lead";
-    case Stage::prospect:
-      return "prospect";
-    case Stage::opportunity:
-      return "opportunity";
-    case Stage::customer:
-      return "customer";
-    case Stage::disqualified:
-      return "disqualified";
-  }
-  return "lead";
-}
+// In Stage's declaration order (util::enum_name).
+constexpr std::array<const char*, 5> kStageNames = {"lead", "prospect", "opportunity", "customer", "disqualified"};
+
+const char* to_string(Stage stage) { return util::enum_name(stage, kStageNames, "lead"); }
 
 std::optional<Stage> stage_from_string(std::string_view name) {
   name = util::trim(name);

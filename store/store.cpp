@@ -13,22 +13,14 @@
 #include "store/internal/migrations.h"
 #include "store/internal/statements.h"
 #include "store/internal/transaction.h"
+#include "util/enum_names.h"
 
 namespace prospectd::store {
 
-const char* to_string(SyncState state) {
-  switch (state) {
-    case SyncState::never:
-      return "never";
-    case SyncState::syncing:
-      return "syncing";
-    case SyncState::ok:
-      return "ok";
-    case SyncState::error:
-      return "error";
-  }
-  return "never";
-}
+// In SyncState's declaration order (util::enum_name).
+constexpr std::array<const char*, 4> kSyncStateNames = {"never", "syncing", "ok", "error"};
+
+const char* to_string(SyncState state) { return util::enum_name(state, kSyncStateNames, "never"); }
 
 namespace {
 

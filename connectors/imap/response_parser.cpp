@@ -7,6 +7,7 @@
 #include <limits>
 #include <utility>
 
+#include "util/enum_names.h"
 #include "util/text.h"
 
 namespace prospectd::connectors::imap {
@@ -502,17 +503,10 @@ void append_debug(std::string& out, const Value& value) {
   }
 }
 
-const char* kind_name(ResponseKind kind) {
-  switch (kind) {
-    case ResponseKind::tagged:
-      return "tagged";
-    case ResponseKind::untagged:
-      return "untagged";
-    case ResponseKind::continuation:
-      return "continuation";
-  }
-  return "?";
-}
+// In ResponseKind's declaration order (util::enum_name).
+constexpr std::array<const char*, 3> kResponseKindNames = {"tagged", "untagged", "continuation"};
+
+const char* kind_name(ResponseKind kind) { return util::enum_name(kind, kResponseKindNames, "?"); }
 
 }  // namespace
 
