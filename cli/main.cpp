@@ -17,6 +17,8 @@
 
 namespace {
 
+using namespace prospectd::cli;
+
 // stderr, readable by journald (no timestamp of our own when JOURNAL_STREAM says journald
 // reads it), plus an optional rotating log file (10 MiB x 3).
 void set_up_logging(const std::string& level, const std::filesystem::path& file) {
@@ -36,84 +38,105 @@ void set_up_logging(const std::string& level, const std::filesystem::path& file)
   spdlog::flush_on(spdlog::level::info);
 }
 
-}  // namespace
+// The global options and every subcommand's options, filled in by CLI11 as it parses.
+struct CommandLine {
+  std::string config_path = prospectd::config::default_config_path().string();
+  bool verbose = false;
+  SyncCommandOptions sync_options;
+  StatusCommandOptions status_options;
+  ContactsCommandOptions contacts_options;
+  ContactCommandOptions contact_options;
+  ThreadsCommandOptions threads_options;
+  StageCommandOptions stage_options;
+  InitCommandOptions init_options;
+  DoctorCommandOptions doctor_options;
+  AuthCommandOptions auth_options;
+};
 
-int main(int argc, char** argv) {
-  using namespace prospectd::cli;
-  CLI::App app{
-      "prospectd turns a sales rep's mailbox into a CRM: it syncs mail metadata from IMAP\n"
-      "or Gmail, links threads to the people in them and tracks each contact's stage."};
+// The subcommands; after parsing, the one given converts to true.
+struct Subcommands {
+  CLI::App* sync;
+  CLI::App* status;
+  CLI::App* contacts;
+  CLI::App* contact;
+  CLI::App* threads;
+  CLI::App* stage;
+  CLI::App* run;
+  CLI::App* init;
+  CLI::App* doctor;
+  CLI::App* auth;
+  CLI::App* rebuild;
+};
+
+void declare_global_options(CLI::App& app, CommandLine& line) {
   app.set_version_flag("--version", PROSPECTD_VERSION);
   app.require_subcommand(1);
-  std::string config_path = prospectd::config::default_config_path().string();
-  app.add_option("--config", config_path, "Config file (TOML)")->capture_default_str();
-  bool verbose = false;
-  app.add_flag("-v,--verbose", verbose, "Log progress details to stderr");
+  app.add_option("--config", line.config_path, "Config file (TOML)")->capture_default_str();
+  app.add_flag("-v,--verbose", line.verbose, "Log progress details to stderr");
+}
 
-  SyncCommandOptions sync_options;
-  CLI::App* sync = app.add_subcommand("sync", "Sync every account once (or one with --account), then exit");
-  sync->add_option("--account", sync_options.account, "Only this account (its name in the config)");
+// Declared in the order --help lists them.
+Subcommands declare_subcommands(CLI::App& app, CommandLine& line) {
+  Subcommands commands{};
+  commands.sync = app.add_subcommand("sync", "Sync every account once (or one with --account), then exit");
+  commands.sync->add_option("--account", line.sync_options.account, "Only this account (its name in the config)");
 
-  StatusCommandOptions status_options;
-  CLI::App* status = app.add_subcommand("status", "Show each account's sync state and what is stored");
-  status->add_flag("--json", status_options.json, "Print the status as JSON");
+  commands.status = app.add_subcommand("status", "Show each account's sync state and what is stored");
+  commands.status->add_flag("--json", line.status_options.json, "Print the status as JSON");
 
-  ContactsCommandOptions contacts_options;
-  CLI::App* contacts = app.add_subcommand("contacts", "List contacts with their stage and activity");
-  contacts->add_option("--stage", contacts_options.stage,
-                       "Only this stage: lead, prospect, opportunity, customer, disqualified");
-  contacts->add_flag("--json", contacts_options.json, "Print JSON");
+  commands.contacts = app.add_subcommand("contacts", "List contacts with their stage and activity");
+  commands.contacts->add_option("--stage", line.contacts_options.stage,
+                                "Only this stage: lead, prospect, opportunity, customer, disqualified");
+  commands.contacts->add_flag("--json", line.contacts_options.json, "Print JSON");
 
-  ContactCommandOptions contact_options;
-  CLI::App* contact = app.add_subcommand("contact", "Show one contact: threads and stage history (exit 1 if unknown)");
-  contact->add_option("email", contact_options.email, "The contact's address (any spelling)")->required();
-  contact->add_flag("--json", contact_options.json, "Print JSON");
+  commands.contact = app.add_subcommand("contact", "Show one contact: threads and stage history (exit 1 if unknown)");
+  commands.contact->add_option("email", line.contact_options.email, "The contact's address (any spelling)")->required();
+  commands.contact->add_flag("--json", line.contact_options.json, "Print JSON");
 
-  ThreadsCommandOptions threads_options;
-  CLI::App* threads = app.add_subcommand("threads", "List threads with their messages and participants");
-  threads->add_option("--contact", threads_options.contact, "Only threads of this contact");
-  threads->add_flag("--json", threads_options.json, "Print JSON");
+  commands.threads = app.add_subcommand("threads", "List threads with their messages and participants");
+  commands.threads->add_option("--contact", line.threads_options.contact, "Only threads of this contact");
+  commands.threads->add_flag("--json", line.threads_options.json, "Print JSON");
 
-  StageCommandOptions stage_options;
-  CLI::App* stage = app.add_subcommand("stage", "Move a contact to a stage by hand (rules never undo it)");
-  stage->add_option("email", stage_options.email, "The contact's address")->required();
-  stage->add_option("stage", stage_options.stage, "lead, prospect, opportunity, customer or disqualified")->required();
-  stage->add_option("--note", stage_options.note, "Why (kept in the stage history)");
+  commands.stage = app.add_subcommand("stage", "Move a contact to a stage by hand (rules never undo it)");
+  commands.stage->add_option("email", line.stage_options.email, "The contact's address")->required();
+  commands.stage->add_option("stage", line.stage_options.stage, "lead, prospect, opportunity, customer or disqualified")
+      ->required();
+  commands.stage->add_option("--note", line.stage_options.note, "Why (kept in the stage history)");
 
-  CLI::App* run =
+  commands.run =
       app.add_subcommand("run",
                          "Run as a service: sync every account in the background (IDLE or polling) and serve the\n"
                          "status page and JSON API on http.listen, until SIGTERM; SIGHUP reloads the config");
 
-  InitCommandOptions init_options;
-  CLI::App* init =
+  commands.init =
       app.add_subcommand("init", "Write a commented starter config (asks for the IMAP server on a terminal)");
-  init->add_flag("--force", init_options.force, "Replace an existing config file");
+  commands.init->add_flag("--force", line.init_options.force, "Replace an existing config file");
 
-  DoctorCommandOptions doctor_options;
-  CLI::App* doctor = app.add_subcommand(
+  commands.doctor = app.add_subcommand(
       "doctor", "Check config, credentials, servers, TLS, the store and service files; say what to fix");
 
-  AuthCommandOptions auth_options;
-  CLI::App* auth = app.add_subcommand("auth", "Sign a Gmail account in (OAuth loopback flow with PKCE)");
-  auth->add_option("account", auth_options.account, "The account's name in the config")->required();
-  auth->add_flag("--no-browser", auth_options.no_browser, "Only print the sign-in URL");
+  commands.auth = app.add_subcommand("auth", "Sign a Gmail account in (OAuth loopback flow with PKCE)");
+  commands.auth->add_option("account", line.auth_options.account, "The account's name in the config")->required();
+  commands.auth->add_flag("--no-browser", line.auth_options.no_browser, "Only print the sign-in URL");
 
-  CLI::App* rebuild = app.add_subcommand(
+  commands.rebuild = app.add_subcommand(
       "rebuild", "Recompute contacts and stages from the stored messages (after changing identity or rules)");
+  return commands;
+}
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& error) {
-    return app.exit(error);
-  }
+// One-off commands stay quiet unless asked; the daemon logs at the configured level.
+std::string log_level(bool verbose, bool daemon, const prospectd::config::Config& config) {
+  return verbose ? "debug" : (daemon || config.log_level != "info") ? config.log_level : "warn";
+}
 
+// Runs the parsed command and returns the exit code: 2 for a configuration error, 1 for others.
+int dispatch(const Subcommands& commands, CommandLine& line) {
   // init and doctor work before (or despite) a valid config.
   try {
-    if (*init) return run_init_command(config_path, init_options);
-    if (*doctor) {
-      doctor_options.verbose = verbose;
-      return run_doctor_command(config_path, doctor_options);
+    if (*commands.init) return run_init_command(line.config_path, line.init_options);
+    if (*commands.doctor) {
+      line.doctor_options.verbose = line.verbose;
+      return run_doctor_command(line.config_path, line.doctor_options);
     }
   } catch (const std::exception& error) {
     std::fprintf(stderr, "prospectd: %s\n", error.what());
@@ -121,22 +144,18 @@ int main(int argc, char** argv) {
   }
 
   try {
-    const prospectd::config::Config config = prospectd::config::load_config(config_path);
-    // One-off commands stay quiet unless asked; the daemon logs at the configured level.
-    const bool daemon = run->parsed();
-    set_up_logging(verbose                                  ? "debug"
-                   : (daemon || config.log_level != "info") ? config.log_level
-                                                            : "warn",
-                   daemon ? config.log_file : std::filesystem::path());
-    if (*sync) return run_sync_command(config, sync_options);
-    if (*status) return run_status_command(config, status_options);
-    if (*contacts) return run_contacts_command(config, contacts_options);
-    if (*contact) return run_contact_command(config, contact_options);
-    if (*threads) return run_threads_command(config, threads_options);
-    if (*stage) return run_stage_command(config, stage_options);
-    if (*rebuild) return run_rebuild_command(config);
-    if (*run) return prospectd::daemon::run_daemon_command(config);
-    if (*auth) return run_auth_command(config, auth_options);
+    const prospectd::config::Config config = prospectd::config::load_config(line.config_path);
+    const bool daemon = commands.run->parsed();
+    set_up_logging(log_level(line.verbose, daemon, config), daemon ? config.log_file : std::filesystem::path());
+    if (*commands.sync) return run_sync_command(config, line.sync_options);
+    if (*commands.status) return run_status_command(config, line.status_options);
+    if (*commands.contacts) return run_contacts_command(config, line.contacts_options);
+    if (*commands.contact) return run_contact_command(config, line.contact_options);
+    if (*commands.threads) return run_threads_command(config, line.threads_options);
+    if (*commands.stage) return run_stage_command(config, line.stage_options);
+    if (*commands.rebuild) return run_rebuild_command(config);
+    if (*commands.run) return prospectd::daemon::run_daemon_command(config);
+    if (*commands.auth) return run_auth_command(config, line.auth_options);
   } catch (const prospectd::config::ConfigError& error) {
     std::fprintf(stderr, "prospectd: %s\n", error.what());
     return 2;
@@ -145,4 +164,21 @@ int main(int argc, char** argv) {
     return 1;
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "prospectd turns a sales rep's mailbox into a CRM: it syncs mail metadata from IMAP\n"
+      "or Gmail, links threads to the people in them and tracks each contact's stage."};
+  CommandLine line;
+  declare_global_options(app, line);
+  const Subcommands commands = declare_subcommands(app, line);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return app.exit(error);
+  }
+  return dispatch(commands, line);
 }

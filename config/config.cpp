@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "rules/lifecycle.h"
+#include "util/text.h"
 
 namespace prospectd::config {
 namespace {
@@ -59,6 +60,7 @@ class TableReader {
   std::string required_string(const std::string& key) {
     auto value = string(key);
     if (!value || value->empty()) {
+      if (!value) reject_misspelling_of({key});
       throw ConfigError(where(file_, table_.source()) + ": " + qualified(key) + ": missing (required)");
     }
     return *value;
@@ -133,17 +135,47 @@ class TableReader {
 
   void mark_known(const std::string& key) { known_.insert(key); }
 
+  // Before a required key is reported missing: a key of the table that is a misspelling of one
+  // of `wanted` is the better message ("pasword_cmd: unknown key (did you mean ...)").
+  void reject_misspelling_of(const std::set<std::string>& wanted) const {
+    for (const auto& [key, node] : table_) {
+      const std::string name(key.str());
+      if (known_.contains(name) || wanted.contains(name)) continue;
+      if (const std::string meant = closest(name, wanted); !meant.empty()) {
+        fail(file_, node, qualified(name), "unknown key (did you mean \"" + meant + "\"?)");
+      }
+    }
+  }
+
   std::string qualified(const std::string& key) const { return prefix_.empty() ? key : prefix_ + "." + key; }
   const toml::table& table() const { return table_; }
 
  private:
-  std::string suggestion(const std::string& name) const {
-    for (const auto& known : known_) {
-      if (known.size() > 2 && (known.find(name) != std::string::npos || name.find(known) != std::string::npos)) {
-        return " (did you mean \"" + known + "\"?)";
+  // The closest of `candidates` to a key that is not known: a typo of up to a third of the
+  // key's length (at most 3), else one key inside the other ("listen" in "listen_address").
+  static std::string closest(const std::string& name, const std::set<std::string>& candidates) {
+    std::string best;
+    std::size_t best_distance = std::min<std::size_t>(3, name.size() / 3) + 1;
+    for (const auto& candidate : candidates) {
+      const std::size_t distance = util::edit_distance(name, candidate);
+      if (distance < best_distance) {
+        best = candidate;
+        best_distance = distance;
+      }
+    }
+    if (!best.empty()) return best;
+    for (const auto& candidate : candidates) {
+      if (candidate.size() > 2 &&
+          (candidate.find(name) != std::string::npos || name.find(candidate) != std::string::npos)) {
+        return candidate;
       }
     }
     return "";
+  }
+
+  std::string suggestion(const std::string& name) const {
+    const std::string known = closest(name, known_);
+    return known.empty() ? "" : " (did you mean \"" + known + "\"?)";
   }
 
   const toml::table& table_;
@@ -173,6 +205,7 @@ AccountConfig read_account(const toml::table& table, const std::filesystem::path
     }
     account.password = reader.secret("password");
     if (account.password.kind == SecretSource::Kind::none) {
+      reader.reject_misspelling_of({"password_cmd", "password_file", "password_env"});
       throw ConfigError(where(file, table.source()) + ": " + reader.qualified("password_cmd") +
                         ": an IMAP account needs password_cmd, password_file or password_env");
     }

@@ -1,4 +1,4 @@
-// The per-account loop. Error kinds decide the policy (DESIGN §4): transient -> backoff and
+// The per-account loop. Error kinds decide the policy (ARCHITECTURE.md "Errors and backoff"): transient -> backoff and
 // retry; auth and fatal -> park until woken, the config changes, or an hour passes.
 #include "sync/account_worker.h"
 
@@ -13,14 +13,18 @@
 namespace prospectd::sync {
 
 std::chrono::milliseconds backoff_delay(int failures, double jitter_unit) {
-  const double base = 5000.0 * static_cast<double>(1LL << std::min(failures - 1, 10));
+  const double base = 5000.0 * static_cast<double>(1LL << std::clamp(failures - 1, 0, 10));
   const double capped = std::min(base, 15.0 * 60 * 1000);
   return std::chrono::milliseconds(static_cast<std::int64_t>(capped * (0.5 + jitter_unit)));
 }
 
 AccountWorker::AccountWorker(config::AccountConfig account, std::shared_ptr<const RulesContext> rules,
-                             std::filesystem::path store_file, LiveStatus& live)
-    : account_(std::move(account)), rules_(std::move(rules)), store_file_(std::move(store_file)), live_(live) {
+                             std::filesystem::path store_file, LiveStatus& live, SourceFactory source_factory)
+    : account_(std::move(account)),
+      rules_(std::move(rules)),
+      store_file_(std::move(store_file)),
+      live_(live),
+      source_factory_(source_factory ? std::move(source_factory) : SourceFactory(&make_source)) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -65,7 +69,7 @@ void AccountWorker::run() {
     try {
       if (!store) store = std::make_unique<store::Store>(store_file_);
       if (!source) {
-        auto made = make_source(account_, &stop_);
+        auto made = source_factory_(account_, &stop_);
         if (made) {
           source = std::move(*made);
         } else {

@@ -4,21 +4,28 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <expected>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
 
 #include "config/config.h"
+#include "connectors/message_source.h"
 #include "sync/live_status.h"
 #include "sync/rules_context.h"
 
 namespace prospectd::sync {
 
+// Builds an account's connector: sync::make_source unless a test hands in another.
+using SourceFactory = std::function<std::expected<std::unique_ptr<connectors::MessageSource>, core::SourceError>(
+    const config::AccountConfig& account, const std::atomic<bool>* cancel)>;
+
 class AccountWorker {
  public:
   AccountWorker(config::AccountConfig account, std::shared_ptr<const RulesContext> rules,
-                std::filesystem::path store_file, LiveStatus& live);
+                std::filesystem::path store_file, LiveStatus& live, SourceFactory source_factory = {});
   // Stops the thread (rolling back a batch in flight) and joins it.
   ~AccountWorker();
   AccountWorker(const AccountWorker&) = delete;
@@ -40,6 +47,7 @@ class AccountWorker {
   std::shared_ptr<const RulesContext> rules_;
   std::filesystem::path store_file_;
   LiveStatus& live_;
+  SourceFactory source_factory_;
   std::atomic<bool> stop_{false};       // cancels network waits of a running sync
   std::atomic<bool> interrupt_{false};  // ends an IDLE or a pause (stop or sync request)
   std::mutex mutex_;
@@ -48,7 +56,8 @@ class AccountWorker {
 };
 
 // Backoff after `failures` consecutive transient failures: 5 s doubling to 15 min, times a
-// random factor in [0.5, 1.5) so that many daemons do not retry in step.
+// random factor in [0.5, 1.5) so that many daemons do not retry in step. `failures` below 1
+// counts as 1.
 std::chrono::milliseconds backoff_delay(int failures, double jitter_unit);
 
 }  // namespace prospectd::sync

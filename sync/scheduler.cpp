@@ -41,7 +41,8 @@ void Scheduler::apply(const config::Config& config) {
     if (workers_.contains(account.name)) continue;
     spdlog::info("{}: starting ({} account, poll every {} s)", account.name, account.type,
                  account.poll_interval.count());
-    workers_.emplace(account.name, std::make_unique<AccountWorker>(account, rules_, config.store_file(), live_));
+    workers_.emplace(account.name,
+                     std::make_unique<AccountWorker>(account, rules_, config.store_file(), live_, source_factory_));
   }
   applied_ = config;
 }

@@ -16,7 +16,9 @@ namespace prospectd::sync {
 
 class Scheduler {
  public:
-  explicit Scheduler(LiveStatus& live) : live_(live) {}
+  // `source_factory` builds each account's connector (default: sync::make_source).
+  explicit Scheduler(LiveStatus& live, SourceFactory source_factory = {})
+      : live_(live), source_factory_(std::move(source_factory)) {}
   ~Scheduler() { stop_all(); }
 
   // Starts, restarts or stops workers so they match `config`. Changing identity, blocklist or
@@ -31,6 +33,7 @@ class Scheduler {
 
  private:
   LiveStatus& live_;
+  SourceFactory source_factory_;
   std::mutex mutex_;
   std::optional<config::Config> applied_;
   std::shared_ptr<const RulesContext> rules_;

@@ -22,6 +22,10 @@ bool equals_ignoring_case(std::string_view a, std::string_view b);
 // True if `text` begins with `prefix`, A-Z folded on both sides.
 bool starts_with_ignoring_case(std::string_view text, std::string_view prefix);
 
+// Optimal string alignment distance: insertions, deletions, substitutions and swaps of two
+// adjacent bytes each count 1 ("pasword_cmd" is 1 from "password_cmd"). For suggestions.
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
 // `text` without leading and trailing characters from `blanks`.
 std::string_view trim(std::string_view text, std::string_view blanks = kBlanks);
 

@@ -43,6 +43,37 @@ void read_status(const Response& response, FolderStatus& status) {
   }
 }
 
+// STATUS for every folder in one pipelined round trip (RFC 3501 §6.3.10; HIGHESTMODSEQ per
+// RFC 7162 §3.1.6 where CONDSTORE is offered). Result i is folder i's.
+std::expected<std::vector<FolderStatus>, core::SourceError> query_statuses(Session& session,
+                                                                           const Capabilities& capabilities,
+                                                                           const std::vector<Mailbox>& folders) {
+  const std::string status_items =
+      std::string("(MESSAGES UIDNEXT UIDVALIDITY") + (capabilities.condstore() ? " HIGHESTMODSEQ)" : ")");
+  std::vector<std::string> tags;
+  for (const auto& folder : folders) {
+    tags.push_back(session.queue("STATUS " + format_astring(folder.wire_name) + " " + status_items));
+  }
+  std::vector<FolderStatus> statuses(folders.size());
+  for (std::size_t i = 0; i < folders.size(); ++i) {
+    auto done = session.wait_for(tags[i], [&](Response& response) {
+      if (response.name != "STATUS" || response.data.empty()) return;
+      const auto name = response.data[0].astring();
+      if (!name) return;
+      const std::string wire(*name);
+      for (std::size_t j = 0; j < folders.size(); ++j) {
+        if (folders[j].wire_name == wire) read_status(response, statuses[j]);
+      }
+    });
+    if (!done) return std::unexpected(done.error());
+    if (done->status != "OK") {
+      return std::unexpected(
+          core::SourceError{core::ErrorKind::fatal, "cannot open folder \"" + folders[i].name + "\": " + done->text});
+    }
+  }
+  return statuses;
+}
+
 std::string fetch_items(const Capabilities& capabilities) {
   std::string fields;
   for (std::string_view field : mail::needed_header_fields()) {
@@ -83,7 +114,25 @@ class FolderSync {
       report(0, 0);
       return commit({}, FolderState{status.uidvalidity, start, status.highestmodseq}, status.messages, false);
     }
-    // EXAMINE: read-only select (RFC 3501 §6.3.2); its UIDVALIDITY/UIDNEXT are authoritative.
+    auto selected = examine(status);
+    if (!selected) return std::unexpected(selected.error());
+    current_validity_ = selected->uidvalidity;
+    const bool reset = stored && stored->uidvalidity != selected->uidvalidity;
+    if (reset) start = 1;
+    if (start >= selected->uidnext) {
+      report(0, 0);
+      return commit({}, FolderState{selected->uidvalidity, selected->uidnext, selected->highestmodseq}, status.messages,
+                    reset);
+    }
+    auto pending = search_uids(start, selected->uidnext - 1);
+    if (!pending) return std::unexpected(pending.error());
+    return fetch_and_commit(std::move(*pending), *selected, status.messages, reset);
+  }
+
+ private:
+  // EXAMINE: read-only select (RFC 3501 §6.3.2); its UIDVALIDITY/UIDNEXT are authoritative.
+  // Returns `status` updated with what the server reported.
+  std::expected<FolderStatus, core::SourceError> examine(const FolderStatus& status) {
     FolderStatus selected = status;
     auto examined = session_.run("EXAMINE " + format_astring(mailbox_.wire_name), [&](Response& response) {
       if (!response.code) return;
@@ -92,18 +141,14 @@ class FolderSync {
       if (response.code->name == "HIGHESTMODSEQ") selected.highestmodseq = response.code->number().value_or(0);
     });
     if (!examined) return std::unexpected(examined.error());
-    current_validity_ = selected.uidvalidity;
-    const bool reset = stored && stored->uidvalidity != selected.uidvalidity;
-    if (reset) start = 1;
-    if (start >= selected.uidnext) {
-      report(0, 0);
-      return commit({}, FolderState{selected.uidvalidity, selected.uidnext, selected.highestmodseq}, status.messages,
-                    reset);
-    }
-    // The UIDs to fetch. An explicit upper bound, never "*": RFC 3501 §6.4.8 makes "n:*" match
-    // the highest UID even when it is below n, so stray results are dropped as well.
+    return selected;
+  }
+
+  // The UIDs from `start` to `last` that exist, to fetch. An explicit upper bound, never "*":
+  // RFC 3501 §6.4.8 makes "n:*" match the highest UID even when it is below n, so stray results
+  // are dropped as well.
+  std::expected<UidRanges, core::SourceError> search_uids(std::uint32_t start, std::uint32_t last) {
     UidRanges pending;
-    const std::uint32_t last = selected.uidnext - 1;
     auto searched =
         session_.run("UID SEARCH UID " + std::to_string(start) + ":" + std::to_string(last), [&](Response& response) {
           if (response.name != "SEARCH") return;
@@ -115,43 +160,25 @@ class FolderSync {
         });
     if (!searched) return std::unexpected(searched.error());
     pending.finish();
+    return pending;
+  }
+
+  // Fetches `pending` in pipelined UID FETCH batches and commits each batch, in UID order, with
+  // the checkpoint that is valid once it is stored.
+  std::expected<void, core::SourceError> fetch_and_commit(UidRanges pending, const FolderStatus& selected,
+                                                          std::uint64_t server_count, bool reset) {
     const std::uint64_t total = pending.count();
     std::uint64_t done = 0;
     report(0, total);
     const std::string items = fetch_items(capabilities_);
     std::deque<InFlightBatch> in_flight;
     bool first_batch = true;
-    const auto launch = [&] {
-      while (!pending.empty() && in_flight.size() < options_.pipeline_depth) {
-        InFlightBatch batch;
-        batch.uids = pending.take_front(options_.batch_size);
-        batch.tag = session_.queue("UID FETCH " + batch.uids.sequence_set() + " " + items);
-        in_flight.push_back(std::move(batch));
-      }
-    };
-    const UntaggedHandler on_fetch = [&](Response& response) {
-      if (!response.is_fetch()) return;
-      const auto uid = response.number_attribute("UID");
-      const auto header = response.body_section();
-      if (!uid || !header) return;  // unsolicited FETCH (flag changes): nothing we keep
-      for (auto& batch : in_flight) {
-        if (*uid >= batch.uids.runs().front().first && *uid <= batch.uids.last_uid()) {
-          add_message(batch, *uid, *header, response);
-          return;
-        }
-      }
-    };
-    launch();
+    const UntaggedHandler on_fetch = [&](Response& response) { collect_fetched(response, in_flight); };
+    queue_fetches(pending, in_flight, items);
     while (!in_flight.empty()) {
       auto completed = session_.wait_for(in_flight.front().tag, on_fetch);
       if (!completed) return std::unexpected(completed.error());
-      if (completed->status != "OK") {
-        // E.g. messages expunged by another client mid-fetch: retry later rather than move the
-        // checkpoint past messages we did not get.
-        return std::unexpected(
-            core::SourceError{core::ErrorKind::transient, "the server answered UID FETCH in " + mailbox_.name +
-                                                              " with " + completed->status + ": " + completed->text});
-      }
+      if (completed->status != "OK") return std::unexpected(fetch_refused(*completed));
       InFlightBatch batch = std::move(in_flight.front());
       in_flight.pop_front();
       const bool final_batch = pending.empty() && in_flight.empty();
@@ -160,10 +187,10 @@ class FolderSync {
       stats_.fetched_uids += batch.messages.size();
       summary_.messages_fetched += batch.messages.size();
       // Queue the next command before storing, so the server streams while we write.
-      launch();
+      queue_fetches(pending, in_flight, items);
       auto committed =
           commit(std::move(batch.messages), FolderState{selected.uidvalidity, next_uid, selected.highestmodseq},
-                 status.messages, reset && first_batch);
+                 server_count, reset && first_batch);
       if (!committed) return committed;
       first_batch = false;
       report(done, total);
@@ -171,7 +198,37 @@ class FolderSync {
     return {};
   }
 
- private:
+  // Queues UID FETCH commands for the next batches until pipeline_depth are in flight.
+  void queue_fetches(UidRanges& pending, std::deque<InFlightBatch>& in_flight, const std::string& items) {
+    while (!pending.empty() && in_flight.size() < options_.pipeline_depth) {
+      InFlightBatch batch;
+      batch.uids = pending.take_front(options_.batch_size);
+      batch.tag = session_.queue("UID FETCH " + batch.uids.sequence_set() + " " + items);
+      in_flight.push_back(std::move(batch));
+    }
+  }
+
+  // Adds a fetched message to the in-flight batch whose UIDs include it.
+  void collect_fetched(Response& response, std::deque<InFlightBatch>& in_flight) {
+    if (!response.is_fetch()) return;
+    const auto uid = response.number_attribute("UID");
+    const auto header = response.body_section();
+    if (!uid || !header) return;  // unsolicited FETCH (flag changes): nothing we keep
+    for (auto& batch : in_flight) {
+      if (*uid >= batch.uids.runs().front().first && *uid <= batch.uids.last_uid()) {
+        add_message(batch, *uid, *header, response);
+        return;
+      }
+    }
+  }
+
+  // E.g. messages expunged by another client mid-fetch: retry later rather than move the
+  // checkpoint past messages we did not get.
+  core::SourceError fetch_refused(const Response& completed) const {
+    return core::SourceError{core::ErrorKind::transient, "the server answered UID FETCH in " + mailbox_.name +
+                                                             " with " + completed.status + ": " + completed.text};
+  }
+
   void add_message(InFlightBatch& batch, std::uint64_t uid, std::string_view header, const Response& response) {
     core::MessageMeta meta;
     try {
@@ -245,31 +302,8 @@ std::expected<SyncSummary, core::SourceError> ImapSource::sync(const CheckpointR
   auto folders = choose_folders(*discovery, options_.folders);
   if (!folders) return std::unexpected(folders.error());
 
-  // STATUS for every folder in one pipelined round trip (RFC 3501 §6.3.10; HIGHESTMODSEQ per
-  // RFC 7162 §3.1.6 where CONDSTORE is offered).
-  const std::string status_items =
-      std::string("(MESSAGES UIDNEXT UIDVALIDITY") + (discovery->capabilities.condstore() ? " HIGHESTMODSEQ)" : ")");
-  std::vector<std::string> tags;
-  for (const auto& folder : *folders) {
-    tags.push_back(session.queue("STATUS " + format_astring(folder.wire_name) + " " + status_items));
-  }
-  std::vector<FolderStatus> statuses(folders->size());
-  for (std::size_t i = 0; i < folders->size(); ++i) {
-    auto done = session.wait_for(tags[i], [&](Response& response) {
-      if (response.name != "STATUS" || response.data.empty()) return;
-      const auto name = response.data[0].astring();
-      if (!name) return;
-      const std::string wire(*name);
-      for (std::size_t j = 0; j < folders->size(); ++j) {
-        if ((*folders)[j].wire_name == wire) read_status(response, statuses[j]);
-      }
-    });
-    if (!done) return std::unexpected(done.error());
-    if (done->status != "OK") {
-      return std::unexpected(core::SourceError{core::ErrorKind::fatal,
-                                               "cannot open folder \"" + (*folders)[i].name + "\": " + done->text});
-    }
-  }
+  auto statuses = query_statuses(session, discovery->capabilities, *folders);
+  if (!statuses) return std::unexpected(statuses.error());
 
   SyncSummary summary;
   for (std::size_t i = 0; i < folders->size(); ++i) {
@@ -278,9 +312,9 @@ std::expected<SyncSummary, core::SourceError> ImapSource::sync(const CheckpointR
     std::optional<FolderState> stored;
     if (auto checkpoint = checkpoints(folder.name)) stored = FolderState::from_json(checkpoint->state);
     FolderSync folder_sync(session, discovery->capabilities, folder, options_, sink, progress, summary, stats_);
-    auto result = folder_sync.run(stored, statuses[i]);
+    auto result = folder_sync.run(stored, (*statuses)[i]);
     if (!result) return std::unexpected(result.error());
-    if (folder.name == "INBOX") inbox_uidnext_ = statuses[i].uidnext;
+    if (folder.name == "INBOX") inbox_uidnext_ = (*statuses)[i].uidnext;
   }
   stats_.round_trips = session.round_trips();
   session.logout();
@@ -293,14 +327,10 @@ std::expected<SyncSummary, core::SourceError> ImapSource::sync(const CheckpointR
 
 namespace prospectd::connectors::imap {
 
-std::expected<WaitOutcome, core::SourceError> ImapSource::wait_for_new_mail(std::chrono::seconds max_wait,
-                                                                            const std::atomic<bool>& cancel) {
-  if (!idle_supported_) return WaitOutcome::unsupported;
-  ConnectOptions connect = options_.connect;
-  connect.cancel = &cancel;
-  auto transport = options_.transport_factory(connect);
-  if (!transport) return std::unexpected(transport.error());
-  Session session(**transport);
+namespace {
+
+// CAPABILITY, with the names upper-cased.
+std::expected<Capabilities, core::SourceError> read_capabilities(Session& session) {
   Capabilities capabilities;
   auto listed = session.run("CAPABILITY", [&](Response& response) {
     if (response.name != "CAPABILITY") return;
@@ -313,24 +343,14 @@ std::expected<WaitOutcome, core::SourceError> ImapSource::wait_for_new_mail(std:
     }
   });
   if (!listed) return std::unexpected(listed.error());
-  if (!capabilities.idle()) {
-    idle_supported_ = false;
-    session.logout();
-    return WaitOutcome::unsupported;
-  }
-  std::uint64_t exists_at_select = 0;
-  std::uint64_t uidnext = 0;
-  auto examined = session.run("EXAMINE INBOX", [&](Response& response) {
-    if (response.name == "EXISTS" && response.number) exists_at_select = *response.number;
-    if (response.code && response.code->name == "UIDNEXT") uidnext = response.code->number().value_or(0);
-  });
-  if (!examined) return std::unexpected(examined.error());
-  if (inbox_uidnext_ != 0 && uidnext > inbox_uidnext_) {
-    session.logout();  // mail arrived after the last sync looked: no need to wait
-    return WaitOutcome::new_mail;
-  }
-  // RFC 2177 §3: clients should re-issue IDLE at least every 29 minutes.
-  const auto wait = std::min<std::chrono::seconds>(max_wait, std::chrono::minutes(29));
+  return capabilities;
+}
+
+// IDLE (RFC 2177) on the examined INBOX until EXISTS rises above `exists_at_select`, `wait`
+// passes or `cancel` is set; then DONE and LOGOUT (not after a failed read).
+std::expected<WaitOutcome, core::SourceError> idle_until_new_mail(Session& session, std::chrono::seconds wait,
+                                                                  std::uint64_t exists_at_select,
+                                                                  const std::atomic<bool>& cancel) {
   const std::string tag = session.queue("IDLE");
   bool idling = false;
   auto started = session.read_until(
@@ -367,6 +387,39 @@ std::expected<WaitOutcome, core::SourceError> ImapSource::wait_for_new_mail(std:
   (void)session.wait_for(tag, nullptr);
   session.logout();
   return outcome;
+}
+
+}  // namespace
+
+std::expected<WaitOutcome, core::SourceError> ImapSource::wait_for_new_mail(std::chrono::seconds max_wait,
+                                                                            const std::atomic<bool>& cancel) {
+  if (!idle_supported_) return WaitOutcome::unsupported;
+  ConnectOptions connect = options_.connect;
+  connect.cancel = &cancel;
+  auto transport = options_.transport_factory(connect);
+  if (!transport) return std::unexpected(transport.error());
+  Session session(**transport);
+  auto capabilities = read_capabilities(session);
+  if (!capabilities) return std::unexpected(capabilities.error());
+  if (!capabilities->idle()) {
+    idle_supported_ = false;
+    session.logout();
+    return WaitOutcome::unsupported;
+  }
+  std::uint64_t exists_at_select = 0;
+  std::uint64_t uidnext = 0;
+  auto examined = session.run("EXAMINE INBOX", [&](Response& response) {
+    if (response.name == "EXISTS" && response.number) exists_at_select = *response.number;
+    if (response.code && response.code->name == "UIDNEXT") uidnext = response.code->number().value_or(0);
+  });
+  if (!examined) return std::unexpected(examined.error());
+  if (inbox_uidnext_ != 0 && uidnext > inbox_uidnext_) {
+    session.logout();  // mail arrived after the last sync looked: no need to wait
+    return WaitOutcome::new_mail;
+  }
+  // RFC 2177 §3: clients should re-issue IDLE at least every 29 minutes.
+  const auto wait = std::min<std::chrono::seconds>(max_wait, std::chrono::minutes(29));
+  return idle_until_new_mail(session, wait, exists_at_select, cancel);
 }
 
 }  // namespace prospectd::connectors::imap
