@@ -12,36 +12,12 @@
 #include <string>
 #include <system_error>
 
+#include "tests/support/temp_dir.h"
+
 namespace prospectd::config::test {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "prospectd-config-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) {
-      throw std::system_error(errno, std::generic_category(), "mkdtemp " + pattern);
-    }
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::filesystem::path& path() const { return path_; }
-
-  // Writes `text` to a file in the directory and returns its path.
-  std::filesystem::path write(const std::string& name, const std::string& text) const {
-    const auto file = path_ / name;
-    std::ofstream(file, std::ios::binary) << text;
-    return file;
-  }
-
- private:
-  std::filesystem::path path_;
-};
+// A fresh temporary directory, removed with its contents (tests/support/temp_dir.h).
+using TempDir = prospectd::testing::TempDir;
 
 // Sets (or, with nullopt, unsets) an environment variable until the end of the scope.
 class ScopedEnv {

@@ -12,19 +12,6 @@
 
 namespace prospectd::store::test {
 
-TempDir::TempDir() {
-  std::string pattern = (std::filesystem::temp_directory_path() / "prospectd-store-XXXXXX").string();
-  if (mkdtemp(pattern.data()) == nullptr) {
-    throw std::system_error(errno, std::generic_category(), "mkdtemp " + pattern);
-  }
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
-}
-
 ThreadGroups thread_groups(Store& store) {
   std::map<std::int64_t, std::set<std::string>> by_thread;
   SQLite::Database db = raw_connection(store);

@@ -9,22 +9,12 @@
 #include <string>
 
 #include "store/store.h"
+#include "tests/support/temp_dir.h"
 
 namespace prospectd::store::test {
 
-// A fresh directory under the system's temporary directory, removed with its contents.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+// A fresh temporary directory, removed with its contents (tests/support/temp_dir.h).
+using TempDir = prospectd::testing::TempDir;
 
 // Threads as the set of their messages' Message-IDs: comparable whatever the thread ids are.
 using ThreadGroups = std::set<std::set<std::string>>;

@@ -12,22 +12,12 @@
 #include "core/message_meta.h"
 #include "store/reader.h"
 #include "sync/rules_context.h"
+#include "tests/support/temp_dir.h"
 
 namespace prospectd::sync::test {
 
-// A fresh directory under the system's temporary directory, removed with its contents.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+// A fresh temporary directory, removed with its contents (tests/support/temp_dir.h).
+using TempDir = prospectd::testing::TempDir;
 
 // True as soon as `condition` holds (checked every 2 ms); false if it still does not after `limit`.
 bool eventually(const std::function<bool()>& condition,
