@@ -2,7 +2,7 @@
 # A throw-away Dovecot 2.3 for tests, the demo and benchmarks.
 #
 #   scripts/dovecot_testbed.sh start  DIR PORT
-#   scripts/dovecot_testbed.sh stop   DIR PORT
+#   scripts/dovecot_testbed.sh stop   DIR PORT     (exit 1 when it finds no server to stop)
 #   scripts/dovecot_testbed.sh status DIR PORT     (exit 0 running, 3 not running)
 #   scripts/dovecot_testbed.sh uidvalidity DIR PORT FOLDER [VALUE]
 #        give FOLDER a new UIDVALIDITY (messages and UIDs kept) via doveadm;
@@ -27,7 +27,9 @@
 # is chowned to it; as a normal user, Dovecot runs entirely as that user.
 # Installs dovecot-imapd (and openssl) with apt-get when missing.
 # `start` waits until the port answers and prints one line; `start` on a
-# running instance only prints that line. `stop` waits until the master exits.
+# running instance only prints that line. `stop` waits until the master exits;
+# it fails loudly when DIR, the pid file or the master is gone (a caller that
+# removed DIR first would otherwise leave the server running, unnoticed).
 set -euo pipefail
 
 usage() { awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0" >&2; exit 2; }
@@ -36,7 +38,11 @@ cmd=$1; PORT=$3
 case "$PORT" in ''|*[!0-9]*) echo "PORT must be a number" >&2; exit 2 ;; esac
 if [ "$PORT" -lt 1 ] || [ "$PORT" -gt 65534 ]; then echo "PORT must be 1..65534 (PORT+1 is IMAPS)" >&2; exit 2; fi
 if [ "$cmd" = start ]; then mkdir -p "$2"; fi
-if [ ! -d "$2" ]; then echo "dovecot not running (no directory $2)"; [ "$cmd" = status ] && exit 3; exit 0; fi
+if [ ! -d "$2" ]; then
+  [ "$cmd" = status ] && { echo "dovecot not running (no directory $2)"; exit 3; }
+  echo "dovecot_testbed.sh $cmd: no directory $2: cannot find the dovecot started there (removed before the server was stopped?)" >&2
+  exit 1
+fi
 DIR=$(cd "$2" && pwd -P)
 D="$DIR/dovecot-$PORT"
 CONF="$D/dovecot.conf"
@@ -68,31 +74,46 @@ summary() {
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# stop_master PID: TERM, then KILL; fails if the master is still alive after that
+stop_master() {
+  local pid=$1 child
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 6); do alive "$pid" || break; sleep 0.05; done
+  # idle imap-login processes may linger ~2 s before they exit; this server
+  # proxies nothing, so end them now (by pid: children of this master only)
+  if alive "$pid"; then
+    for child in $(ps -o pid= -o comm= --ppid "$pid" 2>/dev/null | awk '$2 == "imap-login" {print $1}'); do
+      kill -KILL "$child" 2>/dev/null || true
+    done
+  fi
+  for _ in $(seq 200); do alive "$pid" || break; sleep 0.05; done
+  if alive "$pid"; then
+    kill -KILL "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do alive "$pid" || break; sleep 0.1; done
+  fi
+  rm -f "$PIDFILE"
+  ! alive "$pid"
+}
+
 case "$cmd" in
 status)
   if pid=$(running_pid); then summary "$pid"; exit 0; fi
   echo "dovecot not running (port $PORT, $D)"; exit 3 ;;
 stop)
-  if pid=$(running_pid); then
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 6); do alive "$pid" || break; sleep 0.05; done
-    # idle imap-login processes may linger ~2 s before they exit; this server
-    # proxies nothing, so end them now (by pid: children of this master only)
-    if alive "$pid"; then
-      for child in $(ps -o pid= -o comm= --ppid "$pid" 2>/dev/null | awk '$2 == "imap-login" {print $1}'); do
-        kill -KILL "$child" 2>/dev/null || true
-      done
-    fi
-    for _ in $(seq 200); do alive "$pid" || break; sleep 0.05; done
-    if alive "$pid"; then
-      kill -KILL "$pid" 2>/dev/null || true
-      for _ in $(seq 50); do alive "$pid" || break; sleep 0.1; done
-    fi
-    rm -f "$PIDFILE"
-    echo "dovecot stopped pid=$pid port=$PORT"
-  else
-    echo "dovecot not running (port $PORT)"
+  if [ ! -f "$PIDFILE" ]; then
+    echo "dovecot_testbed.sh stop: no pid file $PIDFILE: no dovecot runs for port $PORT in $DIR (never started, or stopped already)" >&2
+    exit 1
   fi
+  if ! pid=$(running_pid); then
+    echo "dovecot_testbed.sh stop: the dovecot of $PIDFILE (pid $(cat "$PIDFILE" 2>/dev/null)) is not running: it exited or was ended without this script" >&2
+    rm -f "$PIDFILE"
+    exit 1
+  fi
+  if ! stop_master "$pid"; then
+    echo "dovecot_testbed.sh stop: dovecot pid=$pid port=$PORT survived SIGKILL" >&2
+    exit 1
+  fi
+  echo "dovecot stopped pid=$pid port=$PORT"
   exit 0 ;;
 uidvalidity)
   folder=${4:?FOLDER}
@@ -249,6 +270,9 @@ for _ in $(seq 600); do
   sleep 0.05
 done
 if ! pid=$(running_pid) || ! port_open "$PORT"; then
-  echo "dovecot did not come up on 127.0.0.1:$PORT:" >&2; tail -n 20 "$D/startup.log" "$D/dovecot.log" >&2; exit 1
+  echo "dovecot did not come up on 127.0.0.1:$PORT:" >&2; tail -n 20 "$D/startup.log" "$D/dovecot.log" >&2
+  # a master that started but does not answer would outlive the failed start
+  if pid=$(running_pid); then stop_master "$pid" || true; fi
+  exit 1
 fi
 summary "$pid"

@@ -33,17 +33,26 @@ class FakeGmail:
                 args += ["--" + key.replace("_", "-"), str(item)]
         self.log = open(self.log_path, "ab")
         self.process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.log, text=True)
+        tracked = harness.TrackedProcess(self.process, "fake_gmail_server")
         line = self.process.stdout.readline()
         if not line.startswith("LISTENING "):
+            tracked.end()  # a server that did not come up is not left behind
             raise AssertionError("fake_gmail_server did not start: %r" % line)
         self.port = int(line.split()[1])
         return self
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-        self.log.close()
+        try:
+            if self.process and self.process.poll() is None:
+                self.process.terminate()
+                try:
+                    self.process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    self.process.kill()
+                    self.process.wait()
+                    raise AssertionError("fake_gmail_server did not stop within 10 s of SIGTERM")
+        finally:
+            self.log.close()
 
     @property
     def base(self):

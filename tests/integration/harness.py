@@ -1,7 +1,14 @@
 """Shared fixtures for prospectd's integration tests: a real Dovecot with a generated mailbox,
-a config file, the prospectd binary, and read access to its SQLite store."""
+a config file, the prospectd binary, and read access to its SQLite store.
+
+Every server and process started here is tracked until it is stopped; whatever is still running
+when the interpreter exits is named, ended and fails the module (a test that forgets a stop, or a
+setUpClass that fails half way, must not leave servers behind). scripts/test.sh checks the same
+for the whole run, whatever started the process (scripts/leak_guard.py)."""
+import atexit
 import json
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -47,27 +54,139 @@ def _generator(arguments, mail_dir, messages, seed):
         return json.load(f)
 
 
+# ---- what was started and is not stopped yet ---------------------------------------------------
+
+_tracked = {}  # id -> an object with alive(), end() and describe()
+
+
+def track(thing):
+    for key in [key for key, other in _tracked.items() if not other.alive()]:
+        del _tracked[key]  # the ones that ended (e.g. killed syncs) need no watching
+    _tracked[id(thing)] = thing
+
+
+def untrack(thing):
+    _tracked.pop(id(thing), None)
+
+
+class TrackedProcess:
+    """A Popen that must have ended by the time the interpreter exits."""
+
+    def __init__(self, process, label):
+        self.process = process
+        self.label = label
+        track(self)
+
+    def alive(self):
+        return self.process.poll() is None
+
+    def end(self):
+        self.process.kill()
+        self.process.wait(timeout=30)
+
+    def describe(self):
+        return "%s pid=%d: %s" % (self.label, self.process.pid, " ".join(map(str, self.process.args)))
+
+
+def end_leftovers(when):
+    """Ends every tracked server or process still running, naming each; True if there was one."""
+    left = [thing for thing in _tracked.values() if thing.alive()]
+    _tracked.clear()
+    for thing in left:
+        sys.stderr.write("harness: still running at %s, never stopped by its test: %s (ending it)\n"
+                         % (when, thing.describe()))
+        try:
+            thing.end()
+        except Exception as error:  # end the others all the same
+            sys.stderr.write("harness: could not end it: %s\n" % error)
+    return bool(left)
+
+
+@atexit.register
+def _fail_on_leftovers():
+    if end_leftovers("exit"):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(1)  # the tests may all have passed: the leak must still fail the module
+
+
+# SIGTERM (e.g. a CI job cancelled) ends the tests like Ctrl-C, so the exit above still runs and
+# stops the servers; a SIGKILL (ctest's timeout) cannot be caught: scripts/test.sh's guard ends those.
+if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+
+
+def _process_start_time(pid):
+    """The kernel's start time of PID (tells a reused pid from the original), None if gone."""
+    try:
+        with open("/proc/%d/stat" % pid, encoding="utf-8", errors="replace") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return None if fields[0] in ("Z", "X") else fields[19]
+
+
 class Dovecot:
-    """A throw-away Dovecot on 127.0.0.1 serving DIR/Maildir (scripts/dovecot_testbed.sh)."""
+    """A throw-away Dovecot on 127.0.0.1 serving DIR/Maildir (scripts/dovecot_testbed.sh). The
+    master's pid is kept here, so the server can be ended even when its directory is gone."""
 
     def __init__(self, mail_dir):
         self.mail_dir = mail_dir
         self.port = free_port()
         self.tls_port = self.port + 1
+        self.pid = None
+        self.pid_started = None
+
+    @staticmethod
+    def run_script(*args):
+        return subprocess.run(["bash", os.path.join(SCRIPTS, "dovecot_testbed.sh"), *args],
+                              capture_output=True, text=True)
 
     def script(self, *args):
-        result = subprocess.run(["bash", os.path.join(SCRIPTS, "dovecot_testbed.sh"), *args],
-                                capture_output=True, text=True)
+        result = self.run_script(*args)
         if result.returncode != 0:
             raise AssertionError("dovecot_testbed.sh %s failed:\n%s%s" % (" ".join(args), result.stdout, result.stderr))
         return result.stdout
 
     def start(self):
-        self.script("start", self.mail_dir, str(self.port))
+        out = self.script("start", self.mail_dir, str(self.port))
+        self.pid = int(re.search(r"^dovecot pid=(\d+) ", out, re.M).group(1))
+        self.pid_started = _process_start_time(self.pid)
+        track(self)
         return self
 
+    def alive(self):
+        return self.pid is not None and _process_start_time(self.pid) == self.pid_started
+
     def stop(self):
-        self.script("stop", self.mail_dir, str(self.port))
+        """Stops the server; nothing to do when it has stopped already (stop() called before, or
+        the test ended it). Fails when dovecot_testbed.sh cannot find a server that is still
+        running (say its directory was removed first), after ending it by its pid."""
+        if self.pid is None:
+            return
+        result = self.run_script("stop", self.mail_dir, str(self.port))
+        if result.returncode == 0 or not self.alive():
+            self.pid = None
+            untrack(self)
+            return
+        pid = self.pid
+        self.end()
+        raise AssertionError("dovecot_testbed.sh stop did not stop dovecot pid=%d (ended by its pid now):\n%s%s"
+                             % (pid, result.stdout, result.stderr))
+
+    def end(self):
+        """SIGTERM to the master (it ends its children), SIGKILL if it has not exited in 10 s."""
+        for sig, seconds in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+            if self.alive():
+                os.kill(self.pid, sig)
+                wait_for(lambda: not self.alive(), seconds, interval=0.05)
+        if self.alive():
+            raise AssertionError("dovecot pid=%d survived SIGKILL" % self.pid)
+        self.pid = None
+        untrack(self)
+
+    def describe(self):
+        return "dovecot pid=%s port=%d serving %s" % (self.pid, self.port, self.mail_dir)
 
     @property
     def cert(self):
@@ -111,8 +230,10 @@ class Prospectd:
         return result
 
     def spawn(self, *args):
-        return subprocess.Popen([BINARY, "--config", self.config, *args], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+        process = subprocess.Popen([BINARY, "--config", self.config, *args], stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        TrackedProcess(process, "prospectd " + " ".join(args))
+        return process
 
     def query(self, sql, params=()):
         db = sqlite3.connect("file:%s?mode=ro" % self.store, uri=True)
@@ -174,6 +295,13 @@ class TempDirTestCase(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="prospectd-test-")
         os.chmod(self.tmp, 0o755)  # Dovecot's unprivileged mail user must reach the Maildir
+        # A cleanup, not tearDown: cleanups run after tearDown, last added first, so this one runs
+        # after every server the test started is stopped (a stop needs the server's directory).
+        self.addCleanup(self.remove_tmp)
+
+    def remove_tmp(self):
+        if not os.environ.get("PROSPECTD_KEEP_TEST_DIRS"):
+            shutil.rmtree(self.tmp, ignore_errors=True)
 
     def start_mailbox(self, messages, seed, extra=()):
         """A generated mailbox in tmp/mail served by a Dovecot stopped after the test."""
@@ -182,10 +310,6 @@ class TempDirTestCase(unittest.TestCase):
         dovecot = Dovecot(mail_dir).start()
         self.addCleanup(dovecot.stop)
         return truth, dovecot
-
-    def tearDown(self):
-        if not os.environ.get("PROSPECTD_KEEP_TEST_DIRS"):
-            shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 def wait_for(predicate, timeout, interval=0.1):
@@ -243,7 +367,16 @@ class Daemon:
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen([BINARY, "--config", self.app.config, "run"], stdout=log, stderr=log)
         log.close()
+        tracked = TrackedProcess(self.process, "prospectd run")
+        try:
+            self._wait_healthy(timeout)
+        except BaseException:
+            if self.process.poll() is None:  # a daemon that never answered is not left behind
+                tracked.end()
+            raise
+        return self
 
+    def _wait_healthy(self, timeout):
         def healthy():
             if self.process.poll() is not None:
                 raise AssertionError("prospectd run exited with %d:\n%s" % (self.process.returncode, self.log()))
@@ -253,7 +386,6 @@ class Daemon:
                 return False
         if not wait_for(healthy, timeout):
             raise AssertionError("/healthz did not answer within %d s:\n%s" % (timeout, self.log()))
-        return self
 
     def stop(self, timeout=30):
         """SIGTERM; returns the exit code."""
