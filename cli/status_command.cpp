@@ -13,16 +13,7 @@ namespace prospectd::cli {
 int run_status_command(const config::Config& config, const StatusCommandOptions& options) {
   if (!std::filesystem::exists(config.store_file())) {
     if (options.json) {
-      nlohmann::json stages;
-      for (const char* stage : {"lead", "prospect", "opportunity", "customer", "disqualified"}) stages[stage] = 0;
-      std::cout << nlohmann::json{{"version", PROSPECTD_VERSION},
-                                  {"accounts", nlohmann::json::array()},
-                                  {"stages", stages},
-                                  {"contacts", 0},
-                                  {"threads", 0},
-                                  {"messages", 0}}
-                       .dump(2)
-                << "\n";
+      std::cout << views::empty_status_json().dump(2) << "\n";
     } else {
       std::cout << "No data yet: run `prospectd sync` (store: " << config.store_file().string() << ")\n";
     }

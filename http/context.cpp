@@ -107,17 +107,6 @@ nlohmann::json store_status_document() {
   return status;
 }
 
-nlohmann::json empty_store_status() {
-  nlohmann::json stages = nlohmann::json::object();
-  for (const char* stage : {"lead", "prospect", "opportunity", "customer", "disqualified"}) stages[stage] = 0;
-  return {{"version", PROSPECTD_VERSION},
-          {"accounts", nlohmann::json::array()},
-          {"stages", stages},
-          {"contacts", 0},
-          {"threads", 0},
-          {"messages", 0}};
-}
-
 nlohmann::json never_synced_account(const std::string& name) {
   return {{"name", name},
           {"type", nullptr},
@@ -138,7 +127,7 @@ nlohmann::json current_status(HttpContext& context) {
   try {
     status = *context.store_status.get(store_status_document);
   } catch (const StoreUnavailable&) {
-    status = empty_store_status();
+    status = views::empty_status_json();
   }
   auto& accounts = status["accounts"];
   for (const auto& name : context.options.account_names) {

@@ -7,6 +7,7 @@
 
 #include <stdexcept>
 
+#include "core/stage.h"
 #include "store/internal/migrations.h"
 #include "store/internal/sql_values.h"
 
@@ -64,9 +65,7 @@ StoreTotals StoreReader::totals() {
   totals.messages = db_->execAndGet("SELECT COUNT(*) FROM messages").getInt64();
   totals.threads = db_->execAndGet("SELECT COUNT(DISTINCT thread_id) FROM messages").getInt64();
   totals.contacts = db_->execAndGet("SELECT COUNT(*) FROM contacts").getInt64();
-  for (const char* stage : {"lead", "prospect", "opportunity", "customer", "disqualified"}) {
-    totals.stages.emplace_back(stage, 0);
-  }
+  for (const core::Stage stage : core::kAllStages) totals.stages.emplace_back(core::to_string(stage), 0);
   SQLite::Statement stages(*db_, "SELECT stage, COUNT(*) FROM contacts GROUP BY stage");
   while (stages.executeStep()) {
     for (auto& [name, count] : totals.stages) {

@@ -19,23 +19,23 @@ constexpr auto kGroupAge = std::chrono::seconds(2);
 // How often an idle writer looks at the stop flag (a signal handler sets it without notifying).
 constexpr auto kStopPoll = std::chrono::milliseconds(100);
 
-void add_up(WriterTotals& totals, const store::BatchOutcome& outcome) {
-  totals.inserted += outcome.inserted;
-  totals.new_locations += outcome.new_locations;
-  totals.already_stored += outcome.already_stored;
-  totals.contacts_created += outcome.contacts_created;
-  totals.promoted.insert(totals.promoted.end(), outcome.promoted.begin(), outcome.promoted.end());
-}
-
-void add_up(WriterTotals& totals, WriterTotals&& more) {
-  totals.inserted += more.inserted;
-  totals.new_locations += more.new_locations;
-  totals.already_stored += more.already_stored;
-  totals.contacts_created += more.contacts_created;
-  totals.promoted.insert(totals.promoted.end(), more.promoted.begin(), more.promoted.end());
-}
-
 }  // namespace
+
+void StoredCounts::add(const store::BatchOutcome& outcome) {
+  inserted += outcome.inserted;
+  new_locations += outcome.new_locations;
+  already_stored += outcome.already_stored;
+  contacts_created += outcome.contacts_created;
+  promoted.insert(promoted.end(), outcome.promoted.begin(), outcome.promoted.end());
+}
+
+void StoredCounts::add(const StoredCounts& more) {
+  inserted += more.inserted;
+  new_locations += more.new_locations;
+  already_stored += more.already_stored;
+  contacts_created += more.contacts_created;
+  promoted.insert(promoted.end(), more.promoted.begin(), more.promoted.end());
+}
 
 StoreWriter::StoreWriter(std::filesystem::path file, store::AccountId account, const std::atomic<bool>* stop)
     : file_(std::move(file)), account_(account), stop_(stop) {
@@ -61,7 +61,7 @@ void StoreWriter::push(store::ClassifiedBatch batch, store::ContactEvaluator eva
   changed_.notify_all();
 }
 
-WriterTotals StoreWriter::finish() {
+StoredCounts StoreWriter::finish() {
   {
     std::lock_guard lock(mutex_);
     closed_ = true;
@@ -90,11 +90,11 @@ void StoreWriter::run() {
 
 void StoreWriter::drain(store::Store& store) {
   std::optional<store::BatchGroup> group;
-  WriterTotals in_group;  // counted once the group commits
+  StoredCounts in_group;  // counted once the group commits
   const auto commit = [&] {
     group->commit();
     group.reset();
-    add_up(totals_, std::move(in_group));
+    totals_.add(in_group);
     in_group = {};
   };
   for (;;) {
@@ -111,7 +111,7 @@ void StoreWriter::drain(store::Store& store) {
     }
     changed_.notify_all();
     if (!group) group.emplace(store);
-    add_up(in_group, group->add(account_, item->batch, item->evaluate, item->when));
+    in_group.add(group->add(account_, item->batch, item->evaluate, item->when));
     item.reset();
     if (!more) {
       std::lock_guard lock(mutex_);

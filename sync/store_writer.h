@@ -19,12 +19,16 @@
 namespace prospectd::sync {
 
 // What the committed batches added up to.
-struct WriterTotals {
-  std::size_t inserted = 0;
-  std::size_t new_locations = 0;
-  std::size_t already_stored = 0;
+// What a sync stored: the one set of counters the writer, the sync pass and the CLI share.
+struct StoredCounts {
+  std::size_t inserted = 0;        // new messages stored
+  std::size_t new_locations = 0;   // known messages found in another folder
+  std::size_t already_stored = 0;  // refetched after an interruption; not stored twice
   std::size_t contacts_created = 0;
-  std::vector<std::string> promoted;
+  std::vector<std::string> promoted;  // contacts whose stage moved forward
+
+  void add(const store::BatchOutcome& outcome);
+  void add(const StoredCounts& more);
 };
 
 // Thrown by push() and finish() when the writer could not store a batch: the store's message.
@@ -48,7 +52,7 @@ class StoreWriter {
 
   // Waits until every queued batch is committed and the thread has ended; throws WriterFailure
   // if a batch could not be stored. Call once.
-  WriterTotals finish();
+  StoredCounts finish();
 
  private:
   struct Item {
@@ -70,7 +74,7 @@ class StoreWriter {
   bool closed_ = false;                 // guarded by mutex_: no more pushes
   bool ended_ = false;                  // guarded by mutex_: the thread stopped taking batches
   std::optional<std::string> failure_;  // guarded by mutex_
-  WriterTotals totals_;                 // written by the thread; read after join
+  StoredCounts totals_;                 // written by the thread; read after join
   std::thread thread_;
 };
 

@@ -132,12 +132,7 @@ class AccountPass {
   // Waits for the writer to commit every batch and adds its totals to the report; false if it failed.
   bool finish_writes(StoreWriter& writer) {
     try {
-      WriterTotals totals = writer.finish();
-      report_.contacts_created += totals.contacts_created;
-      report_.promoted = std::move(totals.promoted);
-      report_.inserted += totals.inserted;
-      report_.new_locations += totals.new_locations;
-      report_.already_stored += totals.already_stored;
+      report_.add(writer.finish());
       return true;
     } catch (const WriterFailure& failure) {
       if (stopping()) {

@@ -10,17 +10,14 @@
 #include "connectors/message_source.h"
 #include "store/store.h"
 #include "sync/rules_context.h"
+#include "sync/store_writer.h"
 
 namespace prospectd::sync {
 
-struct AccountSyncReport {
+// The pass's outcome, and what it stored (StoredCounts).
+struct AccountSyncReport : StoredCounts {
   std::string account;
   std::expected<connectors::SyncSummary, core::SourceError> result;
-  std::size_t inserted = 0;        // new messages stored
-  std::size_t new_locations = 0;   // known messages found in another folder
-  std::size_t already_stored = 0;  // refetched after an interruption; not stored twice
-  std::size_t contacts_created = 0;
-  std::vector<std::string> promoted;  // contacts whose stage moved forward
   double seconds = 0;
 };
 

@@ -2,6 +2,7 @@
 // `progress` is null here; the daemon overlays live progress while a sync runs.
 #include "views/status_json.h"
 
+#include "core/stage.h"
 #include "views/crm_json.h"
 
 namespace prospectd::views {
@@ -36,6 +37,17 @@ nlohmann::json status_json(store::StoreReader& reader) {
   const store::StoreTotals totals = reader.totals();
   return {{"version", PROSPECTD_VERSION}, {"accounts", accounts},      {"stages", stage_counts_json(totals)},
           {"contacts", totals.contacts},  {"threads", totals.threads}, {"messages", totals.messages}};
+}
+
+nlohmann::json empty_status_json() {
+  nlohmann::json stages = nlohmann::json::object();
+  for (const core::Stage stage : core::kAllStages) stages[core::to_string(stage)] = 0;
+  return {{"version", PROSPECTD_VERSION},
+          {"accounts", nlohmann::json::array()},
+          {"stages", stages},
+          {"contacts", 0},
+          {"threads", 0},
+          {"messages", 0}};
 }
 
 }  // namespace prospectd::views

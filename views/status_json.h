@@ -10,4 +10,7 @@ namespace prospectd::views {
 
 nlohmann::json status_json(store::StoreReader& reader);
 
+// The status document of a store that does not exist yet: no accounts, every count zero.
+nlohmann::json empty_status_json();
+
 }  // namespace prospectd::views

@@ -39,15 +39,20 @@ const Mailbox* find_sent_by_name(const std::vector<Mailbox>& mailboxes) {
 
 }  // namespace
 
+void Capabilities::add_from(const Response& response) {
+  if (response.name != "CAPABILITY") return;
+  for (const auto& value : response.data) {
+    if (value.is_atom()) names.insert(upper(value.text));
+  }
+}
+
 std::expected<Discovery, core::SourceError> discover(Session& session) {
   Discovery discovery;
   const std::string capability_tag = session.queue("CAPABILITY");
   const std::string list_tag = session.queue("LIST \"\" \"*\"");
   const UntaggedHandler collect = [&](Response& response) {
     if (response.name == "CAPABILITY") {
-      for (const auto& value : response.data) {
-        if (value.is_atom()) discovery.capabilities.names.insert(upper(value.text));
-      }
+      discovery.capabilities.add_from(response);
     } else if (response.name == "LIST" && response.data.size() >= 3 && response.data[0].is_list()) {
       // RFC 3501 §7.2.2: LIST (attributes) delimiter mailbox-name
       Mailbox mailbox;

@@ -17,6 +17,9 @@ struct Capabilities {
   bool condstore() const { return has("CONDSTORE") || has("QRESYNC"); }
   bool gmail() const { return has("X-GM-EXT-1"); }
   bool idle() const { return has("IDLE"); }
+  // Adds the names of an untagged CAPABILITY response (RFC 3501 §7.2.1), upper-cased;
+  // ignores any other response.
+  void add_from(const Response& response);
 };
 
 struct Mailbox {

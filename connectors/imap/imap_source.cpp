@@ -332,16 +332,7 @@ namespace {
 // CAPABILITY, with the names upper-cased.
 std::expected<Capabilities, core::SourceError> read_capabilities(Session& session) {
   Capabilities capabilities;
-  auto listed = session.run("CAPABILITY", [&](Response& response) {
-    if (response.name != "CAPABILITY") return;
-    for (const auto& value : response.data) {
-      if (value.is_atom()) {
-        std::string name = value.text;
-        for (auto& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-        capabilities.names.insert(name);
-      }
-    }
-  });
+  auto listed = session.run("CAPABILITY", [&](Response& response) { capabilities.add_from(response); });
   if (!listed) return std::unexpected(listed.error());
   return capabilities;
 }

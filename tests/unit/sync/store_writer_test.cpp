@@ -88,7 +88,7 @@ TEST_CASE("pushed batches are all stored, in order, and their outcomes add up") 
     writer.push(fixture.batch(1 + 2 * i, 2, "after-" + std::to_string(i)), fixture.rules.evaluator(),
                 store::Evaluation::now);
   }
-  const WriterTotals totals = writer.finish();
+  const StoredCounts totals = writer.finish();
   CHECK(totals.inserted == 10);
   CHECK(totals.already_stored == 0);
   CHECK(totals.contacts_created == 1);  // jane@globex.com wrote all ten
@@ -103,7 +103,7 @@ TEST_CASE("a batch pushed twice is stored once and counted as already stored") {
   StoreWriter writer(fixture.file, fixture.account, nullptr);
   writer.push(fixture.batch(1, 3, "a"), fixture.rules.evaluator(), store::Evaluation::now);
   writer.push(fixture.batch(1, 3, "a"), fixture.rules.evaluator(), store::Evaluation::now);
-  const WriterTotals totals = writer.finish();
+  const StoredCounts totals = writer.finish();
   CHECK(totals.inserted == 3);
   CHECK(totals.already_stored == 3);
   CHECK(stored_messages(fixture.file) == 3);
@@ -112,7 +112,7 @@ TEST_CASE("a batch pushed twice is stored once and counted as already stored") {
 TEST_CASE("finish with nothing pushed stores nothing and reports zero") {
   WriterFixture fixture;
   StoreWriter writer(fixture.file, fixture.account, nullptr);
-  const WriterTotals totals = writer.finish();
+  const StoredCounts totals = writer.finish();
   CHECK(totals.inserted == 0);
   CHECK(totals.promoted.empty());
   CHECK(stored_messages(fixture.file) == 0);
@@ -143,7 +143,7 @@ TEST_CASE("batches queued behind a slow one commit together with it") {
   writer.push(fixture.batch(2, 1, "2"), fixture.rules.evaluator(), store::Evaluation::now);
   writer.push(fixture.batch(3, 1, "3"), look, store::Evaluation::now);
   gate.release();
-  const WriterTotals totals = writer.finish();
+  const StoredCounts totals = writer.finish();
   CHECK(visible_while_adding_third == 0);  // nothing committed yet: one transaction for all three
   CHECK(totals.inserted == 3);
   CHECK(stored_messages(fixture.file) == 3);
@@ -184,7 +184,7 @@ TEST_CASE("a stop commits the batch in hand and drops the batches not begun") {
   writer.push(fixture.batch(3, 2, "second"), fixture.rules.evaluator(), store::Evaluation::now);
   stop = true;
   gate.release();
-  const WriterTotals totals = writer.finish();
+  const StoredCounts totals = writer.finish();
   CHECK(totals.inserted == 2);
   CHECK(stored_messages(fixture.file) == 2);
   CHECK(fixture.inbox_checkpoint().value_or(core::Checkpoint{}).state == "first");
