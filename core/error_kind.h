@@ -7,7 +7,8 @@
 namespace prospectd::core {
 
 // transient -> retry with backoff; auth -> park the account until its credentials change;
-// bad_item -> skip and count; fatal -> stop the account.
+// bad_item -> skip and count; fatal -> park the account like auth (an hour, or until a sync is
+// requested or the config changes). ARCHITECTURE.md "Errors and backoff".
 enum class ErrorKind { transient, auth, bad_item, fatal };
 
 // "transient", "auth", "bad_item", "fatal": the spelling of logs and the status API.
