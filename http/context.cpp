@@ -12,11 +12,13 @@
 
 namespace prospectd::http {
 
-bool CachedDocument::fresh() const {
+template <typename Value>
+bool Cached<Value>::fresh() const {
   return document_ && valid_ && std::chrono::steady_clock::now() - taken_ < max_age_;
 }
 
-std::shared_ptr<const nlohmann::json> CachedDocument::get(const std::function<nlohmann::json()>& compute) {
+template <typename Value>
+std::shared_ptr<const Value> Cached<Value>::get(const std::function<Value()>& compute) {
   bool have_old = false;
   {
     std::lock_guard lock(mutex_);
@@ -39,7 +41,7 @@ std::shared_ptr<const nlohmann::json> CachedDocument::get(const std::function<nl
     generation = generation_;
   }
   const auto started = std::chrono::steady_clock::now();
-  auto computed = std::make_shared<const nlohmann::json>(compute());
+  auto computed = std::make_shared<const Value>(compute());
   const auto now = std::chrono::steady_clock::now();
   std::lock_guard lock(mutex_);
   document_ = computed;
@@ -49,11 +51,15 @@ std::shared_ptr<const nlohmann::json> CachedDocument::get(const std::function<nl
   return computed;
 }
 
-void CachedDocument::invalidate() {
+template <typename Value>
+void Cached<Value>::invalidate() {
   std::lock_guard lock(mutex_);
   valid_ = false;
   ++generation_;
 }
+
+template class Cached<nlohmann::json>;
+template class Cached<StoreStatus>;
 
 void reply_json(httplib::Response& res, int status, const nlohmann::json& body) {
   res.status = status;
@@ -82,19 +88,17 @@ std::optional<std::int64_t> int_param(const httplib::Request& req, httplib::Resp
 
 namespace {
 
-nlohmann::json store_status_document() {
+StoreStatus store_status_document() {
   store::StoreReader& reader = worker_reader();
-  nlohmann::json status = views::status_json(reader);
-  // Extras the page uses to explain an error: read again only when there is one (the
-  // accounts query counts every stored message, so it is not free on a big store).
-  bool any_error = false;
-  for (const auto& account : status["accounts"]) any_error = any_error || !account["last_error"].is_null();
+  const std::vector<store::AccountStatus> accounts = reader.accounts();
+  StoreStatus result{views::status_json(accounts, reader.totals()), {}};
+  for (const auto& row : accounts) result.last_success_at[row.name] = row.last_success_at;
+  nlohmann::json& status = result.document;
+  // Extras the page uses to explain an error.
   for (auto& account : status["accounts"]) {
     account["last_error_kind"] = nullptr;
     account["last_attempt_at"] = nullptr;
   }
-  if (!any_error) return status;
-  const auto accounts = reader.accounts();
   for (auto& account : status["accounts"]) {
     for (const auto& row : accounts) {
       if (row.name != account["name"].get<std::string>()) continue;
@@ -104,7 +108,7 @@ nlohmann::json store_status_document() {
           row.last_attempt_at ? nlohmann::json(util::iso8601_utc(*row.last_attempt_at)) : nlohmann::json(nullptr);
     }
   }
-  return status;
+  return result;
 }
 
 nlohmann::json never_synced_account(const std::string& name) {
@@ -122,10 +126,14 @@ nlohmann::json never_synced_account(const std::string& name) {
 
 }  // namespace
 
+std::shared_ptr<const StoreStatus> store_status(HttpContext& context) {
+  return context.store_status.get(store_status_document);
+}
+
 nlohmann::json current_status(HttpContext& context) {
   nlohmann::json status;
   try {
-    status = *context.store_status.get(store_status_document);
+    status = store_status(context)->document;
   } catch (const StoreUnavailable&) {
     status = views::empty_status_json();
   }

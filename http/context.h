@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -18,15 +19,16 @@
 
 namespace prospectd::http {
 
-// A JSON document computed from the store and reused for a while: `min_age`, or ten times as
+// A value computed from the store and reused for a while: `min_age`, or ten times as
 // long as it took to compute (at most 30 s), so a big store's slow counts never take more than
 // a tenth of a core. While it is merely old, one caller recomputes it and the others get the
 // previous one (nobody waits on a slow query); after invalidate() callers wait for a fresh
 // one, so a write through the API is seen at once.
-class CachedDocument {
+template <typename Value>
+class Cached {
  public:
-  explicit CachedDocument(std::chrono::milliseconds min_age) : min_age_(min_age), max_age_(min_age) {}
-  std::shared_ptr<const nlohmann::json> get(const std::function<nlohmann::json()>& compute);
+  explicit Cached(std::chrono::milliseconds min_age) : min_age_(min_age), max_age_(min_age) {}
+  std::shared_ptr<const Value> get(const std::function<Value()>& compute);
   void invalidate();
 
  private:
@@ -35,11 +37,19 @@ class CachedDocument {
   const std::chrono::milliseconds min_age_;
   std::mutex refresh_;  // held by the caller recomputing
   std::mutex mutex_;    // guards the members below
-  std::shared_ptr<const nlohmann::json> document_;
+  std::shared_ptr<const Value> document_;
   std::chrono::steady_clock::time_point taken_;
   std::chrono::steady_clock::duration max_age_;
   bool valid_ = false;
   std::uint64_t generation_ = 0;
+};
+
+using CachedDocument = Cached<nlohmann::json>;
+
+// The store's part of GET /api/status, and what /metrics needs of the same rows as numbers.
+struct StoreStatus {
+  nlohmann::json document;                                             // views::status_json + extras
+  std::map<std::string, std::optional<std::int64_t>> last_success_at;  // by account, unix seconds
 };
 
 struct HttpContext {
@@ -56,7 +66,7 @@ struct HttpContext {
   const std::string token;
   std::atomic<int> port{0};
   // status_json(reader) plus per-account extras; the live overlay is added per request.
-  CachedDocument store_status{std::chrono::milliseconds(1000)};
+  Cached<StoreStatus> store_status{std::chrono::milliseconds(1000)};
   CachedDocument dashboard{std::chrono::milliseconds(3000)};
 
   // After a write through the API: the next reads recompute.
@@ -78,5 +88,8 @@ std::optional<std::int64_t> int_param(const httplib::Request& req, httplib::Resp
 // The status document of GET /api/status: the cached store part with configured accounts
 // that never synced and the live progress of running syncs laid over it.
 nlohmann::json current_status(HttpContext& context);
+
+// The cached store status; throws StoreUnavailable while the store is not ready.
+std::shared_ptr<const StoreStatus> store_status(HttpContext& context);
 
 }  // namespace prospectd::http

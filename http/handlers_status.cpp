@@ -1,37 +1,32 @@
 // GET /healthz, /api/status and /metrics: the daemon's health, each account's sync state with
 // live progress, and Prometheus counters. Store figures come from the cached status document.
-#include <cstdio>
-#include <ctime>
 
 #include "http/handlers.h"
 #include "http/metrics_text.h"
+#include "http/worker_pool.h"
 
 namespace prospectd::http {
 namespace {
-
-std::optional<std::int64_t> unix_time(const nlohmann::json& iso) {
-  if (!iso.is_string()) return std::nullopt;
-  std::tm parts{};
-  const std::string text = iso.get<std::string>();
-  if (std::sscanf(text.c_str(), "%d-%d-%dT%d:%d:%d", &parts.tm_year, &parts.tm_mon, &parts.tm_mday, &parts.tm_hour,
-                  &parts.tm_min, &parts.tm_sec) != 6) {
-    return std::nullopt;
-  }
-  parts.tm_year -= 1900;
-  parts.tm_mon -= 1;
-  return static_cast<std::int64_t>(timegm(&parts));
-}
 
 MetricsSnapshot metrics_snapshot(HttpContext& context) {
   MetricsSnapshot snapshot;
   snapshot.counters = context.live.counters();
   const nlohmann::json status = current_status(context);
+  // The same rows as numbers (the document has them as ISO 8601 text).
+  std::map<std::string, std::optional<std::int64_t>> last_successes;
+  try {
+    last_successes = store_status(context)->last_success_at;
+  } catch (const StoreUnavailable&) {
+    // No store yet: nothing ever succeeded.
+  }
   for (const auto& account : status["accounts"]) {
     const std::string name = account["name"].get<std::string>();
     snapshot.counters.try_emplace(name);
     AccountGauges& gauges = snapshot.gauges[name];
     gauges.syncing = account["state"] == "syncing";
-    gauges.last_success_at = unix_time(account["last_success_at"]);
+    if (const auto found = last_successes.find(name); found != last_successes.end()) {
+      gauges.last_success_at = found->second;
+    }
     gauges.messages_stored = account["messages"].get<std::int64_t>();
   }
   for (const auto& [stage, count] : status["stages"].items()) {

@@ -14,9 +14,11 @@ nlohmann::json optional_number(const std::optional<std::int64_t>& value) {
 
 }  // namespace
 
-nlohmann::json status_json(store::StoreReader& reader) {
+nlohmann::json status_json(store::StoreReader& reader) { return status_json(reader.accounts(), reader.totals()); }
+
+nlohmann::json status_json(const std::vector<store::AccountStatus>& rows, const store::StoreTotals& totals) {
   nlohmann::json accounts = nlohmann::json::array();
-  for (const auto& account : reader.accounts()) {
+  for (const auto& account : rows) {
     nlohmann::json folders = nlohmann::json::array();
     for (const auto& folder : account.folders) {
       folders.push_back({{"name", folder.name},
@@ -34,7 +36,6 @@ nlohmann::json status_json(store::StoreReader& reader) {
          {"progress", nullptr},
          {"folders", folders}});
   }
-  const store::StoreTotals totals = reader.totals();
   return {{"version", PROSPECTD_VERSION}, {"accounts", accounts},      {"stages", stage_counts_json(totals)},
           {"contacts", totals.contacts},  {"threads", totals.threads}, {"messages", totals.messages}};
 }

@@ -9,6 +9,8 @@
 namespace prospectd::views {
 
 nlohmann::json status_json(store::StoreReader& reader);
+// The same from account rows and totals read already.
+nlohmann::json status_json(const std::vector<store::AccountStatus>& accounts, const store::StoreTotals& totals);
 
 // The status document of a store that does not exist yet: no accounts, every count zero.
 nlohmann::json empty_status_json();

@@ -1,6 +1,7 @@
 """The HTTP API of `prospectd run` against a mailbox synced from a real Dovecot: every
 endpoint and filter, the Host check, the write token, security headers, and that a manual move
 through the API is recorded as the user's. The CLI and the API must return the same documents."""
+import calendar
 import json
 import os
 import re
@@ -246,6 +247,10 @@ class HttpApiTest(unittest.TestCase):
         status = self.daemon.get_json("/api/status")
         for stage in STAGES:
             self.assertEqual(float(samples['prospectd_contacts{stage="%s"}' % stage]), status["stages"][stage])
+        # The last success as a number is the same instant the API gives as text.
+        last_success = next(a for a in status["accounts"] if a["name"] == "work")["last_success_at"]
+        self.assertEqual(int(samples['prospectd_last_sync_success_timestamp_seconds{account="work"}']),
+                         calendar.timegm(time.strptime(last_success, "%Y-%m-%dT%H:%M:%SZ")))
         self.assertGreaterEqual(float(samples['prospectd_http_requests_total{route="/api/status",code="200"}']), 1)
         for line in text.splitlines():
             if line and not line.startswith("#"):
