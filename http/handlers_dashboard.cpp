@@ -15,10 +15,6 @@ constexpr std::int64_t kDay = 86400;
 constexpr std::int64_t kMaxPromotions = 200;
 constexpr std::int64_t kMaxListed = 25;
 
-nlohmann::json optional_time(const std::optional<std::int64_t>& value) {
-  return value ? nlohmann::json(util::iso8601_utc(*value)) : nlohmann::json(nullptr);
-}
-
 nlohmann::json dashboard_document(int gone_quiet_days) {
   store::StoreReader& reader = worker_reader();
   const std::int64_t now = std::time(nullptr);
@@ -54,7 +50,7 @@ nlohmann::json dashboard_document(int gone_quiet_days) {
   nlohmann::json quiet = nlohmann::json::array();
   for (const auto& contact : reader.contacts(quiet_query)) {
     nlohmann::json row = views::contact_json(contact);
-    row["last_message_at"] = optional_time(contact.last_message_at);
+    row["last_message_at"] = views::optional_time_json(contact.last_message_at);
     quiet.push_back(std::move(row));
   }
 
