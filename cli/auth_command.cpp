@@ -10,6 +10,7 @@
 #include "config/secrets.h"
 #include "connectors/gmail/loopback_sign_in.h"
 #include "connectors/gmail/oauth.h"
+#include "util/text.h"
 
 extern char** environ;
 
@@ -79,7 +80,7 @@ int run_auth_command(const config::Config& config, const AuthCommandOptions& opt
   auto code = (*receiver)->wait_for_code(std::chrono::minutes(5));
   if (!code) return fail("sign-in failed: " + code.error());
   auto tokens = connectors::gmail::exchange_code(client, *code, pkce.verifier, redirect_uri);
-  if (!tokens) return fail("sign-in failed: " + tokens.error().message);
+  if (!tokens) return fail("sign-in failed: " + util::printable(tokens.error().message));
   if (tokens->refresh_token.empty()) {
     return fail(
         "Google sent no refresh token; remove prospectd at https://myaccount.google.com/permissions "

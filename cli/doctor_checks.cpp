@@ -22,6 +22,7 @@
 #include "connectors/imap/curl_transport.h"
 #include "store/inspection.h"
 #include "util/host_port.h"
+#include "util/text.h"
 
 namespace prospectd::cli {
 namespace {
@@ -123,14 +124,14 @@ CheckResult check_login(const config::AccountConfig& account, const std::string&
     const auto session =
         log_in(account, secret, account.url.starts_with("imaps://") ? StartTls::off : StartTls::required, timeout);
     if (!session) {
-      return fail(name + session.error().message, connection_fix(account, session.error()));
+      return fail(name + util::printable(session.error().message), connection_fix(account, session.error()));
     }
     return ok(name + "logged in to " + account.url + as + " (" +
               (account.url.starts_with("imaps://") ? "TLS" : "STARTTLS") + ", certificate verified)");
   }
   const auto plain_result = [&](const auto& session, const std::string& why) {
     if (!session) {
-      return fail(name + session.error().message, connection_fix(account, session.error()));
+      return fail(name + util::printable(session.error().message), connection_fix(account, session.error()));
     }
     const std::string what = name + "logged in to " + account.url + as + " without TLS (" + why + ")";
     if (loopback) return ok(what);
@@ -146,7 +147,7 @@ CheckResult check_login(const config::AccountConfig& account, const std::string&
     return ok(name + "logged in to " + account.url + as + " (STARTTLS, certificate verified)");
   }
   if (session.error().message.find("does not offer STARTTLS") == std::string::npos) {
-    return fail(name + session.error().message, connection_fix(account, session.error()));
+    return fail(name + util::printable(session.error().message), connection_fix(account, session.error()));
   }
   return plain_result(log_in(account, secret, StartTls::automatic, timeout), "the server offers no STARTTLS");
 }

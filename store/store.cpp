@@ -14,6 +14,7 @@
 #include "store/internal/statements.h"
 #include "store/internal/transaction.h"
 #include "util/enum_names.h"
+#include "util/text.h"
 
 namespace prospectd::store {
 
@@ -171,7 +172,7 @@ void Store::record_sync_failed(AccountId account, std::int64_t now, std::string_
                            "UPDATE accounts SET state = 'error', last_attempt_at = ?,"
                            " last_error = ?, last_error_kind = ? WHERE id = ?");
   update.bind(1, now);
-  update.bind(2, std::string(message));
+  update.bind(2, util::printable(message));  // server text may carry any byte
   update.bind(3, std::string(error_kind));
   update.bind(4, account);
   update.exec();

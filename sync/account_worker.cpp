@@ -9,6 +9,7 @@
 #include "store/store.h"
 #include "sync/source_factory.h"
 #include "sync/sync_runner.h"
+#include "util/text.h"
 
 namespace prospectd::sync {
 
@@ -108,7 +109,7 @@ void AccountWorker::run() {
       // Wait for new mail: IDLE where the server offers it, else the poll interval.
       auto waited = source->wait_for_new_mail(account_.poll_interval, interrupt_);
       if (!waited) {
-        spdlog::debug("{}: IDLE ended: {}", account_.name, waited.error().message);
+        spdlog::debug("{}: IDLE ended: {}", account_.name, util::printable(waited.error().message));
         pause(std::chrono::duration_cast<std::chrono::milliseconds>(account_.poll_interval));
       } else if (*waited == connectors::WaitOutcome::unsupported) {
         pause(std::chrono::duration_cast<std::chrono::milliseconds>(account_.poll_interval));

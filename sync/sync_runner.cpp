@@ -11,6 +11,7 @@
 
 #include "sync/classify.h"
 #include "sync/store_writer.h"
+#include "util/text.h"
 
 namespace prospectd::sync {
 namespace {
@@ -82,6 +83,9 @@ class AccountPass {
     const connectors::BatchSink sink = [&](core::Batch&& batch) { store_batch(std::move(batch), writer); };
     try {
       report_.result = source_.sync(checkpoints, sink, observe);
+      // Whatever the server or libcurl put in the message is shown, logged and stored: escape
+      // control bytes once, here, for every connector.
+      if (!report_.result) report_.result.error().message = util::printable(report_.result.error().message);
     } catch (const StoreFailure& failure) {
       report_.result = std::unexpected(core::SourceError{core::ErrorKind::fatal, failure.message});
     } catch (const Stopped&) {

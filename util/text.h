@@ -26,6 +26,11 @@ bool starts_with_ignoring_case(std::string_view text, std::string_view prefix);
 // adjacent bytes each count 1 ("pasword_cmd" is 1 from "password_cmd"). For suggestions.
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
+// Text from a server or a library made safe to show, log and store: every ASCII control byte
+// (including CR, LF and TAB) and DEL becomes a visible \xNN escape; other bytes are kept. A
+// server's error text may carry any byte (Courier's "Access denied. \x02").
+std::string printable(std::string_view text);
+
 // `text` without leading and trailing characters from `blanks`.
 std::string_view trim(std::string_view text, std::string_view blanks = kBlanks);
 

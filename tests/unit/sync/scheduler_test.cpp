@@ -248,6 +248,21 @@ TEST_CASE("an account whose password command fails is in auth error, and the oth
   CHECK(test::account_status(config.store_file(), "good").messages == 2);
 }
 
+TEST_CASE("control bytes in a server's error text are escaped before they are shown or stored") {
+  test::TempDir dir;
+  Fakes fakes{"courier"};
+  fakes["courier"].set(FakeAccount::Mode::fail,
+                       core::SourceError{core::ErrorKind::auth, "Login denied: Access denied. \x02\r\nA1 NO"});
+  LiveStatus live;
+  Scheduler scheduler(live, fakes.factory());
+  const config::Config config = make_config(dir, imap_account("courier"));
+  scheduler.apply(config);
+  REQUIRE(test::eventually([&] { return runs(live, "courier") == 1; }));
+  const store::AccountStatus status = test::account_status(config.store_file(), "courier");
+  CHECK(status.last_error == "Login denied: Access denied. \\x02\\x0d\\x0aA1 NO");
+  CHECK(status.last_error_kind == "auth");
+}
+
 TEST_CASE("without a source factory the daemon's own connectors are used") {
   test::TempDir dir;
   LiveStatus live;
