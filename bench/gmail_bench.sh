@@ -8,6 +8,8 @@ LATENCY=${2:-30}
 QUOTA=${3:-250}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
+# shellcheck source=scripts/lib/mailbox_config.sh
+. "$ROOT/scripts/lib/mailbox_config.sh"
 WORK=$(mktemp -d /tmp/prospectd-gmail-bench.XXXXXX)
 trap 'kill $FAKE_PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
@@ -20,21 +22,9 @@ PORT=$(awk '/LISTENING/ {print $2}' "$WORK/fake.out")
 BASE="http://127.0.0.1:$PORT"
 echo '{"refresh_token": "1//fake-refresh"}' >"$WORK/token.json"
 chmod 600 "$WORK/token.json"
-cat >"$WORK/config.toml" <<TOML
-data_dir = "$WORK/data"
-[identity]
-addresses = ["rep@acme-sales.com", "rep@acme.io"]
-internal_domains = ["acme-sales.com", "acme.io"]
-[[accounts]]
-name = "gmail"
-type = "gmail"
-username = "rep@acme-sales.com"
-client_id = "fake-client.apps.googleusercontent.com"
-client_secret_env = "BENCH_GMAIL_SECRET"
-token_file = "$WORK/token.json"
-api_base = "$BASE"
-token_uri = "$BASE/token"
-TOML
+mailbox_config "$WORK/data" name=gmail type=gmail username=rep@acme-sales.com \
+  client_id=fake-client.apps.googleusercontent.com client_secret_env=BENCH_GMAIL_SECRET \
+  token_file="$WORK/token.json" api_base="$BASE" token_uri="$BASE/token" >"$WORK/config.toml"
 export BENCH_GMAIL_SECRET=fake-secret
 START=$(date +%s.%N)
 "$BUILD/prospectd" --config "$WORK/config.toml" sync >"$WORK/sync.out"

@@ -9,6 +9,8 @@
 #   bench/imap_sync_bench.sh [MESSAGES] [ROUNDS]     BENCH_DIR (default /tmp/prospectd-bench)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib/mailbox_config.sh
+. scripts/lib/mailbox_config.sh
 MESSAGES=${1:-100000}
 ROUNDS=${2:-3}
 BUILD_DIR=${BUILD_DIR:-build}
@@ -33,24 +35,13 @@ print("FROM SENDER REPLY-TO TO CC BCC DATE SUBJECT MESSAGE-ID IN-REPLY-TO REFERE
 PY
 )
 CONFIG=$BENCH_DIR/config-$PORT.toml
-cat > "$CONFIG" <<TOML
-data_dir = "$BENCH_DIR/data-$PORT"
-[identity]
-addresses = ["rep@acme-sales.com", "rep@acme.io"]
-internal_domains = ["acme-sales.com", "acme.io"]
-[[accounts]]
-name = "bench"
-type = "imap"
-url = "imap://127.0.0.1:$PORT"
-username = "rep@acme-sales.com"
-password_env = "PROSPECTD_BENCH_PASSWORD"
-starttls = "off"
-TOML
+mailbox_config "$BENCH_DIR/data-$PORT" name=bench type=imap url="imap://127.0.0.1:$PORT" \
+  username=rep@acme-sales.com password_env=PROSPECTD_BENCH_PASSWORD starttls=off >"$CONFIG"
 export PROSPECTD_BENCH_PASSWORD=secret
 
 raw_fetch() {  # both folders, chunks of 1000 UIDs, 2 in flight (what the sync does)
-  local total=0
   for folder in INBOX Sent; do
+    # shellcheck disable=SC2086  # one argument per header field
     "$RAW" -k 1000 -p 2 -j 127.0.0.1 "$PORT" rep@acme-sales.com secret "$folder" $FIELDS
   done
 }
@@ -93,7 +84,7 @@ print("  %d messages in %.3f s" % (count, time.time() - start))
 PY
 
 echo "no-change incremental sync (5 runs):"
-for i in 1 2 3 4 5; do
+for _ in 1 2 3 4 5; do
   start=$(now)
   trips=$("$BIN" --config "$CONFIG" -v sync 2>&1 >/dev/null | sed -n 's/.*: \([0-9]*\) round trips after login.*/\1/p')
   end=$(now)

@@ -31,6 +31,17 @@ bool store_exists(const config::Config& config, bool json, const char* empty_jso
   return false;
 }
 
+// --json output: the document, indented by two spaces.
+void print_json(const nlohmann::json& document) { std::cout << document.dump(2) << "\n"; }
+
+// --json output of a list: one array of each item's document.
+template <typename Items, typename ToJson>
+void print_json_array(const Items& items, ToJson to_json) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& item : items) list.push_back(to_json(item));
+  print_json(list);
+}
+
 std::string canonical_or_throw(const std::string& email) {
   std::string canonical = rules::canonical_address(email);
   if (canonical.empty()) throw config::ConfigError("\"" + email + "\" is not an e-mail address");
@@ -50,9 +61,7 @@ int run_contacts_command(const config::Config& config, const ContactsCommandOpti
   if (options.stage) query.stage = core::to_string(*core::stage_from_string(*options.stage));
   const auto contacts = reader.contacts(query);
   if (options.json) {
-    nlohmann::json list = nlohmann::json::array();
-    for (const auto& contact : contacts) list.push_back(views::contact_json(contact));
-    std::cout << list.dump(2) << "\n";
+    print_json_array(contacts, views::contact_json);
     return 0;
   }
   std::printf("%-36s %-26s %-24s %-11s %7s %4s %4s %-10s %s\n", "EMAIL", "NAME", "COMPANY", "STAGE", "THREADS", "IN",
@@ -81,7 +90,7 @@ int run_contact_command(const config::Config& config, const ContactCommandOption
     return 1;
   }
   if (options.json) {
-    std::cout << views::contact_detail_json(*detail).dump(2) << "\n";
+    print_json(views::contact_detail_json(*detail));
     return 0;
   }
   const auto& contact = detail->contact;
@@ -113,9 +122,7 @@ int run_threads_command(const config::Config& config, const ThreadsCommandOption
   store::StoreReader reader(config.store_file());
   const auto threads = reader.threads(contact);
   if (options.json) {
-    nlohmann::json list = nlohmann::json::array();
-    for (const auto& thread : threads) list.push_back(views::thread_json(thread));
-    std::cout << list.dump(2) << "\n";
+    print_json_array(threads, views::thread_json);
     return 0;
   }
   for (const auto& thread : threads) {

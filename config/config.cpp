@@ -41,20 +41,10 @@ class TableReader {
     }
   }
 
-  std::optional<std::string> string(const std::string& key) {
-    known_.insert(key);
-    const toml::node* node = table_.get(key);
-    if (!node) return std::nullopt;
-    if (!node->is_string()) fail(file_, *node, qualified(key), "must be a string");
-    return node->as_string()->get();
-  }
+  std::optional<std::string> string(const std::string& key) { return scalar<std::string>(key, "must be a string"); }
 
   std::optional<std::int64_t> integer(const std::string& key) {
-    known_.insert(key);
-    const toml::node* node = table_.get(key);
-    if (!node) return std::nullopt;
-    if (!node->is_integer()) fail(file_, *node, qualified(key), "must be a whole number");
-    return node->as_integer()->get();
+    return scalar<std::int64_t>(key, "must be a whole number");
   }
 
   std::string required_string(const std::string& key) {
@@ -151,6 +141,18 @@ class TableReader {
   const toml::table& table() const { return table_; }
 
  private:
+  // A key holding one TOML value of type T (as toml++ stores it): nullopt when absent, a failure
+  // saying it `must_be` of that type when it holds anything else.
+  template <typename T>
+  std::optional<T> scalar(const std::string& key, const char* must_be) {
+    known_.insert(key);
+    const toml::node* node = table_.get(key);
+    if (!node) return std::nullopt;
+    const auto* value = node->as<T>();
+    if (!value) fail(file_, *node, qualified(key), must_be);
+    return value->get();
+  }
+
   // The closest of `candidates` to a key that is not known: a typo of up to a third of the
   // key's length (at most 3), else one key inside the other ("listen" in "listen_address").
   static std::string closest(const std::string& name, const std::set<std::string>& candidates) {

@@ -5,6 +5,8 @@
 #   scripts/demo.sh              DEMO_DIR (default: ./demo) holds the mailbox, config and store
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib/mailbox_config.sh
+. scripts/lib/mailbox_config.sh
 ROOT=$(pwd)
 DEMO_DIR=${DEMO_DIR:-$ROOT/demo}
 BUILD_DIR=${BUILD_DIR:-build}
@@ -23,22 +25,11 @@ PORT=$(python3 scripts/free_port.py)
 bash scripts/dovecot_testbed.sh start "$DEMO_DIR/mail" "$PORT" >/dev/null
 trap 'bash scripts/dovecot_testbed.sh stop "$DEMO_DIR/mail" "$PORT" >/dev/null' EXIT
 
-cat > "$DEMO_DIR/config.toml" <<TOML
-# Demo config written by scripts/demo.sh (see packaging/config.example.toml for every key).
-data_dir = "$DEMO_DIR/data"
-
-[identity]
-addresses = ["rep@acme-sales.com", "rep@acme.io"]
-internal_domains = ["acme-sales.com", "acme.io"]
-
-[[accounts]]
-name = "demo"
-type = "imap"
-url = "imap://127.0.0.1:$PORT"
-username = "rep@acme-sales.com"
-password_env = "PROSPECTD_DEMO_PASSWORD"
-ca_file = "$DEMO_DIR/mail/dovecot-$PORT/cert.pem"
-TOML
+{
+  echo "# Demo config written by scripts/demo.sh (see packaging/config.example.toml for every key)."
+  mailbox_config "$DEMO_DIR/data" name=demo type=imap url="imap://127.0.0.1:$PORT" username=rep@acme-sales.com \
+    password_env=PROSPECTD_DEMO_PASSWORD ca_file="$DEMO_DIR/mail/dovecot-$PORT/cert.pem"
+} >"$DEMO_DIR/config.toml"
 export PROSPECTD_DEMO_PASSWORD=secret
 
 echo "== prospectd sync (demo mailbox: 2,000 messages in INBOX and Sent)"

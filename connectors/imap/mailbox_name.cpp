@@ -10,16 +10,8 @@ namespace prospectd::connectors::imap {
 namespace {
 
 // Modified BASE64 (§5.1.3): RFC 2045's alphabet with "," instead of "/", and no "=" padding.
-constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
-
-int base64_value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == ',') return 63;
-  return -1;
-}
+// A character's value is its index: one table for encoding and decoding.
+constexpr std::string_view kBase64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
 
 // Characters that represent themselves: printable US-ASCII 0x20-0x7e ("&" is written "&-").
 bool is_printable_ascii(char32_t c) { return c >= 0x20 && c <= 0x7e; }
@@ -116,8 +108,8 @@ std::optional<std::u16string> read_shifted(std::string_view s, std::size_t& i) {
   std::uint32_t bits = 0;
   int bit_count = 0;
   for (; i < s.size() && s[i] != '-'; ++i) {
-    const int value = base64_value(s[i]);
-    if (value < 0) return std::nullopt;
+    const std::size_t value = kBase64.find(s[i]);
+    if (value == std::string_view::npos) return std::nullopt;
     bits = (bits << 6) | static_cast<std::uint32_t>(value);
     bit_count += 6;
     if (bit_count >= 16) {

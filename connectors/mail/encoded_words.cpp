@@ -68,24 +68,22 @@ void append_code_point(std::string& out, std::uint32_t cp) {
   }
 }
 
+// Appends `byte` read as windows-1252 (Latin-1 but for 0x80..0x9F); NUL and the five bytes
+// windows-1252 leaves unassigned become U+FFFD.
+void append_cp1252(std::string& out, char byte) {
+  const auto b = static_cast<unsigned char>(byte);
+  const std::uint16_t cp = b >= 0x80 && b <= 0x9F ? kCp1252High[b - 0x80] : b;
+  if (cp == 0) {
+    out += kReplacement;
+  } else {
+    append_code_point(out, cp);
+  }
+}
+
 std::string decode_cp1252(std::string_view bytes) {
   std::string out;
   out.reserve(bytes.size() * 2);
-  for (const char c : bytes) {
-    const auto b = static_cast<unsigned char>(c);
-    if (b == 0) {
-      out += kReplacement;
-    } else if (b >= 0x80 && b <= 0x9F) {
-      const std::uint16_t cp = kCp1252High[b - 0x80];
-      if (cp == 0) {
-        out += kReplacement;
-      } else {
-        append_code_point(out, cp);
-      }
-    } else {
-      append_code_point(out, b);
-    }
-  }
+  for (const char c : bytes) append_cp1252(out, c);
   return out;
 }
 
@@ -372,29 +370,15 @@ std::string sanitize_utf8(std::string_view bytes) {
   std::string out;
   out.reserve(bytes.size() + bytes.size() / 2);
   for (std::size_t i = 0; i < bytes.size();) {
-    if (bytes[i] == '\0') {
-      out += kReplacement;
-      ++i;
-      continue;
-    }
-    const std::size_t len = utf8_sequence_length(bytes, i);
+    // A NUL, or a byte that starts no well-formed sequence, is read as windows-1252.
+    const std::size_t len = bytes[i] == '\0' ? 0 : utf8_sequence_length(bytes, i);
     if (len > 0) {
       out.append(bytes.substr(i, len));
       i += len;
-      continue;
-    }
-    const auto b = static_cast<unsigned char>(bytes[i]);
-    if (b >= 0x80 && b <= 0x9F) {
-      const std::uint16_t cp = kCp1252High[b - 0x80];
-      if (cp == 0) {
-        out += kReplacement;
-      } else {
-        append_code_point(out, cp);
-      }
     } else {
-      append_code_point(out, b);  // Latin-1 0xA0..0xFF
+      append_cp1252(out, bytes[i]);
+      ++i;
     }
-    ++i;
   }
   return out;
 }

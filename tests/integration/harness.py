@@ -453,3 +453,21 @@ class Daemon:
             raise AssertionError("accounts not synced within %d s: %s\n%s" % (timeout, seen.get("status"),
                                                                             self.log()[-3000:]))
         return seen["status"]
+
+
+# ---- a mailbox shared by the tests of a class ---------------------------------------------------
+
+def start_class_mailbox(test_class, prefix, messages, seed):
+    """TempDirTestCase.start_mailbox for a setUpClass: a new temporary directory (named PREFIX...)
+    whose mail/ holds a generated mailbox served by a Dovecot. Class cleanups stop the server, then
+    remove the directory (kept when PROSPECTD_KEEP_TEST_DIRS is set); they run after tearDownClass,
+    and also when setUpClass fails half way. Returns (directory, ground truth, dovecot)."""
+    tmp = tempfile.mkdtemp(prefix=prefix)
+    os.chmod(tmp, 0o755)  # Dovecot's unprivileged mail user must reach the Maildir
+    if not os.environ.get("PROSPECTD_KEEP_TEST_DIRS"):
+        test_class.addClassCleanup(shutil.rmtree, tmp, ignore_errors=True)
+    mail_dir = os.path.join(tmp, "mail")
+    truth = generate_mailbox(mail_dir, messages, seed)
+    dovecot = Dovecot(mail_dir).start()
+    test_class.addClassCleanup(dovecot.stop)
+    return tmp, truth, dovecot

@@ -7,7 +7,7 @@ import time
 import unittest
 
 import harness
-from harness import Daemon, Dovecot, Prospectd, imap_account
+from harness import Daemon, Prospectd, imap_account
 
 
 def raw_exchange(port, payload, timeout=10):
@@ -34,24 +34,13 @@ def status_of(answer):
 class HostileHttpTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        import tempfile
-        cls.tmp = tempfile.mkdtemp(prefix="prospectd-http-hostile-")
-        os.chmod(cls.tmp, 0o755)
-        mail_dir = os.path.join(cls.tmp, "mail")
-        harness.generate_mailbox(mail_dir, 200, 51)
-        cls.dovecot = Dovecot(mail_dir).start()
+        cls.tmp, _, cls.dovecot = harness.start_class_mailbox(cls, "prospectd-http-hostile-", 200, 51)
         cls.port = harness.free_port()
         app = Prospectd(os.path.join(cls.tmp, "app"), [imap_account(cls.dovecot, poll_interval="10m")],
                         extra=harness.http_section(cls.port))
         cls.daemon = Daemon(app, cls.port).start()
+        cls.addClassCleanup(cls.daemon.stop)  # first of the cleanups: before Dovecot stops
         cls.daemon.wait_until_synced()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.daemon.stop()
-        cls.dovecot.stop()
-        import shutil
-        shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def assert_still_serving(self):
         started = time.monotonic()

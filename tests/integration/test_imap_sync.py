@@ -8,7 +8,7 @@ import time
 import unittest
 
 import harness
-from harness import Dovecot, Prospectd, TempDirTestCase, imap_account
+from harness import Prospectd, TempDirTestCase, imap_account
 
 
 def fetched_count(sync_output):
@@ -115,18 +115,8 @@ class ImapSyncTest(TempDirTestCase):
 class ImapFailureTest(TempDirTestCase):
     @classmethod
     def setUpClass(cls):
-        import tempfile
-        cls.mail_tmp = tempfile.mkdtemp(prefix="prospectd-failure-")
-        os.chmod(cls.mail_tmp, 0o755)
-        cls.mail_dir = os.path.join(cls.mail_tmp, "mail")
-        cls.truth = harness.generate_mailbox(cls.mail_dir, 200, 16)
-        cls.dovecot = Dovecot(cls.mail_dir).start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.dovecot.stop()
-        import shutil
-        shutil.rmtree(cls.mail_tmp, ignore_errors=True)
+        # The mailbox is the class's, in a directory of its own: self.tmp is each test's.
+        _, cls.truth, cls.dovecot = harness.start_class_mailbox(cls, "prospectd-failure-", 200, 16)
 
     def assert_one_clear_line(self, result, *phrases):
         self.assertNotEqual(result.returncode, 0)

@@ -3,12 +3,10 @@ every contact compared with the generator's ground truth; incremental promotion;
 moves (issue: threads, contacts and lifecycle stages)."""
 import json
 import os
-import shutil
-import tempfile
 import unittest
 
 import harness
-from harness import Dovecot, Prospectd, imap_account
+from harness import Prospectd, imap_account
 
 FIELDS = ("stage", "name", "company", "thread_count", "inbound_count", "outbound_count", "first_seen",
           "last_inbound", "last_outbound", "needs_reply")
@@ -44,19 +42,9 @@ def differences(truth, contacts):
 class LifecycleTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="prospectd-lifecycle-")
-        os.chmod(cls.tmp, 0o755)
-        cls.mail_dir = os.path.join(cls.tmp, "mail")
-        cls.truth = harness.generate_mailbox(cls.mail_dir, 3000, 21)
-        cls.dovecot = Dovecot(cls.mail_dir).start()
+        cls.tmp, cls.truth, cls.dovecot = harness.start_class_mailbox(cls, "prospectd-lifecycle-", 3000, 21)
         cls.app = Prospectd(os.path.join(cls.tmp, "app"), [imap_account(cls.dovecot)])
         cls.app.run("sync")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.dovecot.stop()
-        if not os.environ.get("PROSPECTD_KEEP_TEST_DIRS"):
-            shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def test_every_contact_matches_the_ground_truth(self):
         contacts = contacts_by_email(self.app)
@@ -109,16 +97,13 @@ class LifecycleTest(unittest.TestCase):
 
 class IncrementalLifecycleTest(harness.TempDirTestCase):
     def test_new_replies_promote_exactly_the_right_contacts_and_rebuild_agrees(self):
-        mail_dir = os.path.join(self.tmp, "mail")
-        before = harness.generate_mailbox(mail_dir, 1500, 22)
-        dovecot = Dovecot(mail_dir).start()
-        self.addCleanup(dovecot.stop)
+        before, dovecot = self.start_mailbox(1500, 22)
         app = Prospectd(os.path.join(self.tmp, "app"), [imap_account(dovecot)])
         app.run("sync")
         self.assertEqual(differences(before, contacts_by_email(app)), [])
 
-        after = harness.extend_mailbox(mail_dir, 60, 23)
-        with open(os.path.join(mail_dir, "promoted.json"), encoding="utf-8") as f:
+        after = harness.extend_mailbox(dovecot.mail_dir, 60, 23)
+        with open(os.path.join(dovecot.mail_dir, "promoted.json"), encoding="utf-8") as f:
             promoted = sorted(json.load(f))
         self.assertTrue(promoted, "the extension promoted nobody; the test would prove nothing")
         stages_before = {email: c["stage"] for email, c in contacts_by_email(app).items()}
@@ -151,17 +136,14 @@ class IncrementalLifecycleTest(harness.TempDirTestCase):
         return histories
 
     def test_a_manual_stage_is_never_overridden_by_rules(self):
-        mail_dir = os.path.join(self.tmp, "mail")
-        truth = harness.generate_mailbox(mail_dir, 800, 24)
-        dovecot = Dovecot(mail_dir).start()
-        self.addCleanup(dovecot.stop)
+        truth, dovecot = self.start_mailbox(800, 24)
         app = Prospectd(os.path.join(self.tmp, "app"), [imap_account(dovecot)])
         app.run("sync")
         prospect = next(email for email, c in sorted(truth["contacts"].items()) if c["stage"] == "prospect")
         lead = next(email for email, c in sorted(truth["contacts"].items()) if c["stage"] == "lead")
         app.run("stage", prospect, "disqualified", "--note", "went with a competitor")
         app.run("stage", lead.upper(), "customer")
-        harness.extend_mailbox(mail_dir, 40, 25)
+        harness.extend_mailbox(dovecot.mail_dir, 40, 25)
         app.run("sync")
         app.run("rebuild")
         for email, stage in ((prospect, "disqualified"), (lead, "customer")):

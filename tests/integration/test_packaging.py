@@ -19,7 +19,7 @@ import time
 import unittest
 
 import harness
-from harness import Daemon, Dovecot, Prospectd, TempDirTestCase, imap_account
+from harness import Daemon, Prospectd, TempDirTestCase, imap_account
 
 PACKAGING = os.path.join(harness.ROOT, "packaging")
 USER_UNIT = os.path.join(PACKAGING, "systemd", "prospectd.service")
@@ -367,18 +367,8 @@ class DoctorTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="prospectd-doctor-")
-        os.chmod(cls.tmp, 0o755)
-        mail_dir = os.path.join(cls.tmp, "mail")
-        harness.generate_mailbox(mail_dir, 40, 61)
-        cls.dovecot = Dovecot(mail_dir).start()
+        cls.tmp, _, cls.dovecot = harness.start_class_mailbox(cls, "prospectd-doctor-", 40, 61)
         cls.count = 0
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.dovecot.stop()
-        if not os.environ.get("PROSPECTD_KEEP_TEST_DIRS"):
-            shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def app(self, account_overrides=None, extra=None):
         DoctorTest.count += 1

@@ -85,19 +85,22 @@ TEST_CASE("the recorded error samples classify as their status and reason say") 
     text << in.rdbuf();
     return text.str();
   };
-  CHECK(gmail::classify_response(429, read("error.429.rateLimitExceeded.RESOURCE_EXHAUSTED.observed.json"), "")
-            .disposition == Disposition::quota_backoff);
-  CHECK(gmail::classify_response(403, read("error.403.userRateLimitExceeded.mock.json"), "").disposition ==
-        Disposition::quota_backoff);
-  CHECK(gmail::classify_response(403, read("error.403.rateLimitExceeded.mock.json"), "").disposition ==
-        Disposition::quota_backoff);
-  CHECK(gmail::classify_response(403, read("error.403.quotaExceeded-queries-per-minute.observed-partial.json"), "")
-            .disposition == Disposition::quota_backoff);
-  CHECK(gmail::classify_response(403, read("error.403.dailyLimitExceeded.google-docs.json"), "").disposition ==
-        Disposition::fail_transient);
-  CHECK(gmail::classify_response(401, read("error.401.UNAUTHENTICATED.observed.json"), "").disposition ==
-        Disposition::refresh_token);
-  CHECK(gmail::classify_response(404, read("error.404.notFound.observed.json"), "").disposition ==
-        Disposition::not_found);
-  CHECK(gmail::classify_response(500, read("error.500.backendError.mock.json"), "").disposition == Disposition::retry);
+  const struct {
+    long status;
+    const char* file;
+    Disposition expected;
+  } recorded[] = {
+      {429, "error.429.rateLimitExceeded.RESOURCE_EXHAUSTED.observed.json", Disposition::quota_backoff},
+      {403, "error.403.userRateLimitExceeded.mock.json", Disposition::quota_backoff},
+      {403, "error.403.rateLimitExceeded.mock.json", Disposition::quota_backoff},
+      {403, "error.403.quotaExceeded-queries-per-minute.observed-partial.json", Disposition::quota_backoff},
+      {403, "error.403.dailyLimitExceeded.google-docs.json", Disposition::fail_transient},
+      {401, "error.401.UNAUTHENTICATED.observed.json", Disposition::refresh_token},
+      {404, "error.404.notFound.observed.json", Disposition::not_found},
+      {500, "error.500.backendError.mock.json", Disposition::retry},
+  };
+  for (const auto& sample : recorded) {
+    CAPTURE(std::string(sample.file));
+    CHECK(gmail::classify_response(sample.status, read(sample.file), "").disposition == sample.expected);
+  }
 }
