@@ -8,8 +8,9 @@
 #include <cstdio>
 
 #include "config/secrets.h"
-#include "connectors/gmail/loopback_sign_in.h"
-#include "connectors/gmail/oauth.h"
+#include "connectors/gmail/google_oauth.h"
+#include "connectors/oauth/loopback_sign_in.h"
+#include "connectors/oauth/oauth.h"
 #include "util/text.h"
 
 extern char** environ;
@@ -62,14 +63,15 @@ int run_auth_command(const config::Config& config, const AuthCommandOptions& opt
   auto secret = config::resolve_secret(account->client_secret);
   if (!secret) return fail(secret.error());
 
-  connectors::gmail::OAuthClient client{account->client_id, *secret, account->token_uri, account->name, {}};
-  const connectors::gmail::Pkce pkce = connectors::gmail::make_pkce();
-  const std::string state = connectors::gmail::random_token();
-  auto receiver = connectors::gmail::LoopbackReceiver::start(state);
+  namespace oauth = connectors::oauth;
+  oauth::OAuthClient client{account->client_id, *secret, account->token_uri,
+                            account->name,      {},      connectors::gmail::kProviderName};
+  const oauth::Pkce pkce = oauth::make_pkce();
+  const std::string state = oauth::random_token();
+  auto receiver = oauth::LoopbackReceiver::start(state);
   if (!receiver) return fail(receiver.error());
   const std::string redirect_uri = (*receiver)->redirect_uri();
-  const std::string url = connectors::gmail::authorization_url(connectors::gmail::kAuthorizationEndpoint,
-                                                               account->client_id, redirect_uri, pkce, state);
+  const std::string url = connectors::gmail::authorization_url(account->client_id, redirect_uri, pkce, state);
   std::printf(
       "Open this address in a browser to let prospectd read %s's mail headers:\n\n  %s\n\n"
       "Waiting for Google to send you back to %s ...\n",
@@ -79,7 +81,7 @@ int run_auth_command(const config::Config& config, const AuthCommandOptions& opt
 
   auto code = (*receiver)->wait_for_code(std::chrono::minutes(5));
   if (!code) return fail("sign-in failed: " + code.error());
-  auto tokens = connectors::gmail::exchange_code(client, *code, pkce.verifier, redirect_uri);
+  auto tokens = oauth::exchange_code(client, *code, pkce.verifier, redirect_uri);
   if (!tokens) return fail("sign-in failed: " + util::printable(tokens.error().message));
   if (tokens->refresh_token.empty()) {
     return fail(
@@ -88,7 +90,7 @@ int run_auth_command(const config::Config& config, const AuthCommandOptions& opt
         account->name + "` again");
   }
   const std::string file = gmail_token_file(config, *account);
-  auto written = connectors::gmail::write_refresh_token(file, tokens->refresh_token);
+  auto written = oauth::write_refresh_token(file, tokens->refresh_token);
   if (!written) return fail(written.error());
   std::printf("Signed in. The refresh token is in %s (mode 0600).\n", file.c_str());
   return 0;

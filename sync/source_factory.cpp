@@ -4,6 +4,7 @@
 
 #include "config/secrets.h"
 #include "connectors/gmail/gmail_source.h"
+#include "connectors/gmail/google_oauth.h"
 #include "connectors/imap/imap_source.h"
 
 namespace prospectd::sync {
@@ -21,7 +22,8 @@ std::expected<std::unique_ptr<connectors::MessageSource>, core::SourceError> mak
   options.api.ca_file = account.ca_file;
   options.api.cancel = cancel;
   options.api.units_per_second = account.quota_units_per_second;
-  options.oauth = {account.client_id, std::move(*secret), account.token_uri, account.name, account.ca_file};
+  options.oauth = {account.client_id, std::move(*secret), account.token_uri,
+                   account.name,      account.ca_file,    connectors::gmail::kProviderName};
   options.token_file = account.token_file;
   options.batch_size = std::min<std::uint32_t>(account.batch_size, 500);
   return std::make_unique<connectors::gmail::GmailSource>(std::move(options));

@@ -154,7 +154,7 @@ Classified verdict_on(const Transfer& transfer, CURLcode code) {
 // The ApiClient state that outlives one run: settings, token, quota bucket, handle pool, stats.
 struct ClientState {
   const ApiClientOptions& options;
-  TokenSource& tokens;
+  oauth::TokenSource& tokens;
   QuotaBucket& bucket;
   CURLM* multi;
   std::vector<void*>& idle_handles;
@@ -167,13 +167,7 @@ struct ClientState {
 class BatchRun {
  public:
   BatchRun(ClientState client, const std::vector<ApiRequest>& requests)
-      : options_(client.options),
-        tokens_(client.tokens),
-        bucket_(client.bucket),
-        multi_(client.multi),
-        idle_handles_(client.idle_handles),
-        token_(client.token),
-        stats_(client.stats),
+      : client_(client),
         requests_(requests),
         results_(requests.size()),
         attempts_(requests.size(), 0),
@@ -186,7 +180,7 @@ class BatchRun {
 
   std::expected<std::vector<ApiResult>, core::SourceError> run() {
     while (remaining_ > 0) {
-      if (options_.cancel && options_.cancel->load()) {
+      if (client_.options.cancel && client_.options.cancel->load()) {
         return abandon(core::SourceError{core::ErrorKind::transient, "the sync was cancelled"});
       }
       const auto wake = start_due_requests();
@@ -205,13 +199,13 @@ class BatchRun {
   std::expected<Clock::time_point, core::SourceError> start_due_requests() {
     const auto now = Clock::now();
     Clock::time_point wake = now + std::chrono::milliseconds(200);
-    for (auto it = pending_.begin(); it != pending_.end() && in_flight_.size() < options_.max_in_flight;) {
+    for (auto it = pending_.begin(); it != pending_.end() && in_flight_.size() < client_.options.max_in_flight;) {
       if (it->not_before > now) {
         wake = std::min(wake, it->not_before);
         ++it;
         continue;
       }
-      const auto wait = bucket_.try_take(quota_cost(requests_[it->index].method), now);
+      const auto wait = client_.bucket.try_take(quota_cost(requests_[it->index].method), now);
       if (wait > Clock::duration::zero()) {
         wake = std::min(wake, now + wait);
         break;  // first come, first served: later requests do not overtake this one
@@ -225,30 +219,30 @@ class BatchRun {
 
   // Sends request `index` with the current access token (asking for one if there is none yet).
   std::expected<void, core::SourceError> start_transfer(std::size_t index) {
-    if (token_.empty()) {
-      auto token = tokens_.token(false);
+    if (client_.token.empty()) {
+      auto token = client_.tokens.token(false);
       if (!token) return std::unexpected(token.error());
-      token_ = *token;
+      client_.token = *token;
     }
     auto transfer = std::make_unique<Transfer>();
     transfer->index = index;
-    transfer->token = token_;
+    transfer->token = client_.token;
     transfer->easy = take_handle();
-    set_up_get(*transfer, options_.api_base + "/gmail/v1/users/me/" + requests_[index].path);
-    curl_multi_add_handle(multi_, transfer->easy);
+    set_up_get(*transfer, client_.options.api_base + "/gmail/v1/users/me/" + requests_[index].path);
+    curl_multi_add_handle(client_.multi, transfer->easy);
     const Method method = requests_[index].method;
-    ++stats_.requests;
-    stats_.units += static_cast<std::uint64_t>(quota_cost(method));
-    ++stats_.per_method[static_cast<std::size_t>(method)];
+    ++client_.stats.requests;
+    client_.stats.units += static_cast<std::uint64_t>(quota_cost(method));
+    ++client_.stats.per_method[static_cast<std::size_t>(method)];
     in_flight_.push_back(std::move(transfer));
     return {};
   }
 
   // An idle handle keeps its connection (and HTTP/2 session) for reuse.
   CURL* take_handle() {
-    if (idle_handles_.empty()) return curl_easy_init();
-    CURL* easy = static_cast<CURL*>(idle_handles_.back());
-    idle_handles_.pop_back();
+    if (client_.idle_handles.empty()) return curl_easy_init();
+    CURL* easy = static_cast<CURL*>(client_.idle_handles.back());
+    client_.idle_handles.pop_back();
     return easy;
   }
 
@@ -261,13 +255,13 @@ class BatchRun {
     curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, 15L);
-    curl_easy_setopt(easy, CURLOPT_TIMEOUT, static_cast<long>(options_.request_timeout.count()));
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT, static_cast<long>(client_.options.request_timeout.count()));
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, &transfer.body);
     curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(easy, CURLOPT_HEADERDATA, &transfer.retry_after);
     curl_easy_setopt(easy, CURLOPT_PRIVATE, &transfer);
-    if (!options_.ca_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, options_.ca_file.c_str());
+    if (!client_.options.ca_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, client_.options.ca_file.c_str());
     transfer.headers = curl_slist_append(nullptr, ("Authorization: Bearer " + transfer.token).c_str());
     curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer.headers);
   }
@@ -275,9 +269,9 @@ class BatchRun {
   // Lets curl move every transfer along, then handles those that finished; an error ends the call.
   std::expected<void, core::SourceError> perform_transfers() {
     int running = 0;
-    curl_multi_perform(multi_, &running);
+    curl_multi_perform(client_.multi, &running);
     int queued = 0;
-    while (CURLMsg* message = curl_multi_info_read(multi_, &queued)) {
+    while (CURLMsg* message = curl_multi_info_read(client_.multi, &queued)) {
       if (message->msg != CURLMSG_DONE) continue;
       Transfer* raw = nullptr;
       curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, &raw);
@@ -331,11 +325,11 @@ class BatchRun {
       return std::unexpected(
           core::SourceError{core::ErrorKind::auth, "Gmail rejects fresh access tokens (" + message + ")"});
     }
-    if (sent_token == token_) {
-      ++stats_.token_refreshes;
-      auto token = tokens_.token(true);
+    if (sent_token == client_.token) {
+      ++client_.stats.token_refreshes;
+      auto token = client_.tokens.token(true);
       if (!token) return std::unexpected(token.error());
-      token_ = *token;
+      client_.token = *token;
     }
     pending_.push_front({index, now});
     return {};
@@ -345,15 +339,15 @@ class BatchRun {
   std::expected<void, core::SourceError> schedule_retry(std::size_t index, const Classified& verdict,
                                                         const std::string& what, Clock::time_point now) {
     const bool quota = verdict.disposition == Disposition::quota_backoff;
-    ++(quota ? stats_.quota_errors : stats_.server_errors);
-    if (++attempts_[index] >= options_.max_attempts + (quota ? 4U : 0U)) {
+    ++(quota ? client_.stats.quota_errors : client_.stats.server_errors);
+    if (++attempts_[index] >= client_.options.max_attempts + (quota ? 4U : 0U)) {
       return std::unexpected(
           core::SourceError{core::ErrorKind::transient, what + " keeps failing: " + verdict.message});
     }
-    ++stats_.retries;
+    ++client_.stats.retries;
     const auto delay = backoff_delay(index, verdict.retry_after);
     // The per-user quota is shared by every request: pause them all for Retry-After.
-    if (quota) bucket_.pause_until(now + verdict.retry_after.value_or(options_.backoff_base));
+    if (quota) client_.bucket.pause_until(now + verdict.retry_after.value_or(client_.options.backoff_base));
     spdlog::debug("gmail: {} failed ({}); retrying in {} ms", what, verdict.message, delay.count());
     const Pending retry{index, now + delay};
     const auto at =
@@ -365,8 +359,8 @@ class BatchRun {
   // Exponential backoff with jitter (half to full ceiling), never shorter than Retry-After.
   std::chrono::milliseconds backoff_delay(std::size_t index, std::optional<std::chrono::milliseconds> retry_after) {
     const unsigned attempt = std::min(attempts_[index], 16U);
-    const std::chrono::milliseconds ceiling =
-        std::min<std::chrono::milliseconds>(options_.backoff_cap, options_.backoff_base * (std::int64_t{1} << attempt));
+    const std::chrono::milliseconds ceiling = std::min<std::chrono::milliseconds>(
+        client_.options.backoff_cap, client_.options.backoff_base * (std::int64_t{1} << attempt));
     std::uniform_real_distribution<double> jitter(0.5, 1.0);
     auto delay =
         std::chrono::milliseconds(static_cast<std::int64_t>(static_cast<double>(ceiling.count()) * jitter(random_)));
@@ -380,16 +374,16 @@ class BatchRun {
     const auto now = Clock::now();
     const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(wake - now).count();
     if (!in_flight_.empty() || timeout > 0) {
-      curl_multi_poll(multi_, nullptr, 0, static_cast<int>(std::clamp<std::int64_t>(timeout, 1, 200)), nullptr);
+      curl_multi_poll(client_.multi, nullptr, 0, static_cast<int>(std::clamp<std::int64_t>(timeout, 1, 200)), nullptr);
     }
   }
 
   // Detaches the transfer from the multi handle and returns its easy handle to the pool.
   void release(Transfer& transfer) {
-    curl_multi_remove_handle(multi_, transfer.easy);
+    curl_multi_remove_handle(client_.multi, transfer.easy);
     curl_slist_free_all(transfer.headers);
     transfer.headers = nullptr;
-    idle_handles_.push_back(transfer.easy);
+    client_.idle_handles.push_back(transfer.easy);
   }
 
   // Ends the call with `error`, returning the handles of the transfers in flight to the pool.
@@ -398,13 +392,7 @@ class BatchRun {
     return std::unexpected(std::move(error));
   }
 
-  const ApiClientOptions& options_;
-  TokenSource& tokens_;
-  QuotaBucket& bucket_;
-  CURLM* multi_;
-  std::vector<void*>& idle_handles_;
-  std::string& token_;
-  ApiStats& stats_;
+  const ClientState client_;
   const std::vector<ApiRequest>& requests_;
   std::vector<ApiResult> results_;
   std::vector<unsigned> attempts_;      // quota and transient failures per request
@@ -417,7 +405,7 @@ class BatchRun {
 
 }  // namespace
 
-ApiClient::ApiClient(ApiClientOptions options, TokenSource& tokens)
+ApiClient::ApiClient(ApiClientOptions options, oauth::TokenSource& tokens)
     : options_(std::move(options)), tokens_(tokens), bucket_(options_.units_per_second, options_.burst_units) {
   CURLM* multi = curl_multi_init();
   curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);

@@ -13,9 +13,9 @@
 #include <string_view>
 #include <vector>
 
-#include "connectors/gmail/oauth.h"
 #include "connectors/gmail/quota_bucket.h"
 #include "connectors/message_source.h"
+#include "connectors/oauth/oauth.h"
 
 namespace prospectd::connectors::gmail {
 
@@ -76,7 +76,7 @@ Classified classify_response(long status, std::string_view body, std::string_vie
 
 class ApiClient {
  public:
-  ApiClient(ApiClientOptions options, TokenSource& tokens);
+  ApiClient(ApiClientOptions options, oauth::TokenSource& tokens);
   ~ApiClient();
   ApiClient(const ApiClient&) = delete;
   ApiClient& operator=(const ApiClient&) = delete;
@@ -94,7 +94,7 @@ class ApiClient {
   struct Transfer;
 
   ApiClientOptions options_;
-  TokenSource& tokens_;
+  oauth::TokenSource& tokens_;
   QuotaBucket bucket_;
   void* multi_ = nullptr;            // CURLM*
   std::vector<void*> idle_handles_;  // CURL*, kept for connection reuse

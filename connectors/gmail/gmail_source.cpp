@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "connectors/gmail/google_oauth.h"
 #include "connectors/gmail/message_mapper.h"
 #include "connectors/mail/header_parser.h"
 
@@ -117,7 +118,7 @@ class SyncRun {
     std::string page_token;
     do {
       std::string path = "messages?maxResults=500";
-      if (!page_token.empty()) path += "&pageToken=" + url_encode(page_token);
+      if (!page_token.empty()) path += "&pageToken=" + oauth::url_encode(page_token);
       auto page = api_.call({Method::messages_list, path});
       if (!page) return std::unexpected(page.error());
       if (page->not_found)
@@ -173,8 +174,9 @@ class SyncRun {
     std::string page_token;
     std::string latest = start;
     do {
-      std::string path = "history?startHistoryId=" + url_encode(start) + "&historyTypes=messageAdded&maxResults=500";
-      if (!page_token.empty()) path += "&pageToken=" + url_encode(page_token);
+      std::string path =
+          "history?startHistoryId=" + oauth::url_encode(start) + "&historyTypes=messageAdded&maxResults=500";
+      if (!page_token.empty()) path += "&pageToken=" + oauth::url_encode(page_token);
       auto page = api_.call({Method::history_list, path});
       if (!page) return std::unexpected(page.error());
       if (page->not_found) {
@@ -248,10 +250,10 @@ class SyncRun {
     for (const ThreadPlan& plan : chunk) {
       const Method method = plan.thread_id.empty() ? Method::messages_get : cheapest_fetch(plan.message_ids.size());
       if (method == Method::threads_get) {
-        requests.push_back({method, "threads/" + url_encode(plan.thread_id) + "?" + kQuery});
+        requests.push_back({method, "threads/" + oauth::url_encode(plan.thread_id) + "?" + kQuery});
       } else {
         for (const std::string& id : plan.message_ids) {
-          requests.push_back({Method::messages_get, "messages/" + url_encode(id) + "?" + kQuery});
+          requests.push_back({Method::messages_get, "messages/" + oauth::url_encode(id) + "?" + kQuery});
         }
       }
     }
@@ -331,9 +333,11 @@ std::expected<SyncSummary, core::SourceError> GmailSource::sync(const Checkpoint
                                                                 const BatchSink& sink,
                                                                 const ProgressObserver& progress) {
   stats_ = GmailSyncStats{};
-  auto refresh_token = read_refresh_token(options_.token_file, options_.oauth.account_name);
+  auto refresh_token = oauth::read_refresh_token(options_.token_file, options_.oauth.account_name);
   if (!refresh_token) return std::unexpected(refresh_token.error());
-  AccessTokens tokens(options_.oauth, std::move(*refresh_token));
+  oauth::OAuthClient client = options_.oauth;
+  if (client.provider.empty()) client.provider = kProviderName;
+  oauth::AccessTokens tokens(std::move(client), std::move(*refresh_token), options_.token_file);
   ApiClient api(options_.api, tokens);
   SyncSummary summary;
   SyncRun run(options_, api, sink, progress, summary, stats_);

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "connectors/gmail/api_client.h"
-#include "connectors/gmail/oauth.h"
 #include "connectors/message_source.h"
+#include "connectors/oauth/oauth.h"
 
 namespace prospectd::connectors::gmail {
 
@@ -19,7 +19,7 @@ inline constexpr std::string_view kScope = "gmail";
 
 struct GmailSourceOptions {
   ApiClientOptions api;
-  OAuthClient oauth;
+  oauth::OAuthClient oauth;          // provider empty: "Google"
   std::filesystem::path token_file;  // {"refresh_token": ...}, read at each sync
   std::uint32_t batch_size = 500;    // messages per stored batch (one transaction each)
 };

@@ -15,8 +15,10 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <type_traits>
+#include <variant>
 
-#include "connectors/gmail/oauth.h"
+#include "connectors/oauth/oauth.h"
 #include "mailbox.h"
 
 namespace {
@@ -420,7 +422,7 @@ class FakeGmail {
     } else if (field("grant_type") == "authorization_code") {
       const auto it = codes_.find(field("code"));
       if (it == codes_.end() || it->second.second != field("redirect_uri") ||
-          prospectd::connectors::gmail::s256_challenge(field("code_verifier")) != it->second.first) {
+          prospectd::connectors::oauth::s256_challenge(field("code_verifier")) != it->second.first) {
         return oauth_error(400, "invalid_grant", "Bad Request");
       }
       codes_.erase(it);
@@ -461,6 +463,46 @@ int usage() {
   return 2;
 }
 
+// The options that take a value, each with the field it sets (--alias, which repeats, is apart).
+using Field = std::variant<std::string Options::*, int Options::*, double Options::*, unsigned Options::*>;
+const std::map<std::string, Field> kValueOptions = {{"--maildir", &Options::maildir},
+                                                    {"--port", &Options::port},
+                                                    {"--user", &Options::user},
+                                                    {"--client-id", &Options::client_id},
+                                                    {"--client-secret", &Options::client_secret},
+                                                    {"--refresh-token", &Options::refresh_token},
+                                                    {"--latency-ms", &Options::latency_ms},
+                                                    {"--quota", &Options::quota},
+                                                    {"--history-keep", &Options::history_keep},
+                                                    {"--token-lifetime", &Options::token_lifetime},
+                                                    {"--seed", &Options::seed},
+                                                    {"--p429", &Options::p429},
+                                                    {"--p403", &Options::p403},
+                                                    {"--p500", &Options::p500},
+                                                    {"--pmalformed", &Options::pmalformed},
+                                                    {"--ptruncated", &Options::ptruncated},
+                                                    {"--fault-retry-after", &Options::fault_retry_after}};
+
+// Sets `field` of `options` from an option's value, read as the field's type (std::sto* throw
+// std::invalid_argument on a value that is not a number).
+void set_field(Options& options, const Field& field, const std::string& value) {
+  std::visit(
+      [&](auto member) {
+        using T = std::remove_reference_t<decltype(options.*member)>;
+        if constexpr (std::is_same_v<T, std::string>) {
+          options.*member = value;
+        } else if constexpr (std::is_same_v<T, int>) {
+          options.*member = std::stoi(value);
+        } else if constexpr (std::is_same_v<T, double>) {
+          options.*member = std::stod(value);
+        } else {
+          static_assert(std::is_same_v<T, unsigned>);
+          options.*member = static_cast<unsigned>(std::stoul(value));
+        }
+      },
+      field);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -470,46 +512,15 @@ int main(int argc, char** argv) {
     const std::string arg = argv[i];
     if (i + 1 >= argc) return usage();
     const std::string value = argv[++i];
-    if (arg == "--maildir")
-      options.maildir = value;
-    else if (arg == "--port")
-      options.port = std::stoi(value);
-    else if (arg == "--user")
-      options.user = value;
-    else if (arg == "--alias") {
+    if (arg == "--alias") {
       if (!aliases_given) options.aliases.clear();
       aliases_given = true;
       options.aliases.push_back(value);
-    } else if (arg == "--client-id")
-      options.client_id = value;
-    else if (arg == "--client-secret")
-      options.client_secret = value;
-    else if (arg == "--refresh-token")
-      options.refresh_token = value;
-    else if (arg == "--latency-ms")
-      options.latency_ms = std::stoi(value);
-    else if (arg == "--quota")
-      options.quota = std::stod(value);
-    else if (arg == "--history-keep")
-      options.history_keep = std::stoi(value);
-    else if (arg == "--token-lifetime")
-      options.token_lifetime = std::stoi(value);
-    else if (arg == "--seed")
-      options.seed = static_cast<unsigned>(std::stoul(value));
-    else if (arg == "--p429")
-      options.p429 = std::stod(value);
-    else if (arg == "--p403")
-      options.p403 = std::stod(value);
-    else if (arg == "--p500")
-      options.p500 = std::stod(value);
-    else if (arg == "--pmalformed")
-      options.pmalformed = std::stod(value);
-    else if (arg == "--ptruncated")
-      options.ptruncated = std::stod(value);
-    else if (arg == "--fault-retry-after")
-      options.fault_retry_after = std::stoi(value);
-    else
+    } else if (const auto option = kValueOptions.find(arg); option != kValueOptions.end()) {
+      set_field(options, option->second, value);
+    } else {
       return usage();
+    }
   }
   if (options.maildir.empty()) return usage();
   FakeGmail fake(options);

@@ -1,6 +1,6 @@
-// The loopback half of Google's installed-app sign-in: cpp-httplib listens on 127.0.0.1 until
+// The loopback half of the installed-app sign-in: cpp-httplib listens on 127.0.0.1 until
 // the browser arrives with the code (or an error) for our state.
-#include "connectors/gmail/loopback_sign_in.h"
+#include "connectors/oauth/loopback_sign_in.h"
 
 #include <httplib.h>
 
@@ -9,7 +9,7 @@
 #include <optional>
 #include <thread>
 
-namespace prospectd::connectors::gmail {
+namespace prospectd::connectors::oauth {
 namespace {
 
 class HttplibReceiver final : public LoopbackReceiver {
@@ -31,7 +31,7 @@ class HttplibReceiver final : public LoopbackReceiver {
         return;
       }
       if (request.has_param("error")) {
-        result_ = std::unexpected("Google answered: " + request.get_param_value("error"));
+        result_ = std::unexpected("the sign-in page answered: " + request.get_param_value("error"));
         response.set_content("Sign-in failed. You can close this window.", "text/plain");
       } else if (request.has_param("code")) {
         result_ = request.get_param_value("code");
@@ -75,4 +75,4 @@ std::expected<std::unique_ptr<LoopbackReceiver>, std::string> LoopbackReceiver::
   return receiver;
 }
 
-}  // namespace prospectd::connectors::gmail
+}  // namespace prospectd::connectors::oauth
