@@ -1,4 +1,4 @@
-// The status page's files (daemon/status_page/), compiled into the binary by
+// The status page's files (http/status_page/), compiled into the binary by
 // cmake/embed_files.cmake so the page works offline and needs no files at run time.
 #pragma once
 

@@ -1,4 +1,4 @@
-// The HTTP server's routes, one group per file (daemon/http_handlers_*.cpp), registered on a
+// The HTTP server's routes, one group per file (http/handlers_*.cpp), registered on a
 // cpp-httplib server by HttpServer. Handlers run on worker threads and share only HttpContext.
 #pragma once
 
