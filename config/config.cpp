@@ -125,13 +125,14 @@ class TableReader {
 
   void mark_known(const std::string& key) { known_.insert(key); }
 
-  // Before a required key is reported missing: a key of the table that is a misspelling of one
-  // of `wanted` is the better message ("pasword_cmd: unknown key (did you mean ...)").
+  // Before a required key is reported missing: a key of the table that is a typo of one of
+  // `wanted` is the better message ("pasword_cmd: unknown key (did you mean ...)"). Typos only:
+  // keys not read yet may contain the wanted one ("username" contains "name").
   void reject_misspelling_of(const std::set<std::string>& wanted) const {
     for (const auto& [key, node] : table_) {
       const std::string name(key.str());
       if (known_.contains(name) || wanted.contains(name)) continue;
-      if (const std::string meant = closest(name, wanted); !meant.empty()) {
+      if (const std::string meant = closest(name, wanted, false); !meant.empty()) {
         fail(file_, node, qualified(name), "unknown key (did you mean \"" + meant + "\"?)");
       }
     }
@@ -154,8 +155,9 @@ class TableReader {
   }
 
   // The closest of `candidates` to a key that is not known: a typo of up to a third of the
-  // key's length (at most 3), else one key inside the other ("listen" in "listen_address").
-  static std::string closest(const std::string& name, const std::set<std::string>& candidates) {
+  // key's length (at most 3), else, with `containing`, one key inside the other ("listen" in
+  // "listen_address").
+  static std::string closest(const std::string& name, const std::set<std::string>& candidates, bool containing) {
     std::string best;
     std::size_t best_distance = std::min<std::size_t>(3, name.size() / 3) + 1;
     for (const auto& candidate : candidates) {
@@ -165,7 +167,7 @@ class TableReader {
         best_distance = distance;
       }
     }
-    if (!best.empty()) return best;
+    if (!best.empty() || !containing) return best;
     for (const auto& candidate : candidates) {
       if (candidate.size() > 2 &&
           (candidate.find(name) != std::string::npos || name.find(candidate) != std::string::npos)) {
@@ -176,7 +178,7 @@ class TableReader {
   }
 
   std::string suggestion(const std::string& name) const {
-    const std::string known = closest(name, known_);
+    const std::string known = closest(name, known_, true);
     return known.empty() ? "" : " (did you mean \"" + known + "\"?)";
   }
 

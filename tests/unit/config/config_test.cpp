@@ -239,6 +239,8 @@ TEST_CASE("a value of the wrong type is an error naming the key") {
 }
 
 TEST_CASE("a missing required account key is named, at the account's table") {
+  CHECK(error_of("[[accounts]]\ntype = \"imap\"\nusername = \"rep@acme-sales.com\"\n") ==
+        "config.toml:1: accounts[0].name: missing (required)");
   std::string text(kImapAccount);
   text.erase(text.find("username"), text.find('\n', text.find("username")) - text.find("username") + 1);
   CHECK(error_of(text) == "config.toml:1: accounts[0].username: missing (required)");
