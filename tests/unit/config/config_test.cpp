@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "tests/unit/config/temp_dir.h"
+#include "tests/unit/config/scoped_env.h"
 
 namespace prospectd::config {
 namespace {

@@ -5,7 +5,7 @@
 
 #include <doctest/doctest.h>
 
-#include "tests/unit/config/temp_dir.h"
+#include "tests/unit/config/scoped_env.h"
 
 namespace prospectd::config {
 namespace {

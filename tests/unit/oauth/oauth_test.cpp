@@ -15,6 +15,19 @@ namespace oauth = prospectd::connectors::oauth;
 namespace gmail = prospectd::connectors::gmail;
 using prospectd::core::ErrorKind;
 
+TEST_CASE("url_encode keeps RFC 3986 unreserved characters and percent-encodes the rest") {
+  CHECK(oauth::url_encode("AZaz09-._~") == "AZaz09-._~");
+  CHECK(oauth::url_encode("a b/c?d=e&f+g") == "a%20b%2Fc%3Fd%3De%26f%2Bg");
+  CHECK(oauth::url_encode("J\xC3\xA9r\xC3\xB4me") == "J%C3%A9r%C3%B4me");
+  CHECK(oauth::url_encode("").empty());
+}
+
+TEST_CASE("an S256 challenge is 43 unpadded URL-safe characters (SHA-256 of \"abc\" as a vector)") {
+  // BASE64URL(SHA256(x)) is 43 characters without padding whatever x is.
+  for (const char* verifier : {"a", "ab", "abc"}) CHECK(oauth::s256_challenge(verifier).size() == 43);
+  CHECK(oauth::s256_challenge("abc") == "ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0");
+}
+
 TEST_CASE("the S256 challenge matches RFC 7636 appendix B") {
   CHECK(oauth::s256_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") ==
         "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");

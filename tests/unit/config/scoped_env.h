@@ -1,5 +1,5 @@
-// Support for the config tests: a fresh temporary directory removed with its contents, and an
-// environment variable set (or unset) for one test and restored afterwards. Not thread-safe.
+// Support for the config tests: an environment variable set (or unset) for one test and restored
+// afterwards, and the shared temporary directory (tests/support/temp_dir.h). Not thread-safe.
 #pragma once
 
 #include <stdlib.h>
