@@ -1,5 +1,6 @@
-// `prospectd auth ACCOUNT`: Gmail sign-in by the installed-app loopback flow with PKCE
-// (RFC 8252 §7.3, RFC 7636); the refresh token goes to the account's token file, 0600.
+// `prospectd auth`: one sign-in for both account types. The provider's endpoints come from the
+// config (provider presets and oauth_* overrides, or Google's for the gmail type); the flows are
+// connectors/oauth's.
 #include "cli/auth_command.h"
 
 #include <spawn.h>
@@ -17,6 +18,8 @@ extern char** environ;
 
 namespace prospectd::cli {
 namespace {
+
+namespace oauth = connectors::oauth;
 
 int fail(const std::string& message) {
   std::fprintf(stderr, "prospectd: %s\n", message.c_str());
@@ -45,55 +48,108 @@ void open_browser(const std::string& url) {
   posix_spawn_file_actions_destroy(&actions);
 }
 
-}  // namespace
+// Everything a sign-in needs, whichever the account type.
+struct SignIn {
+  oauth::OAuthClient client;
+  config::OAuthEndpoints endpoints;
+  std::string token_file;
+};
 
-std::string gmail_token_file(const config::Config& config, const config::AccountConfig& account) {
-  if (!account.token_file.empty()) return account.token_file;
-  return (config.data_dir / (account.name + ".gmail-token.json")).string();
+std::expected<SignIn, std::string> sign_in_settings(const config::Config& config,
+                                                    const config::AccountConfig& account) {
+  SignIn sign_in;
+  if (account.type == "gmail") {
+    sign_in.endpoints = {connectors::gmail::kAuthorizationEndpoint,
+                         account.token_uri,
+                         "",
+                         connectors::gmail::kScopes,
+                         connectors::gmail::kAuthorizationExtras,
+                         connectors::gmail::kProviderName};
+  } else if (account.auth == "oauth2") {
+    sign_in.endpoints = account.oauth;
+  } else {
+    return std::unexpected(
+        "account \"" + account.name + "\" signs in with " +
+        (account.auth == "xoauth2" ? "a token from " + account.password.config_key : std::string("a password")) +
+        "; `auth` is for gmail accounts and imap accounts with auth = \"oauth2\"");
+  }
+  auto secret = config::resolve_secret(account.client_secret);
+  if (!secret) return std::unexpected(secret.error());
+  sign_in.client = {account.client_id, *secret,         sign_in.endpoints.token_uri,
+                    account.name,      account.ca_file, sign_in.endpoints.provider_name};
+  sign_in.token_file = config.token_file_of(account).string();
+  return sign_in;
 }
 
-int run_auth_command(const config::Config& config, const AuthCommandOptions& options) {
-  const config::AccountConfig* account = config.find_account(options.account);
-  if (!account) return fail("no account named \"" + options.account + "\" in " + config.source.string());
-  if (account->type != "gmail") {
-    return fail("account \"" + account->name + "\" is of type " + account->type +
-                "; `auth` signs in to gmail accounts");
+int store_sign_in(const SignIn& sign_in, const oauth::TokenResponse& tokens) {
+  if (tokens.refresh_token.empty()) {
+    return fail(sign_in.endpoints.provider_name +
+                " sent no refresh token (was offline access, e.g. the offline_access scope, granted?); "
+                "prospectd could not keep signing in");
   }
-  if (account->client_id.empty()) return fail("accounts." + account->name + ".client_id is not set");
-  auto secret = config::resolve_secret(account->client_secret);
-  if (!secret) return fail(secret.error());
+  auto written = oauth::write_refresh_token(sign_in.token_file, tokens.refresh_token);
+  if (!written) return fail(written.error());
+  std::printf("Signed in. The refresh token is in %s (mode 0600).\n", sign_in.token_file.c_str());
+  return 0;
+}
 
-  namespace oauth = connectors::oauth;
-  oauth::OAuthClient client{account->client_id, *secret, account->token_uri,
-                            account->name,      {},      connectors::gmail::kProviderName};
+// RFC 8252 §7.3: the browser comes back to a listener on 127.0.0.1 with the code.
+int loopback_sign_in(const config::AccountConfig& account, const SignIn& sign_in, bool no_browser) {
+  if (sign_in.endpoints.authorize_uri.empty()) {
+    return fail("accounts." + account.name + ": no authorization endpoint (set oauth_authorize_uri), or use --device");
+  }
   const oauth::Pkce pkce = oauth::make_pkce();
   const std::string state = oauth::random_token();
   auto receiver = oauth::LoopbackReceiver::start(state);
   if (!receiver) return fail(receiver.error());
   const std::string redirect_uri = (*receiver)->redirect_uri();
-  const std::string url = connectors::gmail::authorization_url(account->client_id, redirect_uri, pkce, state);
+  const std::string url =
+      oauth::authorization_url(sign_in.endpoints.authorize_uri, account.client_id, redirect_uri, pkce, state,
+                               sign_in.endpoints.scopes, sign_in.endpoints.authorize_extras);
   std::printf(
       "Open this address in a browser to let prospectd read %s's mail headers:\n\n  %s\n\n"
-      "Waiting for Google to send you back to %s ...\n",
-      account->name.c_str(), url.c_str(), redirect_uri.c_str());
+      "Waiting for %s to send you back to %s ...\n",
+      account.name.c_str(), url.c_str(), sign_in.endpoints.provider_name.c_str(), redirect_uri.c_str());
   std::fflush(stdout);
-  if (!options.no_browser) open_browser(url);
-
+  if (!no_browser) open_browser(url);
   auto code = (*receiver)->wait_for_code(std::chrono::minutes(5));
-  if (!code) return fail("sign-in failed: " + code.error());
-  auto tokens = oauth::exchange_code(client, *code, pkce.verifier, redirect_uri);
+  if (!code) return fail("sign-in failed: " + util::printable(code.error()));
+  auto tokens = oauth::exchange_code(sign_in.client, *code, pkce.verifier, redirect_uri);
   if (!tokens) return fail("sign-in failed: " + util::printable(tokens.error().message));
-  if (tokens->refresh_token.empty()) {
-    return fail(
-        "Google sent no refresh token; remove prospectd at https://myaccount.google.com/permissions "
-        "and run `prospectd auth " +
-        account->name + "` again");
+  return store_sign_in(sign_in, *tokens);
+}
+
+// RFC 8628: a code to enter on any device with a browser, while this one polls.
+int device_sign_in(const config::AccountConfig& account, const SignIn& sign_in) {
+  if (sign_in.endpoints.device_uri.empty()) {
+    if (sign_in.endpoints.provider_name == "Google") {
+      return fail(
+          "Google offers no device sign-in for mail: run `prospectd auth " + account.name +
+          "` without --device (on a server, forward the port it prints with ssh -L and open the address locally)");
+    }
+    return fail("accounts." + account.name + ": no device authorization endpoint (set oauth_device_uri)");
   }
-  const std::string file = gmail_token_file(config, *account);
-  auto written = oauth::write_refresh_token(file, tokens->refresh_token);
-  if (!written) return fail(written.error());
-  std::printf("Signed in. The refresh token is in %s (mode 0600).\n", file.c_str());
-  return 0;
+  auto device = oauth::request_device_code(sign_in.client, sign_in.endpoints.device_uri, sign_in.endpoints.scopes);
+  if (!device) return fail("sign-in failed: " + util::printable(device.error().message));
+  std::printf("open %s and enter the code %s\n", util::printable(device->verification_uri).c_str(),
+              util::printable(device->user_code).c_str());
+  std::printf("Waiting for the sign-in (the code is valid for %lld minutes) ...\n",
+              static_cast<long long>((device->expires_in.count() + 59) / 60));
+  std::fflush(stdout);
+  auto tokens = oauth::poll_device_token(sign_in.client, device->device_code, device->interval, device->expires_in);
+  if (!tokens) return fail(util::printable(tokens.error().message));
+  return store_sign_in(sign_in, *tokens);
+}
+
+}  // namespace
+
+int run_auth_command(const config::Config& config, const AuthCommandOptions& options) {
+  const config::AccountConfig* account = config.find_account(options.account);
+  if (!account) return fail("no account named \"" + options.account + "\" in " + config.source.string());
+  auto sign_in = sign_in_settings(config, *account);
+  if (!sign_in) return fail(sign_in.error());
+  if (options.device) return device_sign_in(*account, *sign_in);
+  return loopback_sign_in(*account, *sign_in, options.no_browser);
 }
 
 }  // namespace prospectd::cli

@@ -1,5 +1,6 @@
-// `prospectd auth ACCOUNT`: Gmail sign-in by the installed-app loopback flow with PKCE.
-// Runs on the main thread; the listener thread lives only while it waits.
+// `prospectd auth ACCOUNT [--device]`: OAuth 2.0 sign-in of a Gmail account or an IMAP account
+// with auth = "oauth2" -- the loopback flow with PKCE (RFC 8252, RFC 7636) or the device grant
+// (RFC 8628); the refresh token goes to the account's token file, 0600. Main thread.
 #pragma once
 
 #include <string>
@@ -11,14 +12,11 @@ namespace prospectd::cli {
 struct AuthCommandOptions {
   std::string account;
   bool no_browser = false;  // only print the URL
+  bool device = false;      // the device grant: a code to enter on another device
 };
 
-// Prints the sign-in URL (and tries to open the browser), receives the code on 127.0.0.1,
-// exchanges it at token_uri and stores the refresh token in token_file (0600). Exit 0 when
-// signed in, 1 otherwise with a one-line reason on stderr.
+// Signs the account in and stores its refresh token. Exit 0 when signed in, 1 otherwise with a
+// one-line reason, the last line on stderr.
 int run_auth_command(const config::Config& config, const AuthCommandOptions& options);
-
-// The token file of a Gmail account: token_file, or DATA_DIR/NAME.gmail-token.json.
-std::string gmail_token_file(const config::Config& config, const config::AccountConfig& account);
 
 }  // namespace prospectd::cli

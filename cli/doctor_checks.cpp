@@ -20,6 +20,7 @@
 
 #include "config/secrets.h"
 #include "connectors/imap/curl_transport.h"
+#include "connectors/oauth/oauth.h"
 #include "store/inspection.h"
 #include "util/host_port.h"
 #include "util/text.h"
@@ -79,8 +80,12 @@ std::string secret_fix(const config::SecretSource& source) {
 std::string connection_fix(const config::AccountConfig& account, const core::SourceError& error) {
   switch (error.kind) {
     case core::ErrorKind::auth:
+      if (account.auth == "oauth2") {
+        return "check username = \"" + account.username +
+               "\" is the account you signed in as, and that the app registration may use IMAP";
+      }
       return "check username = \"" + account.username + "\" and the password from " + account.password.config_key +
-             "; many providers want an app password for IMAP (or auth = \"xoauth2\" with a token)";
+             "; many providers want an app password for IMAP (or auth = \"oauth2\": prospectd signs in)";
     case core::ErrorKind::fatal:
       if (error.message.find("certificate") != std::string::npos) {
         return "if the server has its own CA, set ca_file to it; otherwise check that url names "
@@ -104,7 +109,7 @@ std::expected<std::unique_ptr<connectors::imap::CurlTransport>, core::SourceErro
   connectors::imap::ConnectOptions options;
   options.url = account.url;
   options.username = account.username;
-  if (account.auth == "xoauth2") {
+  if (account.auth != "password") {
     options.oauth2_bearer = secret;
   } else {
     options.password = secret;
@@ -165,8 +170,7 @@ std::vector<CheckResult> check_gmail_account(const config::Config& config, const
       results.push_back(ok(name + "the client secret resolves (not shown)"));
     }
   }
-  const fs::path token = account.token_file.empty() ? config.data_dir / (account.name + ".gmail-token.json")
-                                                    : fs::path(account.token_file);
+  const fs::path token = config.token_file_of(account);
   std::error_code error;
   if (!fs::exists(token, error)) {
     results.push_back(fail(name + "no Gmail token at " + token.string() + " (not signed in)",
@@ -279,10 +283,52 @@ std::vector<CheckResult> check_store(const config::Config& config) {
   return results;
 }
 
+// auth = "oauth2": the stored sign-in, the token endpoint (a refresh: a rotated refresh token is
+// kept, as the daemon would), then a login with the access token.
+std::vector<CheckResult> check_oauth_account(const config::AccountConfig& account, std::chrono::seconds timeout) {
+  namespace oauth = connectors::oauth;
+  const std::string name = "account " + account.name + ": ";
+  const std::string sign_in =
+      "run `prospectd auth " + account.name + "` (or add --device on a machine without a browser)";
+  std::vector<CheckResult> results;
+  auto secret = config::resolve_secret(account.client_secret);
+  if (!secret) {
+    results.push_back(fail(name + "no client secret: " + secret.error(), secret_fix(account.client_secret)));
+    return results;
+  }
+  auto refresh_token = oauth::read_refresh_token(account.token_file, account.name);
+  if (!refresh_token) {
+    results.push_back(fail(name + util::printable(refresh_token.error().message), sign_in));
+    return results;
+  }
+  results.push_back(ok(name + "sign-in stored in " + account.token_file + " (mode 0600)"));
+  oauth::AccessTokens tokens(
+      {account.client_id, *secret, account.oauth.token_uri, account.name, account.ca_file, account.oauth.provider_name},
+      *refresh_token, account.token_file);
+  auto token = tokens.token(false);
+  if (!token) {
+    results.push_back(
+        fail(name + util::printable(token.error().message),
+             token.error().kind == core::ErrorKind::auth
+                 ? sign_in
+                 : "check oauth_token_uri (" + account.oauth.token_uri + ") and that this machine can reach it"));
+    return results;
+  }
+  results.push_back(ok(name + account.oauth.token_uri + " issued an access token (not shown)"));
+  if (!account.ca_file.empty() && ::access(account.ca_file.c_str(), R_OK) != 0) {
+    results.push_back(fail(name + "ca_file " + account.ca_file + " cannot be read: " + std::strerror(errno),
+                           "point ca_file at the PEM file of the CA that signed the server's certificate"));
+    return results;
+  }
+  results.push_back(check_login(account, *token, timeout));
+  return results;
+}
+
 std::vector<CheckResult> check_account(const config::Config& config, const config::AccountConfig& account,
                                        std::chrono::seconds timeout) {
   const std::string name = "account " + account.name + ": ";
   if (account.type == "gmail") return check_gmail_account(config, account);
+  if (account.auth == "oauth2") return check_oauth_account(account, timeout);
   std::vector<CheckResult> results;
   auto secret = config::resolve_secret(account.password);
   if (!secret) {

@@ -115,9 +115,14 @@ Subcommands declare_subcommands(CLI::App& app, CommandLine& line) {
   commands.doctor = app.add_subcommand(
       "doctor", "Check config, credentials, servers, TLS, the store and service files; say what to fix");
 
-  commands.auth = app.add_subcommand("auth", "Sign a Gmail account in (OAuth loopback flow with PKCE)");
+  commands.auth = app.add_subcommand(
+      "auth",
+      "Sign in to a Gmail account, or an IMAP account with auth = \"oauth2\" (Microsoft 365, Outlook.com,\n"
+      "Google): in the browser (loopback with PKCE), or with --device by a code entered on any device");
   commands.auth->add_option("account", line.auth_options.account, "The account's name in the config")->required();
   commands.auth->add_flag("--no-browser", line.auth_options.no_browser, "Only print the sign-in URL");
+  commands.auth->add_flag("--device", line.auth_options.device,
+                          "Sign in without a browser here: print a code to enter at the provider's page");
 
   commands.rebuild = app.add_subcommand(
       "rebuild", "Recompute contacts and stages from the stored messages (after changing identity or rules)");

@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "config/provider_presets.h"
 #include "rules/lifecycle.h"
 #include "util/text.h"
 
@@ -194,6 +195,143 @@ std::filesystem::path env_path(const char* variable, const char* fallback_below_
   return std::filesystem::path(home && *home ? home : ".") / fallback_below_home;
 }
 
+std::string quoted_list(const std::vector<std::string>& names) {
+  std::string text;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    text += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + ("\"" + names[i] + "\"");
+  }
+  return text;
+}
+
+// An endpoint prospectd sends credentials to: https, or http to this machine (tests).
+void require_endpoint(TableReader& reader, const toml::table& table, const std::filesystem::path& file,
+                      const std::string& key, const std::string& value) {
+  const bool loopback_http = value.starts_with("http://127.0.0.1") || value.starts_with("http://localhost") ||
+                             value.starts_with("http://[::1]");
+  if (!value.starts_with("https://") && !loopback_http) {
+    fail(file, *table.get(key), reader.qualified(key),
+         "must be an https:// URL (http:// only to 127.0.0.1 or localhost), got \"" + value + "\"");
+  }
+}
+
+// auth = "oauth2": the client, the token file and the endpoints (the provider's, then the
+// oauth_* overrides). A custom provider must name its token endpoint and scopes.
+void read_oauth_settings(TableReader& reader, const toml::table& table, const std::filesystem::path& file,
+                         const ProviderPreset* preset, AccountConfig& account) {
+  account.client_id = reader.required_string("client_id");
+  account.client_secret = reader.secret("client_secret");
+  account.token_file = reader.string("token_file").value_or("");
+  OAuthEndpoints& oauth = account.oauth;
+  if (preset) {
+    oauth.authorize_uri = with_tenant(preset->authorize_uri, account.tenant);
+    oauth.token_uri = with_tenant(preset->token_uri, account.tenant);
+    oauth.device_uri = with_tenant(preset->device_uri, account.tenant);
+    oauth.scopes = preset->scopes;
+    oauth.authorize_extras = preset->authorize_extras;
+    oauth.provider_name = preset->display_name;
+  } else {
+    oauth.provider_name = "the identity provider";
+  }
+  for (const auto& [key, target] :
+       {std::pair{"oauth_authorize_uri", &oauth.authorize_uri}, std::pair{"oauth_token_uri", &oauth.token_uri},
+        std::pair{"oauth_device_uri", &oauth.device_uri}}) {
+    if (auto value = reader.string(key)) {
+      require_endpoint(reader, table, file, key, *value);
+      *target = *value;
+    }
+  }
+  if (table.contains("oauth_scopes")) {
+    const auto scopes = reader.string_list("oauth_scopes");
+    if (scopes.empty()) fail(file, *table.get("oauth_scopes"), reader.qualified("oauth_scopes"), "must not be empty");
+    oauth.scopes.clear();
+    for (const auto& scope : scopes) oauth.scopes += (oauth.scopes.empty() ? "" : " ") + scope;
+  }
+  if (oauth.token_uri.empty()) {
+    throw ConfigError(where(file, table.source()) + ": " + reader.qualified("oauth_token_uri") +
+                      ": missing (required with provider = \"custom\" and auth = \"oauth2\")");
+  }
+  if (oauth.scopes.empty()) {
+    throw ConfigError(where(file, table.source()) + ": " + reader.qualified("oauth_scopes") +
+                      ": missing (required with provider = \"custom\" and auth = \"oauth2\")");
+  }
+}
+
+void read_imap_account(TableReader& reader, const toml::table& table, const std::filesystem::path& file,
+                       AccountConfig& account) {
+  account.provider = reader.string("provider").value_or("custom");
+  const ProviderPreset* preset = find_provider(account.provider);
+  if (!preset && account.provider != "custom") {
+    fail(file, *table.get("provider"), reader.qualified("provider"),
+         "must be " + quoted_list(provider_names()) + " (got \"" + account.provider + "\")");
+  }
+  if (auto tenant = reader.string("tenant")) {
+    if (!preset || preset->default_tenant.empty()) {
+      fail(file, *table.get("tenant"), reader.qualified("tenant"), "is only for provider = \"microsoft\"");
+    }
+    if (tenant->empty() || tenant->find_first_of("/?#{} ") != std::string::npos) {
+      fail(file, *table.get("tenant"), reader.qualified("tenant"),
+           "must be common, organizations, consumers or a tenant id or domain");
+    }
+    account.tenant = *tenant;
+  } else if (preset) {
+    account.tenant = preset->default_tenant;
+  }
+  if (auto url = reader.string("url")) {
+    account.url = *url;
+  } else if (preset) {
+    account.url = preset->url;
+  } else {
+    account.url = reader.required_string("url");
+  }
+  if (!account.url.starts_with("imap://") && !account.url.starts_with("imaps://")) {
+    throw ConfigError(where(file, table.source()) + ": " + reader.qualified("url") +
+                      ": must start with imap:// or imaps:// (got \"" + account.url + "\")");
+  }
+  // Microsoft and Google accept no passwords for IMAP any more: signing in is the default.
+  account.auth = reader.string("auth").value_or(preset ? "oauth2" : "password");
+  if (account.auth != "password" && account.auth != "xoauth2" && account.auth != "oauth2") {
+    fail(file, *table.get("auth"), reader.qualified("auth"), "must be \"password\", \"xoauth2\" or \"oauth2\"");
+  }
+  if (account.auth == "oauth2") {
+    read_oauth_settings(reader, table, file, preset, account);
+  } else {
+    for (const char* key : {"client_id", "client_secret_cmd", "client_secret_file", "client_secret_env", "token_file",
+                            "oauth_authorize_uri", "oauth_token_uri", "oauth_device_uri", "oauth_scopes"}) {
+      if (const toml::node* node = table.get(key)) {
+        fail(file, *node, reader.qualified(key),
+             "is for auth = \"oauth2\" (this account has auth = \"" + account.auth + "\")");
+      }
+    }
+    account.password = reader.secret("password");
+    if (account.password.kind == SecretSource::Kind::none) {
+      reader.reject_misspelling_of({"password_cmd", "password_file", "password_env"});
+      throw ConfigError(where(file, table.source()) + ": " + reader.qualified("password_cmd") +
+                        ": an IMAP account needs password_cmd, password_file or password_env" +
+                        (account.auth == "password" ? " (or auth = \"oauth2\" to sign in with OAuth)" : ""));
+    }
+  }
+  account.folders = reader.string_list("folders");
+  account.ca_file = reader.string("ca_file").value_or("");
+  account.starttls = reader.string("starttls").value_or("auto");
+  if (account.starttls != "auto" && account.starttls != "required" && account.starttls != "off") {
+    fail(file, *table.get("starttls"), reader.qualified("starttls"), "must be \"auto\", \"required\" or \"off\"");
+  }
+  if (auto batch = reader.integer("batch_size")) {
+    if (*batch < 1 || *batch > 100000) {
+      fail(file, *table.get("batch_size"), reader.qualified("batch_size"), "must be between 1 and 100000");
+    }
+    account.batch_size = static_cast<std::uint32_t>(*batch);
+  }
+  if (auto since = reader.string("since")) {
+    account.since = parse_since(*since);
+    if (!account.since) {
+      fail(file, *table.get("since"), reader.qualified("since"),
+           "must be a date (2024-01-31) or a window back from today: Nd, Nw, Nm or Ny, such as \"2y\" (got \"" +
+               *since + "\")");
+    }
+  }
+}
+
 AccountConfig read_account(const toml::table& table, const std::filesystem::path& file, std::size_t index) {
   TableReader reader(table, file, "accounts[" + std::to_string(index) + "]");
   AccountConfig account;
@@ -202,33 +340,7 @@ AccountConfig read_account(const toml::table& table, const std::filesystem::path
   account.username = reader.required_string("username");
   if (auto interval = reader.duration("poll_interval")) account.poll_interval = *interval;
   if (account.type == "imap") {
-    account.url = reader.required_string("url");
-    if (!account.url.starts_with("imap://") && !account.url.starts_with("imaps://")) {
-      throw ConfigError(where(file, table.source()) + ": " + reader.qualified("url") +
-                        ": must start with imap:// or imaps:// (got \"" + account.url + "\")");
-    }
-    account.password = reader.secret("password");
-    if (account.password.kind == SecretSource::Kind::none) {
-      reader.reject_misspelling_of({"password_cmd", "password_file", "password_env"});
-      throw ConfigError(where(file, table.source()) + ": " + reader.qualified("password_cmd") +
-                        ": an IMAP account needs password_cmd, password_file or password_env");
-    }
-    account.folders = reader.string_list("folders");
-    account.ca_file = reader.string("ca_file").value_or("");
-    account.starttls = reader.string("starttls").value_or("auto");
-    if (account.starttls != "auto" && account.starttls != "required" && account.starttls != "off") {
-      fail(file, *table.get("starttls"), reader.qualified("starttls"), "must be \"auto\", \"required\" or \"off\"");
-    }
-    if (auto batch = reader.integer("batch_size")) {
-      if (*batch < 1 || *batch > 100000) {
-        fail(file, *table.get("batch_size"), reader.qualified("batch_size"), "must be between 1 and 100000");
-      }
-      account.batch_size = static_cast<std::uint32_t>(*batch);
-    }
-    account.auth = reader.string("auth").value_or("password");
-    if (account.auth != "password" && account.auth != "xoauth2") {
-      fail(file, *table.get("auth"), reader.qualified("auth"), "must be \"password\" or \"xoauth2\"");
-    }
+    read_imap_account(reader, table, file, account);
   } else if (account.type == "gmail") {
     account.client_id = reader.required_string("client_id");
     account.client_secret = reader.secret("client_secret");
@@ -297,6 +409,11 @@ const AccountConfig* Config::find_account(std::string_view name) const {
     if (account.name == name) return &account;
   }
   return nullptr;
+}
+
+std::filesystem::path Config::token_file_of(const AccountConfig& account) const {
+  if (!account.token_file.empty()) return account.token_file;
+  return data_dir / (account.name + ".oauth-token.json");
 }
 
 std::filesystem::path default_config_path() {
@@ -376,6 +493,9 @@ Config parse_config(std::string_view text, const std::filesystem::path& source_n
       if (config.find_account(account.name)) {
         fail(source_name, node, "accounts[" + std::to_string(index) + "].name",
              "\"" + account.name + "\" is used by another account");
+      }
+      if (account.auth == "oauth2" && account.token_file.empty()) {
+        account.token_file = config.token_file_of(account).string();
       }
       config.accounts.push_back(std::move(account));
       ++index;

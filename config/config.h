@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "config/since_window.h"
+
 namespace prospectd::config {
 
 // A configuration mistake, with the place it was found ("config.toml:12: accounts[1].url: ...").
@@ -27,6 +29,18 @@ struct SecretSource {
   bool operator==(const SecretSource&) const = default;
 };
 
+// The OAuth 2.0 endpoints and scopes of an account prospectd signs in itself (auth = "oauth2"),
+// from its provider's preset and the oauth_* overrides.
+struct OAuthEndpoints {
+  std::string authorize_uri;
+  std::string token_uri;
+  std::string device_uri;  // empty: no device flow
+  std::string scopes;      // space-separated
+  std::string authorize_extras;
+  std::string provider_name;  // for messages: "Microsoft", "Google", "the identity provider"
+  bool operator==(const OAuthEndpoints&) const = default;
+};
+
 struct AccountConfig {
   std::string name;
   std::string type;  // "imap" | "gmail"
@@ -37,13 +51,20 @@ struct AccountConfig {
   SecretSource password;
   std::vector<std::string> folders;  // empty: INBOX + the \Sent folder
   std::string ca_file;
-  std::string starttls = "auto";    // "auto" | "required" | "off"
-  std::string auth = "password";    // "password" | "xoauth2" (token from password source)
-  std::uint32_t batch_size = 1000;  // messages per stored batch (one transaction each)
+  std::string starttls = "auto";  // "auto" | "required" | "off"
+  // "password" | "xoauth2" (a token from the password source, e.g. a token helper) | "oauth2"
+  // (prospectd signs in: client_id, token_file, oauth)
+  std::string auth = "password";
+  std::string provider = "custom";  // "microsoft" | "google" | "custom"
+  std::string tenant;               // microsoft: common | organizations | consumers | a tenant id
+  OAuthEndpoints oauth;
+  std::optional<SinceWindow> since;  // the first sync reaches back this far; none: all mail
+  std::uint32_t batch_size = 1000;   // messages per stored batch (one transaction each)
   // gmail
+  // gmail, and imap with auth = "oauth2"
   std::string client_id;
   SecretSource client_secret;
-  std::string token_file;
+  std::string token_file;  // empty: data_dir/NAME.oauth-token.json (Config::token_file_of)
   std::string api_base = "https://gmail.googleapis.com";
   std::string token_uri = "https://oauth2.googleapis.com/token";
   std::uint32_t quota_units_per_second = 250;  // Google's per-user rate limit
@@ -77,6 +98,8 @@ struct Config {
 
   std::filesystem::path store_file() const { return data_dir / "prospectd.sqlite"; }
   const AccountConfig* find_account(std::string_view name) const;
+  // Where `prospectd auth` keeps the account's refresh token.
+  std::filesystem::path token_file_of(const AccountConfig& account) const;
 };
 
 // $XDG_CONFIG_HOME/prospectd/config.toml (or ~/.config/...).

@@ -79,7 +79,9 @@ std::expected<std::unique_ptr<CurlTransport>, core::SourceError> CurlTransport::
   curl_easy_setopt(curl, CURLOPT_USERNAME, options.username.c_str());
   if (!options.oauth2_bearer.empty()) {
     curl_easy_setopt(curl, CURLOPT_XOAUTH2_BEARER, options.oauth2_bearer.c_str());
-    curl_easy_setopt(curl, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2");
+    // OAUTHBEARER (RFC 7628) where the server offers it, else XOAUTH2: libcurl picks
+    // OAUTHBEARER first among the mechanisms allowed here and advertised by the server.
+    curl_easy_setopt(curl, CURLOPT_LOGIN_OPTIONS, "AUTH=OAUTHBEARER;AUTH=XOAUTH2");
   } else {
     curl_easy_setopt(curl, CURLOPT_PASSWORD, options.password.c_str());
   }

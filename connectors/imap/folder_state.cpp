@@ -7,7 +7,10 @@
 namespace prospectd::connectors::imap {
 
 std::string FolderState::to_json() const {
-  return nlohmann::json{{"uidvalidity", uidvalidity}, {"uidnext", uidnext}, {"highestmodseq", highestmodseq}}.dump();
+  nlohmann::json json{{"uidvalidity", uidvalidity}, {"uidnext", uidnext}, {"highestmodseq", highestmodseq}};
+  // Days since 1970-01-01: exact, and no date parsing needed to read it back.
+  if (since) json["since_day"] = since->time_since_epoch().count();
+  return json.dump();
 }
 
 std::optional<FolderState> FolderState::from_json(const std::string& json) {
@@ -18,6 +21,9 @@ std::optional<FolderState> FolderState::from_json(const std::string& json) {
     state.uidvalidity = parsed.at("uidvalidity").get<std::uint32_t>();
     state.uidnext = parsed.at("uidnext").get<std::uint32_t>();
     state.highestmodseq = parsed.value("highestmodseq", std::uint64_t{0});
+    if (parsed.contains("since_day")) {
+      state.since = std::chrono::sys_days(std::chrono::days(parsed.at("since_day").get<std::int32_t>()));
+    }
     return state;
   } catch (const nlohmann::json::exception&) {
     return std::nullopt;

@@ -141,6 +141,16 @@ std::string error_detail(long status, const nlohmann::json& json) {
   return error + (description.empty() ? "" : ": " + description);
 }
 
+// An answer that is not JSON (an HTML page, a proxy's error): the server is down or busy
+// (429, 5xx: transient) or the URL is not an OAuth endpoint (fatal: the config is wrong).
+core::SourceError not_an_oauth_answer(std::string_view what, const std::string& url, long status) {
+  if (status == 429 || status >= 500) {
+    return {core::ErrorKind::transient, std::string(what) + ": HTTP " + std::to_string(status)};
+  }
+  return {core::ErrorKind::fatal, std::string(what) + " " + url + " gave no OAuth answer (HTTP " +
+                                      std::to_string(status) + ", not JSON); check its URL"};
+}
+
 // An RFC 6749 §5.2 error answer of the token endpoint, classified once.
 core::SourceError classify_token_error(const OAuthClient& client, long status, const nlohmann::json& json) {
   const std::string error = string_field(json, "error");
@@ -149,8 +159,8 @@ core::SourceError classify_token_error(const OAuthClient& client, long status, c
     return {core::ErrorKind::transient, "token endpoint: " + detail};
   }
   if (error == "invalid_grant") {
-    return {core::ErrorKind::auth, capitalized(provider_of(client)) + " no longer accepts the stored sign-in (" +
-                                       detail + "); " + rerun_advice(client)};
+    return {core::ErrorKind::auth, "sign-in expired or revoked (" + provider_of(client) + ": " + detail +
+                                       "): run `prospectd auth " + account_of(client) + "`"};
   }
   if (error == "invalid_client" || error == "unauthorized_client") {
     return {core::ErrorKind::auth,
@@ -164,6 +174,8 @@ std::expected<TokenResponse, core::SourceError> post_token_request(const OAuthCl
   auto answer = post_form(client, client.token_uri, form, "token endpoint");
   if (!answer) return std::unexpected(answer.error());
   const nlohmann::json json = nlohmann::json::parse(answer->body, nullptr, false);
+  if (!json.is_object())
+    return std::unexpected(not_an_oauth_answer("token endpoint", client.token_uri, answer->status));
   if (answer->status == 200) {
     if (auto token = parse_token(json)) return *token;
   }
@@ -285,13 +297,7 @@ std::expected<DeviceAuthorization, core::SourceError> request_device_code(const 
   if (!answer) return std::unexpected(answer.error());
   const nlohmann::json json = nlohmann::json::parse(answer->body, nullptr, false);
   if (!json.is_object()) {
-    if (answer->status == 429 || answer->status >= 500) {
-      return std::unexpected(core::SourceError{
-          core::ErrorKind::transient, "device authorization endpoint: HTTP " + std::to_string(answer->status)});
-    }
-    return std::unexpected(core::SourceError{
-        core::ErrorKind::fatal, "device authorization endpoint " + device_endpoint + " gave no OAuth answer (HTTP " +
-                                    std::to_string(answer->status) + ", not JSON); check its URL"});
+    return std::unexpected(not_an_oauth_answer("device authorization endpoint", device_endpoint, answer->status));
   }
   if (answer->status != 200) {
     // §3.2: errors as in RFC 6749 §5.2.
@@ -361,13 +367,7 @@ std::expected<TokenResponse, core::SourceError> poll_device_token(
       if (auto token = parse_token(json)) return *token;
     }
     if (!json.is_object()) {
-      if (answer->status == 429 || answer->status >= 500) {
-        return std::unexpected(
-            core::SourceError{core::ErrorKind::transient, "token endpoint: HTTP " + std::to_string(answer->status)});
-      }
-      return std::unexpected(core::SourceError{core::ErrorKind::fatal,
-                                               "token endpoint " + client.token_uri + " gave no OAuth answer (HTTP " +
-                                                   std::to_string(answer->status) + ", not JSON); check token_uri"});
+      return std::unexpected(not_an_oauth_answer("token endpoint", client.token_uri, answer->status));
     }
     // §3.5: the error codes of the device flow, on top of RFC 6749 §5.2.
     const std::string error = string_field(json, "error");
@@ -386,14 +386,13 @@ std::expected<TokenResponse, core::SourceError> poll_device_token(
 
 std::expected<std::string, core::SourceError> AccessTokens::token(bool force_refresh) {
   const auto now = std::chrono::steady_clock::now();
-  if (!force_refresh && !access_token_.empty() && now + std::chrono::seconds(60) < expires_at_) {
-    return access_token_;
-  }
+  if (!force_refresh && !access_token_.empty() && now < refresh_at_) return access_token_;
   auto refreshed = refresh_access_token(client_, refresh_token_);
   if (!refreshed) return std::unexpected(refreshed.error());
   ++refreshes_;
   access_token_ = refreshed->access_token;
-  expires_at_ = now + refreshed->expires_in;
+  refresh_at_ =
+      now + refreshed->expires_in - std::min<std::chrono::seconds>(std::chrono::seconds(60), refreshed->expires_in / 4);
   // RFC 6749 §6: the server may issue a new refresh token (Microsoft does, rotating); the old
   // one may stop working, so the new one is kept, and written to the token file at once.
   if (!refreshed->refresh_token.empty() && refreshed->refresh_token != refresh_token_) {
@@ -408,6 +407,11 @@ std::expected<std::string, core::SourceError> AccessTokens::token(bool force_ref
     }
   }
   return access_token_;
+}
+
+std::optional<std::chrono::steady_clock::time_point> AccessTokens::valid_until() const {
+  if (access_token_.empty()) return std::nullopt;
+  return refresh_at_;
 }
 
 }  // namespace prospectd::connectors::oauth

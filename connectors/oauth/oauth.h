@@ -10,6 +10,7 @@
 #include <expected>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "core/error_kind.h"
@@ -97,12 +98,14 @@ std::expected<TokenResponse, core::SourceError> poll_device_token(
     const OAuthClient& client, const std::string& device_code, std::chrono::seconds interval,
     std::chrono::seconds expires_in, const SleepFunction& sleep = {}, const std::atomic<bool>* cancel = nullptr);
 
-// Hands the API client a current access token, refreshing it a minute before it expires or
-// when the server rejected it (401).
+// Hands the connector a current access token, refreshing it before it expires (a minute, or a
+// quarter of a short lifetime, ahead) or when the server rejected it.
 class TokenSource {
  public:
   virtual ~TokenSource() = default;
   virtual std::expected<std::string, core::SourceError> token(bool force_refresh) = 0;
+  // When the current token will be refreshed (before it expires); nullopt when unknown.
+  virtual std::optional<std::chrono::steady_clock::time_point> valid_until() const { return std::nullopt; }
 };
 
 class AccessTokens final : public TokenSource {
@@ -112,6 +115,7 @@ class AccessTokens final : public TokenSource {
   AccessTokens(OAuthClient client, std::string refresh_token, std::filesystem::path token_file = {})
       : client_(std::move(client)), refresh_token_(std::move(refresh_token)), token_file_(std::move(token_file)) {}
   std::expected<std::string, core::SourceError> token(bool force_refresh) override;
+  std::optional<std::chrono::steady_clock::time_point> valid_until() const override;
   std::uint64_t refreshes() const { return refreshes_; }
   const std::string& refresh_token() const { return refresh_token_; }
 
@@ -120,7 +124,7 @@ class AccessTokens final : public TokenSource {
   std::string refresh_token_;
   std::filesystem::path token_file_;
   std::string access_token_;
-  std::chrono::steady_clock::time_point expires_at_{};
+  std::chrono::steady_clock::time_point refresh_at_{};  // a little before it expires
   std::uint64_t refreshes_ = 0;
 };
 

@@ -264,7 +264,8 @@ TEST_CASE("an IMAP account needs exactly one password source") {
   std::string none(kImapAccount);
   none.erase(none.find("password_cmd"));
   CHECK(error_of(none) ==
-        "config.toml:1: accounts[0].password_cmd: an IMAP account needs password_cmd, password_file or password_env");
+        "config.toml:1: accounts[0].password_cmd: an IMAP account needs password_cmd, password_file or password_env"
+        " (or auth = \"oauth2\" to sign in with OAuth)");
   CHECK(error_of(std::string(kImapAccount) + "password_env = \"IMAP_PASSWORD\"\n") ==
         "config.toml:1: accounts[0].password: give only one of password_cmd, password_file, password_env");
 }
@@ -279,7 +280,7 @@ TEST_CASE("the errors of later accounts name their index") {
 TEST_CASE("enumerated and bounded account settings refuse other values") {
   const std::string base(kImapAccount);
   CHECK(error_of(base + "auth = \"oauth\"\n") ==
-        "config.toml:7: accounts[0].auth: must be \"password\" or \"xoauth2\"");
+        "config.toml:7: accounts[0].auth: must be \"password\", \"xoauth2\" or \"oauth2\"");
   CHECK(error_of(base + "batch_size = 0\n") == "config.toml:7: accounts[0].batch_size: must be between 1 and 100000");
   CHECK(error_of(base + "batch_size = 100001\n") ==
         "config.toml:7: accounts[0].batch_size: must be between 1 and 100000");

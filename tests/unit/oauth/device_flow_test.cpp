@@ -297,7 +297,7 @@ TEST_CASE("without a token file a rotated refresh token is kept in memory only")
   CHECK(std::filesystem::is_empty(dir.path()));
 }
 
-TEST_CASE("a revoked refresh token names the provider and says to sign in again") {
+TEST_CASE("a revoked refresh token says the sign-in expired or was revoked, names the provider, and says to sign in") {
   FakeEndpoint fake;
   fake.script_token({{400, R"({"error": "invalid_grant", "error_description": "revoked"})"}});
   oauth::AccessTokens tokens(fake.client(), "rt-old");
@@ -305,6 +305,5 @@ TEST_CASE("a revoked refresh token names the provider and says to sign in again"
   REQUIRE(!token.has_value());
   CHECK(token.error().kind == ErrorKind::auth);
   CHECK(token.error().message ==
-        "Example no longer accepts the stored sign-in (invalid_grant: revoked); run "
-        "`prospectd auth work` again");
+        "sign-in expired or revoked (Example: invalid_grant: revoked): run `prospectd auth work`");
 }
