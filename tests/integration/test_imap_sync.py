@@ -1,5 +1,6 @@
 """IMAP sync against a real Dovecot: completeness, incrementality, UIDVALIDITY changes,
 SIGKILL at random moments, hostile headers, and clear failures (issue: IMAP sync foundation)."""
+import datetime
 import json
 import os
 import random
@@ -110,6 +111,68 @@ class ImapSyncTest(TempDirTestCase):
         for folder in ("INBOX", "Sent"):
             (count,) = app.query("SELECT COUNT(*) FROM message_locations WHERE folder = ?", (folder,))[0]
             self.assertEqual(count, truth["totals"]["inbox" if folder == "INBOX" else "sent"])
+
+
+class SinceWindowTest(TempDirTestCase):
+    """since = a date: the first sync takes only newer mail; widening the window later fetches the
+    older mail, and no window at all the rest, without duplicates, ending where a full sync ends."""
+
+    @staticmethod
+    def days_of_files(mail_dir):
+        """Each message file's day (UTC): its mtime is the INTERNALDATE Dovecot reports."""
+        days = []
+        for root, _, files in os.walk(os.path.join(mail_dir, "Maildir")):
+            if os.path.basename(root) in ("cur", "new"):
+                days += [time.strftime("%Y-%m-%d", time.gmtime(os.path.getmtime(os.path.join(root, name))))
+                         for name in files]
+        return sorted(days)
+
+    def locations(self, app):
+        return app.query("SELECT COUNT(*), COUNT(DISTINCT folder || source_id) FROM message_locations")[0]
+
+    def test_a_since_window_syncs_newer_mail_first_and_widening_fetches_the_rest_once(self):
+        truth, dovecot = self.start_mailbox(900, 17)
+        days = self.days_of_files(dovecot.mail_dir)
+        recent, older = days[len(days) * 3 // 4], days[len(days) // 3]
+
+        def within(day):
+            # SEARCH SINCE compares dates "disregarding time and timezone" (RFC 3501 §6.4.4): a
+            # message within a day of the boundary may fall either side.
+            before = datetime.date.fromisoformat(day) - datetime.timedelta(days=1)
+            after = datetime.date.fromisoformat(day) + datetime.timedelta(days=1)
+            return (sum(d >= after.isoformat() for d in days), sum(d >= before.isoformat() for d in days))
+
+        work = os.path.join(self.tmp, "app")
+        app = Prospectd(work, [imap_account(dovecot, since=recent)])
+        app.run("sync")
+        stored, distinct = self.locations(app)
+        low, high = within(recent)
+        self.assertEqual(stored, distinct)
+        self.assertTrue(low <= stored <= high, (low, stored, high))
+        self.assertLess(stored, len(days))
+        self.assertEqual(fetched_count(app.run("sync").stdout), 0, "an unchanged window fetched again")
+
+        app = Prospectd(work, [imap_account(dovecot, since=older)])
+        app.run("sync")
+        stored, distinct = self.locations(app)
+        low, high = within(older)
+        self.assertEqual(stored, distinct)
+        self.assertTrue(low <= stored <= high, (low, stored, high))
+
+        app = Prospectd(work, [imap_account(dovecot)])
+        app.run("sync")
+        self.assertEqual(self.locations(app), (len(days), len(days)))
+        self.assertEqual(fetched_count(app.run("sync").stdout), 0)
+
+        full = Prospectd(os.path.join(self.tmp, "full"), [imap_account(dovecot)])
+        full.run("sync")
+        widened, reference = app.snapshot(), full.snapshot()
+        for part in ("messages", "locations", "addresses", "threads"):
+            self.assertEqual(widened[part], reference[part], part)
+        stages = lambda p: sorted((c["email"], c["stage"], c["thread_count"], c["needs_reply"])
+                                  for c in json.loads(p.run("contacts", "--json").stdout))
+        self.assertEqual(stages(app), stages(full))
+        self.assertEqual(app.query("SELECT COUNT(*) FROM messages")[0][0], truth["totals"]["unique_messages"])
 
 
 class ImapFailureTest(TempDirTestCase):
