@@ -62,6 +62,10 @@ class MessageSource {
   // settings.sendAs). Learnt by sync() before it hands over its first batch; empty if unknown.
   virtual std::vector<std::string> reported_own_addresses() const { return {}; }
 
+  // Every scope (folder) the last successful sync covered, when the source knows them all: the
+  // store then forgets checkpoints of other scopes (a folder deleted or renamed on the server).
+  virtual std::optional<std::vector<std::string>> synced_scopes() const { return std::nullopt; }
+
   // Fetches everything newer than the stored checkpoints and hands it to `sink` in
   // batches, oldest first within each scope. Not thread-safe; one sync at a time.
   virtual std::expected<SyncSummary, core::SourceError> sync(const CheckpointReader& checkpoints, const BatchSink& sink,

@@ -6,6 +6,7 @@
 #include <SQLiteCpp/Statement.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <stdexcept>
 #include <thread>
@@ -154,7 +155,8 @@ void Store::record_sync_started(AccountId account, std::int64_t now) {
   transaction.commit();
 }
 
-void Store::record_sync_succeeded(AccountId account, std::int64_t now) {
+std::vector<std::string> Store::record_sync_succeeded(AccountId account, std::int64_t now,
+                                                      const std::optional<std::vector<std::string>>& live_scopes) {
   WriteTransaction transaction(*db_, "sync state");
   SQLite::Statement update(*db_,
                            "UPDATE accounts SET state = 'ok', last_success_at = ?, last_error = NULL,"
@@ -162,7 +164,29 @@ void Store::record_sync_succeeded(AccountId account, std::int64_t now) {
   update.bind(1, now);
   update.bind(2, account);
   update.exec();
+  std::vector<std::string> retired;
+  if (live_scopes) {
+    SQLite::Statement scopes(*db_, "SELECT scope FROM checkpoints WHERE account_id = ?");
+    scopes.bind(1, account);
+    while (scopes.executeStep()) {
+      std::string scope = scopes.getColumn(0).getString();
+      if (std::find(live_scopes->begin(), live_scopes->end(), scope) == live_scopes->end()) {
+        retired.push_back(std::move(scope));
+      }
+    }
+    SQLite::Statement forget_checkpoint(*db_, "DELETE FROM checkpoints WHERE account_id = ? AND scope = ?");
+    SQLite::Statement forget_locations(*db_, "DELETE FROM message_locations WHERE account_id = ? AND folder = ?");
+    for (const auto& scope : retired) {
+      for (SQLite::Statement* statement : {&forget_checkpoint, &forget_locations}) {
+        statement->reset();
+        statement->bind(1, account);
+        statement->bind(2, scope);
+        statement->exec();
+      }
+    }
+  }
   transaction.commit();
+  return retired;
 }
 
 void Store::record_sync_failed(AccountId account, std::int64_t now, std::string_view error_kind,

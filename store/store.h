@@ -147,7 +147,11 @@ class Store {
   std::vector<std::string> reported_addresses();
 
   void record_sync_started(AccountId account, std::int64_t now);
-  void record_sync_succeeded(AccountId account, std::int64_t now);
+  // With `live_scopes` (every folder the sync covered), the checkpoints and message locations
+  // of the account's other scopes -- folders gone from the server, or renamed there -- are
+  // removed in the same transaction (their messages stay). Returns the scopes removed.
+  std::vector<std::string> record_sync_succeeded(AccountId account, std::int64_t now,
+                                                 const std::optional<std::vector<std::string>>& live_scopes = {});
   void record_sync_failed(AccountId account, std::int64_t now, std::string_view error_kind, std::string_view message);
 
   // Prepared statements, defined in store/internal/statements.h; only store/ code uses them.

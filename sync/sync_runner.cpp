@@ -173,7 +173,10 @@ class AccountPass {
   void record_outcome() {
     if (report_.result) {
       adopt_reported_addresses();
-      store_.record_sync_succeeded(id_, now());
+      for (const auto& scope : store_.record_sync_succeeded(id_, now(), source_.synced_scopes())) {
+        spdlog::info("{}: folder \"{}\" is gone from the server; its checkpoint is removed (its messages stay)",
+                     account_.name, util::printable(scope));
+      }
     } else {
       store_.record_sync_failed(id_, now(), core::to_string(report_.result.error().kind),
                                 report_.result.error().message);

@@ -140,6 +140,13 @@ std::expected<SyncSummary, core::SourceError> ImapSource::sync(const CheckpointR
   return summary;
 }
 
+std::optional<std::vector<std::string>> ImapSource::synced_scopes() const {
+  if (watched_.empty()) return std::nullopt;
+  std::vector<std::string> scopes;
+  for (const auto& folder : watched_) scopes.push_back(folder.mailbox.name);
+  return scopes;
+}
+
 std::expected<WaitOutcome, core::SourceError> ImapSource::wait_for_new_mail(std::chrono::seconds max_wait,
                                                                             const std::atomic<bool>& cancel) {
   if (!idle_supported_ || watched_.empty()) return WaitOutcome::unsupported;

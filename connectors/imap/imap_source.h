@@ -50,6 +50,7 @@ class ImapSource final : public MessageSource {
   // when the server lacks the IDLE capability.
   std::expected<WaitOutcome, core::SourceError> wait_for_new_mail(std::chrono::seconds max_wait,
                                                                   const std::atomic<bool>& cancel) override;
+  std::optional<std::vector<std::string>> synced_scopes() const override;
   const ImapSyncStats& last_stats() const { return stats_; }
 
  private:

@@ -1,6 +1,7 @@
 """IMAP sync against a real Dovecot: completeness, incrementality, UIDVALIDITY changes,
 SIGKILL at random moments, hostile headers, and clear failures (issue: IMAP sync foundation)."""
 import datetime
+import imaplib
 import json
 import os
 import random
@@ -173,6 +174,29 @@ class SinceWindowTest(TempDirTestCase):
                                   for c in json.loads(p.run("contacts", "--json").stdout))
         self.assertEqual(stages(app), stages(full))
         self.assertEqual(app.query("SELECT COUNT(*) FROM messages")[0][0], truth["totals"]["unique_messages"])
+
+
+class RenamedFolderTest(TempDirTestCase):
+    def test_a_folder_renamed_on_the_server_leaves_status_and_its_messages_stay(self):
+        # Cyrus with altnamespace: no shows "Sent" as "INBOX.Sent"; here the rep renames it. The
+        # testbed's Dovecot re-creates an empty special-use "Sent" at once, so the folder is named.
+        truth, dovecot = self.start_mailbox(300, 18)
+        app = Prospectd(os.path.join(self.tmp, "app"), [imap_account(dovecot)])
+        app.run("sync")
+        before = app.snapshot()
+        with imaplib.IMAP4("127.0.0.1", dovecot.port) as imap:
+            imap.login(harness.USER, harness.PASSWORD)
+            self.assertEqual(imap.rename("Sent", '"Sent Items"')[0], "OK")
+        app = Prospectd(os.path.join(self.tmp, "app"), [imap_account(dovecot, folders=["INBOX", "Sent Items"])])
+        app.run("sync")
+        status = json.loads(app.run("status", "--json").stdout)
+        folders = {f["name"]: (f["server_count"], f["stored_count"]) for f in status["accounts"][0]["folders"]}
+        self.assertEqual(folders, {"INBOX": (truth["totals"]["inbox"],) * 2,
+                                   "Sent Items": (truth["totals"]["sent"],) * 2})
+        after = app.snapshot()
+        self.assertEqual(after["messages"], before["messages"])
+        self.assertEqual(after["contacts"], before["contacts"])
+        self.assertEqual(status["accounts"][0]["messages"], truth["totals"]["unique_messages"])
 
 
 class ImapFailureTest(TempDirTestCase):
