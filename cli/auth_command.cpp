@@ -73,7 +73,7 @@ std::expected<SignIn, std::string> sign_in_settings(const config::Config& config
         (account.auth == "xoauth2" ? "a token from " + account.password.config_key : std::string("a password")) +
         "; `auth` is for gmail accounts and imap accounts with auth = \"oauth2\"");
   }
-  auto secret = config::resolve_secret(account.client_secret);
+  auto secret = config::resolve_optional_secret(account.client_secret);
   if (!secret) return std::unexpected(secret.error());
   sign_in.client = {account.client_id, *secret,         sign_in.endpoints.token_uri,
                     account.name,      account.ca_file, sign_in.endpoints.provider_name};

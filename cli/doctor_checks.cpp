@@ -163,7 +163,7 @@ std::vector<CheckResult> check_gmail_account(const config::Config& config, const
   const std::string name = "account " + account.name + ": ";
   std::vector<CheckResult> results;
   if (account.client_secret.kind != config::SecretSource::Kind::none) {
-    const auto secret = config::resolve_secret(account.client_secret);
+    const auto secret = config::resolve_optional_secret(account.client_secret);
     if (!secret) {
       results.push_back(fail(name + "no client secret: " + secret.error(), secret_fix(account.client_secret)));
     } else {
@@ -291,7 +291,7 @@ std::vector<CheckResult> check_oauth_account(const config::AccountConfig& accoun
   const std::string sign_in =
       "run `prospectd auth " + account.name + "` (or add --device on a machine without a browser)";
   std::vector<CheckResult> results;
-  auto secret = config::resolve_secret(account.client_secret);
+  auto secret = config::resolve_optional_secret(account.client_secret);
   if (!secret) {
     results.push_back(fail(name + "no client secret: " + secret.error(), secret_fix(account.client_secret)));
     return results;

@@ -41,6 +41,11 @@ std::expected<std::string, std::string> run_command(const SecretSource& source) 
 
 }  // namespace
 
+std::expected<std::string, std::string> resolve_optional_secret(const SecretSource& source) {
+  if (source.kind == SecretSource::Kind::none) return std::string();
+  return resolve_secret(source);
+}
+
 std::expected<std::string, std::string> resolve_secret(const SecretSource& source) {
   switch (source.kind) {
     case SecretSource::Kind::none:

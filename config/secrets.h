@@ -13,4 +13,8 @@ namespace prospectd::config {
 // (never the secret's value).
 std::expected<std::string, std::string> resolve_secret(const SecretSource& source);
 
+// The same for a secret that may be absent (an OAuth public client has no client secret): an
+// empty string when none is configured.
+std::expected<std::string, std::string> resolve_optional_secret(const SecretSource& source);
+
 }  // namespace prospectd::config

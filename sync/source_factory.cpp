@@ -13,7 +13,7 @@ namespace {
 
 std::expected<std::unique_ptr<connectors::MessageSource>, core::SourceError> make_gmail_source(
     const config::AccountConfig& account, const std::atomic<bool>* cancel) {
-  auto secret = config::resolve_secret(account.client_secret);
+  auto secret = config::resolve_optional_secret(account.client_secret);
   if (!secret) {
     return std::unexpected(core::SourceError{core::ErrorKind::auth, secret.error()});
   }
@@ -33,7 +33,7 @@ std::expected<std::unique_ptr<connectors::MessageSource>, core::SourceError> mak
 // unreadable token file is an `auth` error that says to run `prospectd auth NAME`.
 std::expected<std::shared_ptr<connectors::oauth::TokenSource>, core::SourceError> make_token_source(
     const config::AccountConfig& account) {
-  auto secret = config::resolve_secret(account.client_secret);
+  auto secret = config::resolve_optional_secret(account.client_secret);
   if (!secret) return std::unexpected(core::SourceError{core::ErrorKind::auth, secret.error()});
   auto refresh_token = connectors::oauth::read_refresh_token(account.token_file, account.name);
   if (!refresh_token) return std::unexpected(refresh_token.error());
