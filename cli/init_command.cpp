@@ -21,6 +21,8 @@ namespace {
 
 // What the user typed at the prompts; empty means "keep the example's placeholder".
 struct StarterAnswers {
+  std::string provider;  // "microsoft" | "google": OAuth sign-in instead of url and password
+  std::string client_id;
   std::string url;
   std::string username;
 };
@@ -64,10 +66,32 @@ bool replace_value(std::vector<std::string>& lines, std::string_view table, std:
   return false;
 }
 
+// Replaces the whole first line that sets `key` inside table `table` with `replacement`.
+bool replace_line(std::vector<std::string>& lines, std::string_view table, std::string_view key,
+                  const std::string& replacement) {
+  std::string current;
+  for (auto& line : lines) {
+    const auto first = line.find_first_not_of(' ');
+    if (first == std::string::npos) continue;
+    if (line[first] == '[') {
+      const auto name_begin = line.find_first_not_of('[', first);
+      current = line.substr(name_begin, line.find(']', name_begin) - name_begin);
+      continue;
+    }
+    if (current == table && line.compare(first, key.size(), key) == 0 &&
+        line.find_first_not_of(' ', first + key.size()) != std::string::npos &&
+        line[line.find_first_not_of(' ', first + key.size())] == '=') {
+      line = replacement;
+      return true;
+    }
+  }
+  return false;
+}
+
 // The example with the user's answers filled in. Throws ConfigError if the example no longer has
 // the lines this edits (caught by the test that runs init on a terminal).
 std::string customise(std::string_view example, const StarterAnswers& answers) {
-  if (answers.url.empty() && answers.username.empty()) return std::string(example);
+  if (answers.url.empty() && answers.username.empty() && answers.provider.empty()) return std::string(example);
   std::vector<std::string> lines;
   std::size_t start = 0;
   while (start < example.size()) {
@@ -77,6 +101,16 @@ std::string customise(std::string_view example, const StarterAnswers& answers) {
     start = end + 1;
   }
   bool edited = true;
+  if (!answers.provider.empty()) {
+    // The provider sets the server; prospectd signs in with OAuth instead of a password.
+    edited &=
+        replace_line(lines, "accounts", "url",
+                     "provider = " + toml_string(answers.provider) + "           # sets url, OAuth endpoints, scopes");
+    edited &= replace_line(
+        lines, "accounts", "password_cmd",
+        "client_id = " + toml_string(answers.client_id.empty() ? "YOUR-APP-CLIENT-ID" : answers.client_id) +
+            "   # your app registration (README)");
+  }
   if (!answers.url.empty()) {
     edited &= replace_value(lines, "accounts", "url", toml_string(answers.url));
   }
@@ -113,6 +147,20 @@ StarterAnswers ask_user() {
                "file afterwards for the rest).\n";
   StarterAnswers answers;
   for (;;) {
+    const std::string provider = ask("Mail provider: microsoft (365, Outlook.com), google, or other", "other");
+    if (provider.empty() || provider == "other") break;
+    if (provider == "microsoft" || provider == "google") {
+      answers.provider = provider;
+      answers.client_id = ask("The OAuth client id of your app registration (README explains how)", "later");
+      if (answers.client_id == "later" || answers.client_id.find_first_of("\"\\") != std::string::npos) {
+        answers.client_id.clear();
+      }
+      break;
+    }
+    std::cout << "  microsoft, google or other, please.\n";
+  }
+  for (;;) {
+    if (!answers.provider.empty()) break;
     answers.url = ask("IMAP server URL (imaps://host or imap://host:port)", "imaps://imap.example.com");
     if (answers.url.empty() || answers.url.starts_with("imaps://") || answers.url.starts_with("imap://")) {
       break;
@@ -191,6 +239,10 @@ int run_init_command(const std::filesystem::path& config_path, const InitCommand
         "  1. Edit it: your [identity] addresses and colleagues' domains, and for each\n"
         "     [[accounts]] the url, username and where the password comes from\n"
         "     (password_cmd, password_file or password_env). Every key is explained in it.\n");
+    if (!config.accounts.empty() && config.accounts.front().auth == "oauth2") {
+      std::printf("     Sign in once:          %s auth %s   (add --device on a machine without a browser)\n",
+                  prospectd.c_str(), config.accounts.front().name.c_str());
+    }
     std::printf("  2. Check it:             %s doctor\n", prospectd.c_str());
     std::printf("  3. Sync once:            %s sync\n", prospectd.c_str());
 #ifdef __APPLE__

@@ -326,14 +326,15 @@ class InitTest(TempDirTestCase):
         self.assertIn("--config " + path, result.stdout)
         self.prospectd("--config", path, "status")
 
-    def test_init_on_a_terminal_asks_for_url_and_username(self):
+    def init_on_a_terminal(self, answers):
+        """`prospectd init` on a pseudo-terminal fed ANSWERS; (exit code, what it printed)."""
         master, slave = pty.openpty()
         output = b""
         try:
             process = subprocess.Popen([harness.BINARY, "init"], stdin=slave, stdout=slave, stderr=slave,
                                        env=self.env)
             os.close(slave)
-            os.write(master, b"ftp://nope\nimaps://mail.globex.test:993\njane@globex.test\n")
+            os.write(master, answers)
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline:
                 if not select.select([master], [], [], 0.5)[0]:
@@ -352,14 +353,31 @@ class InitTest(TempDirTestCase):
             process.wait(timeout=30)
         finally:
             os.close(master)
-        self.assertEqual(process.returncode, 0, output.decode(errors="replace"))
-        self.assertIn(b"The URL starts with imaps://", output)  # asked again after the bad URL
+        return process.returncode, output.decode(errors="replace")
+
+    def test_init_on_a_terminal_asks_for_url_and_username(self):
+        code, output = self.init_on_a_terminal(b"\nftp://nope\nimaps://mail.globex.test:993\njane@globex.test\n")
+        self.assertEqual(code, 0, output)
+        self.assertIn("The URL starts with imaps://", output)  # asked again after the bad URL
         with open(self.path, encoding="utf-8") as f:
             text = f.read()
         self.assertIn('url = "imaps://mail.globex.test:993"', text)
         self.assertIn('username = "jane@globex.test"', text)
         self.assertIn("addresses = []", text)
         self.prospectd("status")
+
+    def test_init_on_a_terminal_offers_the_providers(self):
+        code, output = self.init_on_a_terminal(b"yahoo\nmicrosoft\n0000-app\njane@contoso.test\n")
+        self.assertEqual(code, 0, output)
+        self.assertIn("microsoft, google or other, please.", output)
+        self.assertRegex(output, r"Sign in once: +prospectd auth work")
+        with open(self.path, encoding="utf-8") as f:
+            text = f.read()
+        self.assertRegex(text, r'(?m)^provider = "microsoft"')
+        self.assertRegex(text, r'(?m)^client_id = "0000-app"')
+        self.assertNotRegex(text, r"(?m)^(url|password_cmd) =")
+        self.assertIn('username = "jane@contoso.test"', text)
+        self.prospectd("status")  # the config loads
 
 
 class DoctorTest(unittest.TestCase):
