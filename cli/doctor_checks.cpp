@@ -23,6 +23,7 @@
 #include "connectors/oauth/oauth.h"
 #include "store/inspection.h"
 #include "util/host_port.h"
+#include "util/private_files.h"
 #include "util/text.h"
 
 namespace prospectd::cli {
@@ -239,9 +240,16 @@ CheckResult check_data_dir(const config::Config& config) {
 
 std::vector<CheckResult> check_store(const config::Config& config) {
   const fs::path file = config.store_file();
+  std::vector<CheckResult> privacy;
+  for (const auto& wide : util::wider_than_private(config.data_dir)) {
+    privacy.push_back(warn("data_dir: " + wide + " can be read by other users",
+                           "chmod 700 " + config.data_dir.string() + " and chmod 600 the files in it " +
+                               "(prospectd narrows them itself when it next starts)"));
+  }
   std::error_code error;
   if (!fs::exists(file, error)) {
-    return {ok("store: none yet at " + file.string() + " (the first sync creates it)")};
+    privacy.push_back(ok("store: none yet at " + file.string() + " (the first sync creates it)"));
+    return privacy;
   }
   const std::string damaged_fix = "stop prospectd, move " + file.string() +
                                   " aside and run `prospectd sync` to fetch the mail again "
@@ -253,7 +261,7 @@ std::vector<CheckResult> check_store(const config::Config& config) {
     return {fail("store " + file.string() + " cannot be read: " + failure.what(),
                  "check the file's owner and permissions; if it is damaged: " + damaged_fix)};
   }
-  std::vector<CheckResult> results;
+  std::vector<CheckResult> results = std::move(privacy);
   if (inspection.integrity.size() == 1 && inspection.integrity.front() == "ok") {
     results.push_back(ok("store " + file.string() + " passes PRAGMA integrity_check"));
   } else {

@@ -3,6 +3,7 @@
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -14,6 +15,7 @@
 #include "cli/commands.h"
 #include "config/config.h"
 #include "daemon/run_command.h"
+#include "util/private_files.h"
 
 namespace {
 
@@ -152,6 +154,10 @@ int dispatch(const Subcommands& commands, CommandLine& line) {
     const prospectd::config::Config config = prospectd::config::load_config(line.config_path);
     const bool daemon = commands.run->parsed();
     set_up_logging(log_level(line.verbose, daemon, config), daemon ? config.log_file : std::filesystem::path());
+    // The rep's data is theirs: a data_dir or file another user could read is narrowed now.
+    for (const auto& narrowed : prospectd::util::make_private(config.data_dir)) {
+      spdlog::warn("{} could be read by other users; narrowed to owner-only", narrowed);
+    }
     if (*commands.sync) return run_sync_command(config, line.sync_options);
     if (*commands.status) return run_status_command(config, line.status_options);
     if (*commands.contacts) return run_contacts_command(config, line.contacts_options);
@@ -174,6 +180,9 @@ int dispatch(const Subcommands& commands, CommandLine& line) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Every file and directory prospectd creates (store, WAL, logs, tokens) is owner-only,
+  // whatever umask it was started with.
+  ::umask(077);
   CLI::App app{
       "prospectd turns a sales rep's mailbox into a CRM: it syncs mail metadata from IMAP\n"
       "or Gmail, links threads to the people in them and tracks each contact's stage."};

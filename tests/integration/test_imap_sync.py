@@ -6,6 +6,7 @@ import json
 import os
 import random
 import re
+import stat
 import time
 import unittest
 
@@ -197,6 +198,48 @@ class RenamedFolderTest(TempDirTestCase):
         self.assertEqual(after["messages"], before["messages"])
         self.assertEqual(after["contacts"], before["contacts"])
         self.assertEqual(status["accounts"][0]["messages"], truth["totals"]["unique_messages"])
+
+
+class PrivateDataTest(TempDirTestCase):
+    """data_dir 0700 and every file in it 0600 whatever the umask; wider modes are narrowed at
+    start (logged) and reported by doctor."""
+
+    def modes(self, directory):
+        found = {".": stat.S_IMODE(os.stat(directory).st_mode)}
+        for name in os.listdir(directory):
+            found[name] = stat.S_IMODE(os.stat(os.path.join(directory, name)).st_mode)
+        return found
+
+    def run_with_umask(self, app, *args, **kwargs):
+        old = os.umask(0o022)
+        try:
+            return app.run(*args, **kwargs)
+        finally:
+            os.umask(old)
+
+    def test_a_new_store_is_private_under_umask_022(self):
+        _, dovecot = self.start_mailbox(60, 19)
+        app = Prospectd(os.path.join(self.tmp, "app"), [imap_account(dovecot)])
+        self.run_with_umask(app, "sync")
+        modes = self.modes(app.data_dir)
+        self.assertEqual(modes.pop("."), 0o700)
+        self.assertIn("prospectd.sqlite", modes)
+        self.assertEqual(set(modes.values()), {0o600}, modes)
+
+    def test_wider_modes_are_reported_by_doctor_and_narrowed_at_start(self):
+        _, dovecot = self.start_mailbox(60, 20)
+        app = Prospectd(os.path.join(self.tmp, "app"), [imap_account(dovecot)])
+        app.run("sync")
+        os.chmod(app.data_dir, 0o755)
+        os.chmod(app.store, 0o644)
+        doctor = app.run("doctor", check=False)
+        self.assertRegex(doctor.stdout + doctor.stderr, r"prospectd\.sqlite \(mode 0644\) can be read by other users")
+        self.assertEqual(self.modes(app.data_dir)["."], 0o755, "doctor changed a mode")
+        result = self.run_with_umask(app, "status")
+        self.assertIn("could be read by other users; narrowed to owner-only", result.stderr)
+        modes = self.modes(app.data_dir)
+        self.assertEqual(modes.pop("."), 0o700)
+        self.assertEqual(set(modes.values()), {0o600}, modes)
 
 
 class ImapFailureTest(TempDirTestCase):
