@@ -179,6 +179,43 @@ class OAuthImapTest(TempDirTestCase):
         self.assertEqual(status["password"]["state"], "ok")
         self.assertEqual(status["password"]["messages"], self.truth["totals"]["unique_messages"])
 
+    def test_the_daemon_parks_a_revoked_account_and_keeps_the_others_running(self):
+        port = harness.free_port()
+        app = Prospectd(os.path.join(self.tmp, "app"), [
+            oauth_account(self.dovecot, self.idp),
+            harness.imap_account(self.dovecot, name="password")], extra=harness.http_section(port))
+        self.assertEqual(self.device_sign_in(app).returncode, 0)
+        self.idp.revoke_all()
+        daemon = harness.Daemon(app, port).start()
+        self.addCleanup(daemon.stop)
+
+        def accounts():
+            return {a["name"]: a for a in daemon.get_json("/api/status")["accounts"]}
+        self.assertTrue(harness.wait_for(lambda: accounts().get("work", {}).get("state") == "error", 60),
+                        daemon.log()[-3000:])
+        self.assertIn("sign-in expired or revoked", accounts()["work"]["last_error"])
+        self.assertIn("run `prospectd auth work`", accounts()["work"]["last_error"])
+        # The other account keeps syncing new mail.
+        type(self).truth = harness.extend_mailbox(self.dovecot.mail_dir, 4, 97)
+        expected = self.truth["totals"]["unique_messages"]
+        self.assertTrue(harness.wait_for(lambda: accounts()["password"]["messages"] == expected, 60),
+                        daemon.log()[-3000:])
+        self.assertEqual(accounts()["password"]["state"], "ok")
+        self.assertEqual(daemon.stop(), 0)
+
+    def test_doctor_checks_the_stored_sign_in_the_token_endpoint_and_a_login(self):
+        app = self.signed_in()
+        doctor = app.run("doctor", check=False)
+        out = doctor.stdout + doctor.stderr
+        self.assertIn("sign-in stored in", out)
+        self.assertIn("issued an access token (not shown)", out)
+        self.assertRegex(out, r"account work: logged in to imap://127\.0\.0\.1:\d+ as " + re.escape(harness.USER))
+        self.idp.revoke_all()
+        doctor = app.run("doctor", check=False)
+        self.assertNotEqual(doctor.returncode, 0)
+        self.assertIn("sign-in expired or revoked", doctor.stdout + doctor.stderr)
+        self.assertIn("run `prospectd auth work`", doctor.stdout + doctor.stderr)
+
     def test_bad_token_files_say_to_run_auth_and_change_nothing(self):
         app = self.signed_in()
         app.run("sync")
