@@ -1,9 +1,11 @@
-// GET /api/contacts[?stage=&q=&limit=&offset=], /api/contacts/{email} and
-// /api/threads[?contact=&limit=&offset=]: the ARCHITECTURE.md "Interfaces" documents, built by crm_json like the
-// CLI's.
+// GET /api/contacts[?stage=&q=&limit=&after=], /api/contacts/{email} and
+// /api/threads[?contact=&limit=&after=]: the ARCHITECTURE.md "Interfaces" documents, built by crm_json like the
+// CLI's; lists page explicitly (X-Total-Count, Link rel="next").
 #include <algorithm>
+#include <charconv>
 
 #include "http/handlers.h"
+#include "http/paging.h"
 #include "http/worker_pool.h"
 #include "rules/canonical_address.h"
 #include "rules/stage.h"
@@ -13,8 +15,8 @@
 namespace prospectd::http {
 namespace {
 
-constexpr std::int64_t kDefaultContacts = 100;
-constexpr std::int64_t kMaxContacts = 1000;
+constexpr std::int64_t kDefaultPage = 100;
+constexpr std::int64_t kMaxPage = 1000;
 constexpr std::size_t kMaxSearchText = 200;
 
 void list_contacts(const httplib::Request& req, httplib::Response& res) {
@@ -37,14 +39,30 @@ void list_contacts(const httplib::Request& req, httplib::Response& res) {
     }
     if (!text.empty()) query.text = text;
   }
-  const auto limit = int_param(req, res, "limit", kDefaultContacts, 1, kMaxContacts);
+  const auto limit = int_param(req, res, "limit", kDefaultPage, 1, kMaxPage);
   if (!limit) return;
   const auto offset = int_param(req, res, "offset", 0, 0, INT64_MAX);
   if (!offset) return;
-  query.limit = *limit;
+  if (req.has_param("after")) {
+    const auto cursor = parse_cursor(req.get_param_value("after"));
+    if (!cursor) {
+      reply_error(res, 400, "parameter after is not a cursor from a Link header");
+      return;
+    }
+    query.after = store::ContactCursor{cursor->first, cursor->second};
+  }
+  query.limit = *limit + 1;  // one more tells whether a next page exists
   query.offset = *offset;
+  store::StoreReader& reader = worker_reader();
+  auto rows = reader.contacts(query);
+  std::optional<std::string> next;
+  if (static_cast<std::int64_t>(rows.size()) > *limit) {
+    rows.resize(static_cast<std::size_t>(*limit));
+    next = format_cursor(rows.back().last_message_at.value_or(0), rows.back().email);
+  }
   nlohmann::json contacts = nlohmann::json::array();
-  for (const auto& contact : worker_reader().contacts(query)) contacts.push_back(views::contact_json(contact));
+  for (const auto& contact : rows) contacts.push_back(views::contact_json(contact));
+  set_page_headers(req, res, reader.count_contacts(query), next);
   reply_json(res, 200, contacts);
 }
 
@@ -71,17 +89,30 @@ void list_threads(const httplib::Request& req, httplib::Response& res) {
       return;
     }
   }
-  // Without limit the whole list, as `threads --json` prints it (ARCHITECTURE.md "Interfaces").
-  const auto limit = int_param(req, res, "limit", INT64_MAX, 1, INT64_MAX);
+  const auto limit = int_param(req, res, "limit", kDefaultPage, 1, kMaxPage);
   if (!limit) return;
-  const auto offset = int_param(req, res, "offset", 0, 0, INT64_MAX);
-  if (!offset) return;
-  const auto threads = worker_reader().threads(contact);
+  store::ThreadQuery query{contact, *limit + 1, std::nullopt};
+  if (req.has_param("after")) {
+    const auto cursor = parse_cursor(req.get_param_value("after"));
+    std::int64_t id = 0;
+    const std::string& tail = cursor ? cursor->second : std::string();
+    const auto [end, error] = std::from_chars(tail.data(), tail.data() + tail.size(), id);
+    if (!cursor || tail.empty() || error != std::errc() || end != tail.data() + tail.size()) {
+      reply_error(res, 400, "parameter after is not a cursor from a Link header");
+      return;
+    }
+    query.after = store::ThreadCursor{cursor->first, id};
+  }
+  store::StoreReader& reader = worker_reader();
+  auto threads = reader.threads(query);
+  std::optional<std::string> next;
+  if (static_cast<std::int64_t>(threads.size()) > *limit) {
+    threads.resize(static_cast<std::size_t>(*limit));
+    next = format_cursor(threads.back().last_message_at.value_or(0), std::to_string(threads.back().id));
+  }
   nlohmann::json list = nlohmann::json::array();
-  const auto size = static_cast<std::int64_t>(threads.size());
-  const std::int64_t first = std::min(size, *offset);
-  const std::int64_t last = first + std::min(size - first, *limit);
-  for (std::int64_t i = first; i < last; ++i) list.push_back(views::thread_json(threads[static_cast<std::size_t>(i)]));
+  for (const auto& thread : threads) list.push_back(views::thread_json(thread));
+  set_page_headers(req, res, reader.count_threads(contact), next);
   reply_json(res, 200, list);
 }
 

@@ -45,14 +45,19 @@ constexpr const char* kThreadSummarySql =
 
 }  // namespace
 
-std::vector<ContactRow> StoreReader::contacts(const ContactQuery& query) {
-  std::string sql = std::string("SELECT ") + kContactColumns + " FROM contacts c WHERE 1 = 1";
+namespace {
+
+// The WHERE clause of a contact query's filters, and their binding.
+std::string contact_filters(const ContactQuery& query) {
+  std::string sql = " WHERE 1 = 1";
   if (query.stage) sql += " AND c.stage = :stage";
   if (query.text)
     sql += " AND (c.email LIKE :text ESCAPE '\\' OR c.name LIKE :text ESCAPE '\\' OR c.company LIKE :text ESCAPE '\\')";
   if (query.quiet_since) sql += " AND coalesce(c.last_message_at, 0) < :quiet";
-  sql += " ORDER BY c.last_message_at DESC, c.email LIMIT :limit OFFSET :offset";
-  SQLite::Statement statement(*db_, sql);
+  return sql;
+}
+
+void bind_contact_filters(SQLite::Statement& statement, const ContactQuery& query) {
   if (query.stage) statement.bind(":stage", *query.stage);
   if (query.text) {
     std::string pattern = "%";
@@ -63,11 +68,37 @@ std::vector<ContactRow> StoreReader::contacts(const ContactQuery& query) {
     statement.bind(":text", pattern + "%");
   }
   if (query.quiet_since) statement.bind(":quiet", *query.quiet_since);
+}
+
+}  // namespace
+
+std::vector<ContactRow> StoreReader::contacts(const ContactQuery& query) {
+  std::string sql = std::string("SELECT ") + kContactColumns + " FROM contacts c" + contact_filters(query);
+  // Keyset: after (k, email) in the order "k DESC, email ASC".
+  if (query.after) {
+    sql +=
+        " AND (coalesce(c.last_message_at, 0) < :after_at OR"
+        " (coalesce(c.last_message_at, 0) = :after_at AND c.email > :after_email))";
+  }
+  sql += " ORDER BY coalesce(c.last_message_at, 0) DESC, c.email LIMIT :limit OFFSET :offset";
+  SQLite::Statement statement(*db_, sql);
+  bind_contact_filters(statement, query);
+  if (query.after) {
+    statement.bind(":after_at", query.after->last_message_at);
+    statement.bind(":after_email", query.after->email);
+  }
   statement.bind(":limit", query.limit);
   statement.bind(":offset", query.offset);
   std::vector<ContactRow> rows;
   while (statement.executeStep()) rows.push_back(read_contact(statement));
   return rows;
+}
+
+std::int64_t StoreReader::count_contacts(const ContactQuery& query) {
+  SQLite::Statement statement(*db_, "SELECT count(*) FROM contacts c" + contact_filters(query));
+  bind_contact_filters(statement, query);
+  statement.executeStep();
+  return statement.getColumn(0).getInt64();
 }
 
 std::optional<ContactDetail> StoreReader::contact(const std::string& canonical_email) {
@@ -129,24 +160,41 @@ ThreadSummary summarise_thread(SQLite::Database& db, std::int64_t thread) {
 }  // namespace
 
 std::vector<ThreadSummary> StoreReader::threads(const std::optional<std::string>& contact_email) {
-  std::vector<std::int64_t> ids;
-  if (contact_email) {
-    SQLite::Statement query(*db_,
-                            "SELECT ct.thread_id FROM contact_threads ct JOIN contacts c ON c.id = ct.contact_id"
-                            " WHERE c.email = ?");
-    query.bind(1, *contact_email);
-    while (query.executeStep()) ids.push_back(query.getColumn(0).getInt64());
-  } else {
-    SQLite::Statement query(*db_, "SELECT DISTINCT thread_id FROM messages");
-    while (query.executeStep()) ids.push_back(query.getColumn(0).getInt64());
+  return threads(ThreadQuery{contact_email, -1, std::nullopt});
+}
+
+std::vector<ThreadSummary> StoreReader::threads(const ThreadQuery& query) {
+  // The page's thread ids in order first (one aggregate over the messages' thread index), then
+  // a summary of those only.
+  std::string sql = "SELECT m.thread_id, coalesce(max(coalesce(m.date, m.received_at)), 0) AS last FROM messages m";
+  if (query.contact) {
+    sql +=
+        " WHERE m.thread_id IN (SELECT ct.thread_id FROM contact_threads ct JOIN contacts c"
+        " ON c.id = ct.contact_id WHERE c.email = :contact)";
   }
+  sql += " GROUP BY m.thread_id";
+  if (query.after) sql += " HAVING last < :after_at OR (last = :after_at AND m.thread_id < :after_id)";
+  sql += " ORDER BY last DESC, m.thread_id DESC LIMIT :limit";
+  SQLite::Statement page(*db_, sql);
+  if (query.contact) page.bind(":contact", *query.contact);
+  if (query.after) {
+    page.bind(":after_at", query.after->last_message_at);
+    page.bind(":after_id", query.after->id);
+  }
+  page.bind(":limit", query.limit);
   std::vector<ThreadSummary> summaries;
-  summaries.reserve(ids.size());
-  for (std::int64_t id : ids) summaries.push_back(summarise_thread(*db_, id));
-  std::sort(summaries.begin(), summaries.end(), [](const ThreadSummary& a, const ThreadSummary& b) {
-    return std::tie(b.last_message_at, b.id) < std::tie(a.last_message_at, a.id);
-  });
+  while (page.executeStep()) summaries.push_back(summarise_thread(*db_, page.getColumn(0).getInt64()));
   return summaries;
+}
+
+std::int64_t StoreReader::count_threads(const std::optional<std::string>& contact_email) {
+  SQLite::Statement count(*db_, contact_email ? "SELECT count(*) FROM contact_threads ct JOIN contacts c"
+                                                " ON c.id = ct.contact_id WHERE c.email = ?"
+                                              : "SELECT count(*) FROM threads t WHERE EXISTS"
+                                                " (SELECT 1 FROM messages m WHERE m.thread_id = t.id)");
+  if (contact_email) count.bind(1, *contact_email);
+  count.executeStep();
+  return count.getColumn(0).getInt64();
 }
 
 std::vector<Promotion> StoreReader::promotions(const std::string& stage, std::int64_t since, std::int64_t limit) {

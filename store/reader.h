@@ -53,12 +53,34 @@ struct ContactRow {
   std::optional<std::int64_t> stage_changed_at;  // time of the latest stage event
 };
 
+// Where a page of contacts ends, in their order (latest message first, then address): the next
+// page starts after it (keyset paging: a deep page costs what the first one does).
+struct ContactCursor {
+  std::int64_t last_message_at = 0;  // 0 for a contact without a dated message
+  std::string email;
+  bool operator==(const ContactCursor&) const = default;
+};
+
 struct ContactQuery {
   std::optional<std::string> stage;
   std::optional<std::string> text;          // matches email, name or company (case-insensitive)
   std::optional<std::int64_t> quiet_since;  // only contacts with no message after this time
   std::int64_t limit = -1;                  // -1: all
   std::int64_t offset = 0;
+  std::optional<ContactCursor> after;  // only contacts after this one
+};
+
+// Where a page of threads ends (latest activity first, then the higher id).
+struct ThreadCursor {
+  std::int64_t last_message_at = 0;
+  std::int64_t id = 0;
+  bool operator==(const ThreadCursor&) const = default;
+};
+
+struct ThreadQuery {
+  std::optional<std::string> contact;  // canonical address: only this contact's threads
+  std::int64_t limit = -1;             // -1: all
+  std::optional<ThreadCursor> after;
 };
 
 struct ThreadSummary {
@@ -128,9 +150,13 @@ class StoreReader {
   StoreTotals totals();
 
   std::vector<ContactRow> contacts(const ContactQuery& query);
+  // How many contacts the query's filters match (limit, offset and cursor aside).
+  std::int64_t count_contacts(const ContactQuery& query);
   std::optional<ContactDetail> contact(const std::string& canonical_email);
   // All threads, or those of one contact; newest activity first.
   std::vector<ThreadSummary> threads(const std::optional<std::string>& contact_email);
+  std::vector<ThreadSummary> threads(const ThreadQuery& query);
+  std::int64_t count_threads(const std::optional<std::string>& contact_email);
   // Rule or manual moves to `stage` at or after `since`, newest first.
   std::vector<Promotion> promotions(const std::string& stage, std::int64_t since, std::int64_t limit);
   // False while the file has not been migrated to this build's schema yet (the daemon is

@@ -56,14 +56,26 @@ class HttpApiTest(unittest.TestCase):
     def cli_json(self, *args):
         return json.loads(self.app.run(*args, "--json").stdout)
 
+    def all_pages(self, path):
+        """Follows Link rel="next" from PATH to the end; checks X-Total-Count on every page and
+        that the pages add up to it, once each. Returns the items and the number of pages."""
+        items, pages, total = [], 0, None
+        while path:
+            response = self.daemon.request("GET", path)
+            self.assertEqual(response.status, 200, path)
+            pages += 1
+            page_total = int(response.header("X-Total-Count"))
+            self.assertIn(total, (None, page_total), "X-Total-Count changed between pages")
+            total = page_total
+            items += response.json()
+            link = response.header("Link")
+            path = re.match(r'<([^>]+)>; rel="next"$', link).group(1) if link else None
+            self.assertLess(pages, 10000)
+        self.assertEqual(len(items), total)
+        return items, pages
+
     def all_contacts_via_api(self, query=""):
-        contacts, offset = [], 0
-        while True:
-            page = self.daemon.get_json("/api/contacts?limit=1000&offset=%d%s" % (offset, query))
-            contacts += page
-            if len(page) < 1000:
-                return contacts
-            offset += 1000
+        return self.all_pages("/api/contacts?limit=1000" + query)[0]
 
     def truth_contacts(self, stage=None):
         return {email for email, c in self.truth["contacts"].items() if stage is None or c["stage"] == stage}
@@ -200,11 +212,25 @@ class HttpApiTest(unittest.TestCase):
             self.assertEqual(set(thread), THREAD_FIELDS)
             self.assertIn(email, thread["participants"])
 
-    def test_all_threads_and_paging(self):
-        threads = self.daemon.get_json("/api/threads")
-        self.assertEqual(len(threads), self.truth["totals"]["threads"])
-        page = self.daemon.get_json("/api/threads?limit=7&offset=3")
-        self.assertEqual(page, threads[3:10])
+    def test_lists_page_explicitly_and_completely(self):
+        # Never a silently shortened list: 100 by default, the total, and a next link to follow.
+        first = self.daemon.request("GET", "/api/threads")
+        self.assertEqual(len(first.json()), 100)
+        self.assertEqual(int(first.header("X-Total-Count")), self.truth["totals"]["threads"])
+        self.assertRegex(first.header("Link"), r'^</api/threads\?after=[^>]+>; rel="next"$')
+        threads, pages = self.all_pages("/api/threads?limit=37")
+        self.assertEqual(pages, -(-self.truth["totals"]["threads"] // 37))
+        self.assertEqual(threads, self.cli_json("threads"))  # the CLI gives the same complete answer
+        self.assertEqual(len({t["id"] for t in threads}), len(threads))
+        contacts, _ = self.all_pages("/api/contacts?limit=23")
+        self.assertEqual(contacts, self.cli_json("contacts"))
+        prospects, _ = self.all_pages("/api/contacts?stage=prospect&limit=9")
+        self.assertEqual(prospects, self.cli_json("contacts", "--stage", "prospect"))
+        last = self.daemon.request("GET", "/api/contacts?limit=1000")
+        self.assertIsNone(last.header("Link"))  # everything fits: no next page
+        for bad in ("after=nonsense", "after=12", "after=x~a@b.com"):
+            self.assertEqual(self.daemon.request("GET", "/api/contacts?" + bad).status, 400, bad)
+            self.assertEqual(self.daemon.request("GET", "/api/threads?" + bad).status, 400, bad)
         self.assertEqual(self.daemon.get_json("/api/threads?contact=nobody@example.org"), [])
 
     def test_dashboard_lists_are_bounded_and_ordered(self):
@@ -213,7 +239,7 @@ class HttpApiTest(unittest.TestCase):
         self.assertLessEqual(len(owed["threads"]), 25)
         waiting = [t["waiting_since"] for t in owed["threads"]]
         self.assertEqual(waiting, sorted(waiting), "threads needing a reply are not oldest first")
-        needing = [t for t in self.daemon.get_json("/api/threads") if t["needs_reply"]]
+        needing = [t for t in self.all_pages("/api/threads?limit=1000")[0] if t["needs_reply"]]
         self.assertEqual(owed["total"], len(needing))
         for thread in owed["threads"]:
             self.assertIn(thread["contact"]["email"], self.truth["contacts"])
