@@ -11,6 +11,7 @@
 #include "store/store.h"
 #include "sync/classify.h"
 #include "sync/rules_context.h"
+#include "util/display_width.h"
 #include "util/time_format.h"
 #include "views/crm_json.h"
 
@@ -64,14 +65,18 @@ int run_contacts_command(const config::Config& config, const ContactsCommandOpti
     print_json_array(contacts, views::contact_json);
     return 0;
   }
-  std::printf("%-36s %-26s %-24s %-11s %7s %4s %4s %-10s %s\n", "EMAIL", "NAME", "COMPANY", "STAGE", "THREADS", "IN",
-              "OUT", "LAST", "REPLY?");
+  // Columns are measured in terminal columns, not bytes: a Greek or Japanese name is cut at a
+  // character boundary and the next column still lines up.
+  std::printf("%s %s %s %-11s %7s %4s %4s %-10s %s\n", util::fit_to_width("EMAIL", 36).c_str(),
+              util::fit_to_width("NAME", 26).c_str(), util::fit_to_width("COMPANY", 24).c_str(), "STAGE", "THREADS",
+              "IN", "OUT", "LAST", "REPLY?");
   for (const auto& contact : contacts) {
-    std::printf("%-36s %-26s %-24s %-11s %7lld %4lld %4lld %-10s %s\n", contact.email.c_str(),
-                contact.name.substr(0, 26).c_str(), contact.company.value_or("-").substr(0, 24).c_str(),
-                contact.stage.c_str(), static_cast<long long>(contact.thread_count),
-                static_cast<long long>(contact.inbound_count), static_cast<long long>(contact.outbound_count),
-                day_of(contact.last_message_at).c_str(), contact.needs_reply ? "needs reply" : "");
+    std::printf("%s %s %s %-11s %7lld %4lld %4lld %-10s %s\n", util::fit_to_width(contact.email, 36).c_str(),
+                util::fit_to_width(contact.name, 26).c_str(),
+                util::fit_to_width(contact.company.value_or("-"), 24).c_str(), contact.stage.c_str(),
+                static_cast<long long>(contact.thread_count), static_cast<long long>(contact.inbound_count),
+                static_cast<long long>(contact.outbound_count), day_of(contact.last_message_at).c_str(),
+                contact.needs_reply ? "needs reply" : "");
   }
   std::printf("%zu contacts\n", contacts.size());
   return 0;
