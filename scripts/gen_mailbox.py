@@ -2112,7 +2112,17 @@ def write_json(doc, f):
     f.write("}\n")
 
 
+def set_end(end):
+    """Moves the mailbox's two years to end at Unix time END (--end-date): a demo dated relative
+    to today reads like a live inbox. Corpora without it keep the fixed end above."""
+    global END, START
+    END = end
+    START = END - SPAN
+
+
 def replay(params):
+    if "end" in params:
+        set_end(params["end"])
     g = Gen(params["seed"], params.get("start_index", 0))
     g.build(params["messages"], params.get("hostile", False))
     for i, e in enumerate(params.get("extends", [])):
@@ -2130,6 +2140,8 @@ def main():
     ap.add_argument("--extend", metavar="DIR", help="add messages to the corpus in DIR")
     ap.add_argument("--hostile", action="store_true", help="include three parser-hostile messages")
     ap.add_argument("--force", action="store_true", help="replace an existing corpus in --out")
+    ap.add_argument("--end-date", metavar="YYYY-MM-DD|today",
+                    help="the day the mailbox's two years end (default 2025-03-31; kept for --extend)")
     ap.add_argument("--verify", metavar="DIR", help="re-derive the truth from DIR's message files and "
                                                      "compare with its ground_truth.json")
     if "--verify" in sys.argv:
@@ -2162,6 +2174,11 @@ def main():
         os.makedirs(a.out, exist_ok=True)
         params = {"messages": a.messages, "seed": a.seed, "start_index": a.start_index,
                   "hostile": a.hostile, "extends": []}
+        if a.end_date:
+            day = (datetime.now(timezone.utc).date() if a.end_date == "today"
+                   else datetime.strptime(a.end_date, "%Y-%m-%d").date())
+            params["end"] = int(datetime(day.year, day.month, day.day, 17, 0, tzinfo=timezone.utc).timestamp())
+            set_end(params["end"])
         g = Gen(a.seed, a.start_index)
         g.build(a.messages, a.hostile)
         truth = g.truth()
