@@ -131,6 +131,25 @@ std::optional<ContactDetail> StoreReader::contact(const std::string& canonical_e
   return detail;
 }
 
+std::vector<rules::Appearance> StoreReader::appearances(const std::string& canonical_email, std::int64_t limit) {
+  SQLite::Statement query(*db_,
+                          "SELECT m.message_id, a.role, m.direction, m.automation FROM message_addresses a"
+                          " JOIN messages m ON m.id = a.message_row WHERE a.email = ?"
+                          " ORDER BY coalesce(m.date, m.received_at), m.id LIMIT ?");
+  query.bind(1, canonical_email);
+  query.bind(2, limit);
+  std::vector<rules::Appearance> found;
+  while (query.executeStep()) {
+    rules::Appearance seen;
+    seen.message_id = query.getColumn(0).getString();
+    seen.role = query.getColumn(1).getString();
+    seen.direction = core::direction_from_string(query.getColumn(2).getString()).value_or(core::Direction::inbound);
+    seen.automation = query.getColumn(3).getString();
+    found.push_back(std::move(seen));
+  }
+  return found;
+}
+
 namespace {
 
 ThreadSummary summarise_thread(SQLite::Database& db, std::int64_t thread) {

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "rules/why.h"
+
 namespace SQLite {
 class Database;
 }
@@ -153,6 +155,9 @@ class StoreReader {
   // How many contacts the query's filters match (limit, offset and cursor aside).
   std::int64_t count_contacts(const ContactQuery& query);
   std::optional<ContactDetail> contact(const std::string& canonical_email);
+  // Where an address appears in the stored messages, oldest first (at most `limit`): what
+  // rules::explain_address decides "why" from.
+  std::vector<rules::Appearance> appearances(const std::string& canonical_email, std::int64_t limit = 1000);
   // All threads, or those of one contact; newest activity first.
   std::vector<ThreadSummary> threads(const std::optional<std::string>& contact_email);
   std::vector<ThreadSummary> threads(const ThreadQuery& query);

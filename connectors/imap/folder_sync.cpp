@@ -78,7 +78,10 @@ std::expected<FolderState, core::SourceError> FolderSync::run(const std::optiona
     commit({}, state, status.messages, false);
     return state;
   }
-  auto selected = examine(status);
+  // A folder new to us, or whose UIDVALIDITY changed, is opened with SELECT: Courier makes the
+  // UIDs it assigns durable only for a SELECT, and hands an EXAMINE-only folder a new UIDVALIDITY
+  // in every session (a full refetch each time). Nothing is changed either way: fetches PEEK.
+  auto selected = examine(status, /*select=*/!continuing);
   if (!selected) return std::unexpected(selected.error());
   current_validity_ = selected->uidvalidity;
   const bool reset = stored && stored->uidvalidity != selected->uidvalidity;
@@ -119,11 +122,12 @@ std::expected<FolderState, core::SourceError> FolderSync::run(const std::optiona
   return state_after(0, true);
 }
 
-// EXAMINE: read-only select (RFC 3501 §6.3.2); its UIDVALIDITY/UIDNEXT are authoritative.
-// Returns `status` updated with what the server reported.
-std::expected<FolderStatus, core::SourceError> FolderSync::examine(const FolderStatus& status) {
+// EXAMINE: read-only select (RFC 3501 §6.3.2), or SELECT (§6.3.1); its UIDVALIDITY/UIDNEXT
+// are authoritative. Returns `status` updated with what the server reported.
+std::expected<FolderStatus, core::SourceError> FolderSync::examine(const FolderStatus& status, bool select) {
   FolderStatus selected = status;
-  auto examined = session_.run("EXAMINE " + format_astring(mailbox_.wire_name), [&](Response& response) {
+  const std::string verb = select ? "SELECT " : "EXAMINE ";
+  auto examined = session_.run(verb + format_astring(mailbox_.wire_name), [&](Response& response) {
     if (!response.code) return;
     if (response.code->name == "UIDVALIDITY") selected.uidvalidity = to_uid(response.code->number().value_or(0));
     if (response.code->name == "UIDNEXT") selected.uidnext = to_uid(response.code->number().value_or(0));

@@ -55,7 +55,7 @@ class FolderSync {
                                                     const FolderStatus& status);
 
  private:
-  std::expected<FolderStatus, core::SourceError> examine(const FolderStatus& status);
+  std::expected<FolderStatus, core::SourceError> examine(const FolderStatus& status, bool select);
   std::expected<void, core::SourceError> fetch_older(const FolderState& stored, const FolderStatus& selected,
                                                      std::uint64_t server_count);
   std::expected<UidRanges, core::SourceError> search_uids(std::uint32_t start, std::uint32_t last,

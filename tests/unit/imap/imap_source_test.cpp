@@ -120,6 +120,24 @@ TEST_CASE("Courier: EXAMINE without UIDNEXT -- mail that arrived after the sync 
   CHECK(store.messages.size() == 2);
 }
 
+TEST_CASE("a folder new to the store is SELECTed (Courier keeps its UIDs only then), a known one EXAMINEd") {
+  ScriptedServer server = dovecot_like();
+  server.add("INBOX", day(2025, 3, 1), "s1@x", "jane@globex.com", "rep@acme.io");
+  ImapSource source(options_for(server));
+  MemoryStore store;
+  sync(source, store);
+  CHECK(server.commands_starting("SELECT INBOX").size() == 1);
+  CHECK(server.commands_starting("EXAMINE INBOX").empty());
+  server.add("INBOX", day(2025, 3, 2), "s2@x", "jane@globex.com", "rep@acme.io");
+  sync(source, store);
+  CHECK(server.commands_starting("SELECT INBOX").size() == 1);
+  CHECK(server.commands_starting("EXAMINE INBOX").size() == 1);
+  server.folders["INBOX"].uidvalidity = 99;  // the server renumbered the folder
+  sync(source, store);
+  CHECK(server.commands_starting("SELECT INBOX").size() == 2);
+  CHECK(store.messages.size() == 4);  // both again, under the new UIDVALIDITY
+}
+
 TEST_CASE("Neither STATUS nor EXAMINE reports UIDNEXT: the sync finds it by UID SEARCH") {
   ScriptedServer server = dovecot_like();
   server.examine_reports_uidnext = false;

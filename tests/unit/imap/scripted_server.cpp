@@ -190,8 +190,8 @@ std::string ScriptedServer::answer(Connection& connection, const std::string& ta
     items += " UIDVALIDITY " + std::to_string(folder.uidvalidity);
     return "* STATUS \"" + name + "\" (" + items + ")\r\n" + ok;
   }
-  if (command.starts_with("EXAMINE ")) {
-    connection.selected = unquoted(command.substr(8));
+  if (command.starts_with("EXAMINE ") || command.starts_with("SELECT ")) {
+    connection.selected = unquoted(command.substr(command.find(' ') + 1));
     const ScriptedFolder& folder = folders.at(connection.selected);
     std::string lines = "* " + std::to_string(folder.messages.size()) + " EXISTS\r\n";
     lines += "* OK [UIDVALIDITY " + std::to_string(folder.uidvalidity) + "] UIDs valid\r\n";
