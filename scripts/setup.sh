@@ -33,6 +33,13 @@ TEST_PKGS=(
   doctest-dev
   clang-format                # house style: scripts/check_format.sh (a ctest test)
   dovecot-imapd               # throw-away IMAP server (scripts/dovecot_testbed.sh)
+  # Cyrus IMAP and Courier-IMAP testbeds (scripts/cyrus_testbed.sh, courier_testbed.sh): the
+  # servers conflict with dovecot-imapd, so they unpack their own packages (apt-get download);
+  # what those need to run comes from here
+  db-util libsasl2-modules libsasl2-modules-db   # Cyrus: its sasldb of passwords, PLAIN/LOGIN
+  libical3 libicu72 libjansson4 libkrb5-3 libldap-2.5-0 libpcre3 libpq5 libsqlite3-0 libwrap0 libxapian30 libxml2
+  courier-authlib courier-authlib-userdb      # Courier: authdaemond and its user database
+  gamin libgamin0 libcourier-unicode4 libidn12 libgdbm6 libgnutls30   # Courier: IDLE (FAM), libraries
   openssl                     # self-signed certificate for IMAPS/STARTTLS
   python3                     # scripts/gen_mailbox.py, imap_append.py, free_port.py
   sqlite3                     # inspecting the store
