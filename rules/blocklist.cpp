@@ -20,26 +20,32 @@ std::string_view without_domain_prefix(std::string_view entry) {
 
 }  // namespace
 
+std::optional<BlockEntry> parse_block_entry(std::string_view raw) {
+  const std::string_view entry = util::trim(raw);
+  if (entry.empty() || has_blank(entry)) return std::nullopt;
+  const std::string_view domain = without_domain_prefix(entry);
+  if (domain.find('@') == std::string_view::npos) {
+    // canonical_address lower-cases the domain exactly as it does an address's domain.
+    std::string canonical = canonical_address("x@" + std::string(domain));
+    while (canonical.ends_with('.')) canonical.pop_back();  // "example.com." is a FQDN
+    if (canonical.size() > 2 && canonical.find('.', 2) != std::string::npos) {
+      return BlockEntry{BlockEntry::Kind::domain, canonical.substr(2)};
+    }
+    return std::nullopt;
+  }
+  std::string canonical = canonical_address(entry);
+  if (canonical.empty()) return std::nullopt;
+  return BlockEntry{BlockEntry::Kind::address, std::move(canonical)};
+}
+
 Blocklist::Blocklist(const std::vector<std::string>& entries) {
   for (const std::string& raw : entries) {
-    const std::string_view entry = util::trim(raw);
-    if (entry.empty()) continue;
-    if (!has_blank(entry)) {
-      const std::string_view domain = without_domain_prefix(entry);
-      if (domain.find('@') == std::string_view::npos) {
-        // canonical_address lower-cases the domain exactly as it does an address's domain.
-        std::string canonical = canonical_address("x@" + std::string(domain));
-        while (canonical.ends_with('.')) canonical.pop_back();  // "example.com." is a FQDN
-        if (canonical.size() > 2) {
-          domains_.insert(canonical.substr(2));
-          continue;
-        }
-      } else if (std::string canonical = canonical_address(entry); !canonical.empty()) {
-        addresses_.insert(std::move(canonical));
-        continue;
-      }
+    if (util::trim(raw).empty()) continue;
+    if (auto parsed = parse_block_entry(raw)) {
+      (parsed->kind == BlockEntry::Kind::domain ? domains_ : addresses_).insert(std::move(parsed->value));
+    } else {
+      rejected_.emplace_back(util::trim(raw));
     }
-    rejected_.emplace_back(entry);
   }
 }
 

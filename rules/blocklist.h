@@ -2,12 +2,25 @@
 // Immutable after construction; safe to share between threads.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_set>
 #include <vector>
 
 namespace prospectd::rules {
+
+// One blocklist entry, canonical: an address ("jane@example.com") or a domain ("example.com").
+struct BlockEntry {
+  enum class Kind { address, domain };
+  Kind kind = Kind::address;
+  std::string value;
+  bool operator==(const BlockEntry&) const = default;
+};
+
+// An entry as the Blocklist reads it (any spelling of an address; "example.com", "@example.com",
+// "*.example.com", ...), or nullopt when it is neither an address nor a domain.
+std::optional<BlockEntry> parse_block_entry(std::string_view entry);
 
 class Blocklist {
  public:

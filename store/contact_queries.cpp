@@ -49,7 +49,7 @@ namespace {
 
 // The WHERE clause of a contact query's filters, and their binding.
 std::string contact_filters(const ContactQuery& query) {
-  std::string sql = " WHERE 1 = 1";
+  std::string sql = " WHERE c.blocked = 0";  // a blocked contact is in no list
   if (query.stage) sql += " AND c.stage = :stage";
   if (query.text)
     sql += " AND (c.email LIKE :text ESCAPE '\\' OR c.name LIKE :text ESCAPE '\\' OR c.company LIKE :text ESCAPE '\\')";
@@ -102,7 +102,8 @@ std::int64_t StoreReader::count_contacts(const ContactQuery& query) {
 }
 
 std::optional<ContactDetail> StoreReader::contact(const std::string& canonical_email) {
-  SQLite::Statement query(*db_, std::string("SELECT ") + kContactColumns + ", c.id FROM contacts c WHERE c.email = ?");
+  SQLite::Statement query(
+      *db_, std::string("SELECT ") + kContactColumns + ", c.id FROM contacts c WHERE c.email = ? AND c.blocked = 0");
   query.bind(1, canonical_email);
   if (!query.executeStep()) return std::nullopt;
   ContactDetail detail;
@@ -189,7 +190,7 @@ std::vector<ThreadSummary> StoreReader::threads(const ThreadQuery& query) {
   if (query.contact) {
     sql +=
         " WHERE m.thread_id IN (SELECT ct.thread_id FROM contact_threads ct JOIN contacts c"
-        " ON c.id = ct.contact_id WHERE c.email = :contact)";
+        " ON c.id = ct.contact_id WHERE c.email = :contact AND c.blocked = 0)";
   }
   sql += " GROUP BY m.thread_id";
   if (query.after) sql += " HAVING last < :after_at OR (last = :after_at AND m.thread_id < :after_id)";
@@ -208,7 +209,7 @@ std::vector<ThreadSummary> StoreReader::threads(const ThreadQuery& query) {
 
 std::int64_t StoreReader::count_threads(const std::optional<std::string>& contact_email) {
   SQLite::Statement count(*db_, contact_email ? "SELECT count(*) FROM contact_threads ct JOIN contacts c"
-                                                " ON c.id = ct.contact_id WHERE c.email = ?"
+                                                " ON c.id = ct.contact_id WHERE c.email = ? AND c.blocked = 0"
                                               : "SELECT count(*) FROM threads t WHERE EXISTS"
                                                 " (SELECT 1 FROM messages m WHERE m.thread_id = t.id)");
   if (contact_email) count.bind(1, *contact_email);
@@ -223,6 +224,7 @@ std::vector<Promotion> StoreReader::promotions(const std::string& stage, std::in
                           "           ORDER BY m.date, m.id LIMIT 1), '')"
                           " FROM stage_events e JOIN contacts c ON c.id = e.contact_id"
                           " WHERE e.to_stage = ? AND e.at >= ? AND e.from_stage IS NOT NULL AND c.stage = e.to_stage"
+                          " AND c.blocked = 0"
                           " ORDER BY e.at DESC LIMIT ?");
   query.bind(1, stage);
   query.bind(2, since);

@@ -21,7 +21,7 @@ RepliesOwed StoreReader::replies_owed(std::int64_t limit) {
                           "  (SELECT count(*) FROM messages n WHERE n.thread_id = a.thread_id),"
                           "  count(*) OVER ()"
                           " FROM contact_threads a JOIN contacts c ON c.id = a.contact_id"
-                          " WHERE a.awaiting_reply = 1"
+                          " WHERE a.awaiting_reply = 1 AND c.blocked = 0"
                           " ORDER BY 2, a.thread_id LIMIT ?");
   query.bind(1, limit);
   RepliesOwed owed;

@@ -157,6 +157,8 @@ class StoreReader {
   std::optional<ContactDetail> contact(const std::string& canonical_email);
   // Where an address appears in the stored messages, oldest first (at most `limit`): what
   // rules::explain_address decides "why" from.
+  // The rep's blocklist entries (Store::block), domains first.
+  std::vector<std::string> blocks();
   std::vector<rules::Appearance> appearances(const std::string& canonical_email, std::int64_t limit = 1000);
   // All threads, or those of one contact; newest activity first.
   std::vector<ThreadSummary> threads(const std::optional<std::string>& contact_email);

@@ -17,6 +17,7 @@
 #include "core/direction.h"
 #include "core/message_meta.h"
 #include "core/stage.h"
+#include "rules/blocklist.h"
 #include "rules/lifecycle.h"
 
 namespace SQLite {
@@ -136,6 +137,12 @@ class Store {
   // stored messages, in one transaction. Contacts moved by hand keep their stage and history.
   // Must agree with incremental evaluation (the same rules over the same facts).
   RebuildOutcome rebuild(const Reclassifier& reclassify, const ContactEvaluator& evaluate);
+
+  // The rep's blocklist ("not a contact"): block hides the contacts the entry covers (and any
+  // created later) from every list and returns how many it hid; unblock shows those no other
+  // entry covers and returns how many, or nullopt when there is no such entry.
+  std::size_t block(const rules::BlockEntry& entry, std::int64_t now);
+  std::optional<std::size_t> unblock(const rules::BlockEntry& entry);
 
   // A manual move (actor "user"): recorded with the note, and never overridden by rules.
   ManualMoveResult move_stage(const std::string& canonical_email, core::Stage stage, const std::string& note,

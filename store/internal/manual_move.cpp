@@ -12,7 +12,7 @@ ManualMoveResult Store::move_stage(const std::string& canonical_email, core::Sta
                                    std::int64_t now) {
   WriteTransaction transaction(*db_, "manual stage move");
   ManualMoveResult result;
-  SQLite::Statement find(*db_, "SELECT id, stage FROM contacts WHERE email = ?");
+  SQLite::Statement find(*db_, "SELECT id, stage FROM contacts WHERE email = ? AND blocked = 0");
   find.bind(1, canonical_email);
   if (!find.executeStep()) return result;
   const std::int64_t id = find.getColumn(0).getInt64();

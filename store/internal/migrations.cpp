@@ -197,7 +197,28 @@ UPDATE contact_threads SET awaiting_reply = 1
 INSERT OR IGNORE INTO pending_evaluations(contact_id) SELECT id FROM contacts WHERE needs_reply = 1;
 )sql";
 
-constexpr std::array kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6};
+// v7: the rep's own blocklist ("not a contact", ARCHITECTURE.md "Contacts"): an address or a
+// whole domain (and its subdomains). A blocked contact keeps being maintained by syncs and
+// rebuilds, hidden from every list, so unblocking brings it back as it would be; the trigger
+// hides contacts created later (a sync or a rebuild) at once.
+constexpr const char* kV7 = R"sql(
+CREATE TABLE blocks (
+  entry      TEXT PRIMARY KEY,
+  kind       TEXT NOT NULL CHECK (kind IN ('address', 'domain')),
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+ALTER TABLE contacts ADD COLUMN blocked INTEGER NOT NULL DEFAULT 0;
+CREATE TRIGGER contacts_blocked_when_created AFTER INSERT ON contacts
+WHEN EXISTS (SELECT 1 FROM blocks b WHERE
+  (b.kind = 'address' AND b.entry = NEW.email) OR
+  (b.kind = 'domain' AND (substr(NEW.email, instr(NEW.email, '@') + 1) = b.entry OR
+                          substr(NEW.email, -length(b.entry) - 1) = '.' || b.entry)))
+BEGIN
+  UPDATE contacts SET blocked = 1 WHERE id = NEW.id;
+END;
+)sql";
+
+constexpr std::array kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6, kV7};
 
 }  // namespace
 
