@@ -24,9 +24,15 @@ std::string domain_of(const std::string& canonical) { return canonical.substr(ca
 }  // namespace
 
 WhyAnswer explain_address(const std::string& canonical, bool is_contact, const std::vector<Appearance>& appearances,
-                          const Identity& identity, const Blocklist& blocklist) {
+                          const Identity& identity, const Blocklist& blocklist, bool forgotten) {
   WhyAnswer answer;
-  answer.contact = is_contact;
+  answer.contact = is_contact && !forgotten;
+  if (forgotten) {
+    answer.reasons.push_back({"forgotten", "",
+                              "you asked prospectd to forget this person; mail from or to them is "
+                              "stored without their address"});
+    return answer;
+  }
   const std::string first = appearances.empty() ? "" : appearances.front().message_id;
   if (identity.is_own(canonical)) {
     answer.reasons.push_back({"own_address", first, "one of your own addresses (identity.addresses or an account)"});

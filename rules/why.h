@@ -33,7 +33,8 @@ struct WhyAnswer {
 };
 
 // `is_contact`: the store holds a contact for the address. `appearances` in date order.
+// `forgotten`: the rep asked to forget the address (no message shows it any more).
 WhyAnswer explain_address(const std::string& canonical, bool is_contact, const std::vector<Appearance>& appearances,
-                          const Identity& identity, const Blocklist& blocklist);
+                          const Identity& identity, const Blocklist& blocklist, bool forgotten = false);
 
 }  // namespace prospectd::rules

@@ -14,7 +14,7 @@
 namespace prospectd::store {
 namespace {}  // namespace
 
-StoreReader::StoreReader(const std::filesystem::path& file) {
+StoreReader::StoreReader(const std::filesystem::path& file) : file_(file) {
   try {
     db_ = std::make_unique<SQLite::Database>(file.string(), SQLite::OPEN_READONLY, 5000);
   } catch (const SQLite::Exception& error) {

@@ -157,6 +157,8 @@ class StoreReader {
   std::optional<ContactDetail> contact(const std::string& canonical_email);
   // Where an address appears in the stored messages, oldest first (at most `limit`): what
   // rules::explain_address decides "why" from.
+  // True when the rep asked to forget the address (Store::forget).
+  bool forgotten(const std::string& canonical_email);
   // The rep's blocklist entries (Store::block), domains first.
   std::vector<std::string> blocks();
   std::vector<rules::Appearance> appearances(const std::string& canonical_email, std::int64_t limit = 1000);
@@ -174,6 +176,7 @@ class StoreReader {
   RepliesOwed replies_owed(std::int64_t limit);
 
  private:
+  std::filesystem::path file_;
   std::unique_ptr<SQLite::Database> db_;
 };
 

@@ -18,6 +18,7 @@
 #include "core/message_meta.h"
 #include "core/stage.h"
 #include "rules/blocklist.h"
+#include "rules/forgotten.h"
 #include "rules/lifecycle.h"
 
 namespace SQLite {
@@ -143,6 +144,14 @@ class Store {
   // entry covers and returns how many, or nullopt when there is no such entry.
   std::size_t block(const rules::BlockEntry& entry, std::int64_t now);
   std::optional<std::size_t> unblock(const rules::BlockEntry& entry);
+
+  // Forgets a person: the contact, its spellings and stage history, and the address in every
+  // stored message (headers, and where it is written in a subject or preview) are erased, the
+  // freed bytes zeroed and the WAL emptied; a keyed hash of the address keeps later syncs and
+  // rebuilds from bringing it back. False (nothing changes) for an address the store never saw.
+  bool forget(const std::string& canonical_email);
+  // Everyone forgotten so far, for the sync to strip from new mail before the rules see it.
+  rules::ForgottenAddresses forgotten_addresses();
 
   // A manual move (actor "user"): recorded with the note, and never overridden by rules.
   ManualMoveResult move_stage(const std::string& canonical_email, core::Stage stage, const std::string& note,

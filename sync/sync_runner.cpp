@@ -48,7 +48,8 @@ class AccountPass {
         id_(id),
         stop_(stop),
         report_(report),
-        evaluate_(rules.evaluator()) {}
+        evaluate_(rules.evaluator()),
+        forgotten_(store.forgotten_addresses()) {}
   AccountPass(const AccountPass&) = delete;
   AccountPass& operator=(const AccountPass&) = delete;
 
@@ -99,6 +100,7 @@ class AccountPass {
     if (stopping()) throw Stopped{};
     try {
       adopt_reported_addresses();
+      for (auto& message : batch.messages) forgotten_.strip(message);
       const auto total = scope_totals_.find(batch.checkpoint.scope);
       const bool bulk =
           batch.messages.size() >= kBulkMessages || (total != scope_totals_.end() && total->second >= kBulkMessages);
@@ -193,6 +195,9 @@ class AccountPass {
   const RulesContext* active_rules_ = &rules_;  // rules_, or with_reported_ once it exists
   std::optional<RulesContext> with_reported_;   // rules_ plus the server-reported own addresses
   store::ContactEvaluator evaluate_;
+  // People the rep asked to forget: their addresses are stripped from new mail before the
+  // rules see it, so it is stored without them (ARCHITECTURE.md "Contacts").
+  const rules::ForgottenAddresses forgotten_;
   bool reported_checked_ = false;
   // Each scope's announced size (the connector reports it before the scope's first batch).
   std::map<std::string, std::uint64_t> scope_totals_;

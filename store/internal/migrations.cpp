@@ -218,7 +218,15 @@ BEGIN
 END;
 )sql";
 
-constexpr std::array kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6, kV7};
+// v8: people the rep asked to forget, known only by a keyed hash of their address (the key is
+// a file beside the store, never in it), so syncs and rebuilds do not bring them back.
+constexpr const char* kV8 = R"sql(
+CREATE TABLE forgotten (
+  hash TEXT PRIMARY KEY
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8};
 
 }  // namespace
 
