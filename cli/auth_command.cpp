@@ -3,18 +3,14 @@
 // connectors/oauth's.
 #include "cli/auth_command.h"
 
-#include <spawn.h>
-#include <sys/wait.h>
-
 #include <cstdio>
 
+#include "cli/browser.h"
 #include "config/secrets.h"
 #include "connectors/gmail/google_oauth.h"
 #include "connectors/oauth/loopback_sign_in.h"
 #include "connectors/oauth/oauth.h"
 #include "util/text.h"
-
-extern char** environ;
 
 namespace prospectd::cli {
 namespace {
@@ -24,28 +20,6 @@ namespace oauth = connectors::oauth;
 int fail(const std::string& message) {
   std::fprintf(stderr, "prospectd: %s\n", message.c_str());
   return 1;
-}
-
-// Best effort: xdg-open (Linux) or open (macOS); the printed URL works without it.
-void open_browser(const std::string& url) {
-#ifdef __APPLE__
-  const char* opener = "open";
-#else
-  const char* opener = "xdg-open";
-#endif
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", 0, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", 0, 0);
-  std::string program = opener;
-  std::string argument = url;
-  char* argv[] = {program.data(), argument.data(), nullptr};
-  pid_t pid = 0;
-  if (posix_spawnp(&pid, opener, &actions, nullptr, argv, environ) == 0) {
-    int status = 0;
-    waitpid(pid, &status, 0);
-  }
-  posix_spawn_file_actions_destroy(&actions);
 }
 
 // Everything a sign-in needs, whichever the account type.

@@ -63,4 +63,12 @@ struct DoctorCommandOptions {
 };
 int run_doctor_command(const std::filesystem::path& config_path, const DoctorCommandOptions& options);
 
+// `prospectd open`: asks the running daemon for a one-time sign-in link to its status page (valid once,
+// for 2 minutes) and opens it in the browser, or with `print` prints it. Exit 1 when no daemon answers
+// on http.listen or the link cannot be made.
+struct OpenCommandOptions {
+  bool print = false;
+};
+int run_open_command(const config::Config& config, const OpenCommandOptions& options);
+
 }  // namespace prospectd::cli

@@ -12,7 +12,10 @@
 #include <iostream>
 
 #include "cli/auth_command.h"
+#include "cli/block_commands.h"
 #include "cli/commands.h"
+#include "cli/forget_command.h"
+#include "cli/why_command.h"
 #include "config/config.h"
 #include "daemon/run_command.h"
 #include "util/private_files.h"
@@ -53,6 +56,10 @@ struct CommandLine {
   InitCommandOptions init_options;
   DoctorCommandOptions doctor_options;
   AuthCommandOptions auth_options;
+  OpenCommandOptions open_options;
+  WhyCommandOptions why_options;
+  BlockCommandOptions block_options;
+  ForgetCommandOptions forget_options;
 };
 
 // The subcommands; after parsing, the one given converts to true.
@@ -68,6 +75,12 @@ struct Subcommands {
   CLI::App* doctor;
   CLI::App* auth;
   CLI::App* rebuild;
+  CLI::App* open;
+  CLI::App* why;
+  CLI::App* block;
+  CLI::App* unblock;
+  CLI::App* blocks;
+  CLI::App* forget;
 };
 
 void declare_global_options(CLI::App& app, CommandLine& line) {
@@ -128,6 +141,27 @@ Subcommands declare_subcommands(CLI::App& app, CommandLine& line) {
 
   commands.rebuild = app.add_subcommand(
       "rebuild", "Recompute contacts and stages from the stored messages (after changing identity or rules)");
+
+  commands.why = app.add_subcommand("why", "Say why an address is or is not a contact, with a message that shows it");
+  commands.why->add_option("email", line.why_options.email, "The address")->required();
+  commands.why->add_flag("--json", line.why_options.json, "JSON output");
+
+  commands.block = app.add_subcommand(
+      "block", "Not a contact: hide an address or a whole domain from every list, now and after later syncs");
+  commands.block->add_option("entry", line.block_options.entry, "jane@example.com, or example.com")->required();
+  commands.unblock =
+      app.add_subcommand("unblock", "Take an address or domain off the blocklist: its contacts come back");
+  commands.unblock->add_option("entry", line.block_options.entry, "As given to block")->required();
+  commands.blocks = app.add_subcommand("blocks", "List the blocklist (`block` entries)");
+  commands.blocks->add_flag("--json", line.block_options.json, "JSON output");
+
+  commands.forget = app.add_subcommand(
+      "forget", "Erase a person: the contact, its history and the address in every stored message, for good");
+  commands.forget->add_option("email", line.forget_options.email, "The address")->required();
+
+  commands.open = app.add_subcommand(
+      "open", "Open the running daemon's status page in the browser, signed in by a one-time link (2 minutes)");
+  commands.open->add_flag("--print", line.open_options.print, "Only print the link");
   return commands;
 }
 
@@ -167,6 +201,12 @@ int dispatch(const Subcommands& commands, CommandLine& line) {
     if (*commands.rebuild) return run_rebuild_command(config);
     if (*commands.run) return prospectd::daemon::run_daemon_command(config);
     if (*commands.auth) return run_auth_command(config, line.auth_options);
+    if (*commands.open) return run_open_command(config, line.open_options);
+    if (*commands.why) return run_why_command(config, line.why_options);
+    if (*commands.block) return run_block_command(config, line.block_options);
+    if (*commands.unblock) return run_unblock_command(config, line.block_options);
+    if (*commands.blocks) return run_blocks_command(config, line.block_options);
+    if (*commands.forget) return run_forget_command(config, line.forget_options);
   } catch (const prospectd::config::ConfigError& error) {
     std::fprintf(stderr, "prospectd: %s\n", error.what());
     return 2;

@@ -3,6 +3,7 @@
 #include "daemon/http_runtime.h"
 
 #include "http/server.h"
+#include "sync/rules_context.h"
 #include "util/host_port.h"
 
 namespace prospectd::daemon {
@@ -14,6 +15,8 @@ HttpRuntime start_http_server(const config::Config& config, sync::LiveStatus& li
   options.data_dir = config.data_dir;
   options.gone_quiet_days = config.gone_quiet_days;
   for (const auto& account : config.accounts) options.account_names.push_back(account.name);
+  options.identity = sync::rules_context_from(config).identity;
+  options.config_blocklist = config.blocklist;
   auto server = std::make_shared<http::HttpServer>(
       options, live,
       [&scheduler](const std::optional<std::string>& account) { return scheduler.request_sync(account); });

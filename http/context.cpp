@@ -72,6 +72,16 @@ void reply_error(httplib::Response& res, int status, const std::string& message)
   reply_json(res, status, {{"error", message}});
 }
 
+std::optional<nlohmann::json> json_body(const httplib::Request& req, httplib::Response& res) {
+  if (req.body.find_first_not_of(" \t\r\n") == std::string::npos) return nlohmann::json::object();
+  nlohmann::json body = nlohmann::json::parse(req.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) {
+    reply_error(res, 400, "the body must be a JSON object");
+    return std::nullopt;
+  }
+  return body;
+}
+
 std::optional<std::int64_t> int_param(const httplib::Request& req, httplib::Response& res, const char* name,
                                       std::int64_t fallback, std::int64_t min, std::int64_t max) {
   if (!req.has_param(name)) return fallback;

@@ -79,6 +79,9 @@ struct HttpContext {
 // Response helpers. Every JSON answer is UTF-8, never cached by the browser.
 void reply_json(httplib::Response& res, int status, const nlohmann::json& body);
 void reply_error(httplib::Response& res, int status, const std::string& message);
+// The request body as a JSON object; an empty body is an empty object. nullopt (400 sent)
+// when it is anything else.
+std::optional<nlohmann::json> json_body(const httplib::Request& req, httplib::Response& res);
 
 // An integer query parameter: `fallback` when absent, values above `max` clamped to it.
 // Sends 400 and returns nullopt when it is not a whole number of at least `min`.

@@ -16,6 +16,9 @@ void add_crm_routes(httplib::Server& server, HttpContext& context);
 void add_dashboard_routes(httplib::Server& server, HttpContext& context);
 // POST /api/contacts/{email}/stage, /api/sync (the bearer token is checked before routing).
 void add_write_routes(httplib::Server& server, HttpContext& context);
+// GET /api/why/{email}; GET, POST /api/blocks, DELETE /api/blocks/{entry};
+// POST /api/contacts/{email}/forget.
+void add_people_routes(httplib::Server& server, HttpContext& context);
 // GET / and the status page's assets, compiled into the binary.
 void add_page_routes(httplib::Server& server);
 

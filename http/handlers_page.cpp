@@ -1,7 +1,8 @@
 // GET / and the status page's assets, served from the copies compiled into the binary, with
-// ETags so a polling page does not download them again. No file system access.
+// ETags so a polling page does not download them again. Open to all (AccessGuard); no file system access.
 #include "http/assets.h"
 #include "http/handlers.h"
+#include "http/page_paths.h"
 
 namespace prospectd::http {
 namespace {
@@ -26,10 +27,14 @@ void serve(const EmbeddedFile& file, const httplib::Request& req, httplib::Respo
 
 }  // namespace
 
+std::string page_path(const EmbeddedFile& file) {
+  return file.name == "index.html" ? "/" : "/" + std::string(file.name);
+}
+
 void add_page_routes(httplib::Server& server) {
   for (const EmbeddedFile& file : status_page_files()) {
-    const std::string path = file.name == "index.html" ? "/" : "/" + std::string(file.name);
-    server.Get(path, [&file](const httplib::Request& req, httplib::Response& res) { serve(file, req, res); });
+    server.Get(page_path(file),
+               [&file](const httplib::Request& req, httplib::Response& res) { serve(file, req, res); });
   }
 }
 

@@ -17,18 +17,6 @@ namespace {
 
 constexpr std::size_t kMaxNote = 2000;
 
-// The request body as a JSON object; an empty body is an empty object. nullopt (400 sent)
-// when it is anything else.
-std::optional<nlohmann::json> json_body(const httplib::Request& req, httplib::Response& res) {
-  if (req.body.find_first_not_of(" \t\r\n") == std::string::npos) return nlohmann::json::object();
-  nlohmann::json body = nlohmann::json::parse(req.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object()) {
-    reply_error(res, 400, "the body must be a JSON object");
-    return std::nullopt;
-  }
-  return body;
-}
-
 void move_stage(HttpContext& context, const httplib::Request& req, httplib::Response& res) {
   const std::string email = rules::canonical_address(req.matches[1].str());
   if (email.empty()) {

@@ -1,6 +1,6 @@
-// HttpServer: cpp-httplib set up for a loopback service — Host check against DNS rebinding,
-// bearer token for writes, security headers on every answer, bounded bodies and timeouts,
-// request counting for /metrics — and its lifecycle on a thread of its own.
+// HttpServer: cpp-httplib set up for a loopback service — AccessGuard before routing (Host check
+// against DNS rebinding, Origin check, bearer token or browser session, CSRF), security headers on
+// every answer, bounded bodies and timeouts, request counting for /metrics — and its lifecycle.
 #include "http/server.h"
 
 #include <netdb.h>
@@ -16,12 +16,15 @@
 #include <stdexcept>
 #include <thread>
 
+#include "http/access_guard.h"
 #include "http/context.h"
+#include "http/current_token.h"
 #include "http/handlers.h"
-#include "http/token.h"
+#include "http/listen_origins.h"
+#include "http/session_routes.h"
+#include "http/session_store.h"
 #include "http/worker_pool.h"
 #include "util/host_port.h"
-#include "util/text.h"
 
 namespace prospectd::http {
 namespace {
@@ -81,9 +84,9 @@ void socket_options(socket_t fd) {
 
 // A fixed set of route names for /metrics, so label values never grow with the traffic.
 std::string route_label(const httplib::Request& req) {
-  static constexpr std::array<std::string_view, 10> kRoutes = {
-      "/",           "/app.css",      "/app.js",      "/healthz",       "/metrics",
-      "/api/status", "/api/contacts", "/api/threads", "/api/dashboard", "/api/sync"};
+  static constexpr std::array<std::string_view, 12> kRoutes = {
+      "/",           "/app.css",      "/app.js",      "/healthz",       "/metrics",  "/login",
+      "/api/status", "/api/contacts", "/api/threads", "/api/dashboard", "/api/sync", "/api/session"};
   for (const auto route : kRoutes) {
     if (req.path == route) return std::string(route);
   }
@@ -115,35 +118,22 @@ std::string error_text(int status) {
 }  // namespace
 
 struct HttpServer::Impl {
-  Impl(HttpServerOptions options, sync::LiveStatus& live, SyncRequester request_sync, std::string token)
+  Impl(HttpServerOptions options, sync::LiveStatus& live, SyncRequester request_sync)
       : address(parse_listen(options.listen)),
-        context(std::move(options), live, std::move(request_sync), std::move(token)) {}
+        token(options.data_dir),
+        context(std::move(options), live, std::move(request_sync), *token.current().token),
+        guard(context.options.listen, context.options.data_dir, token, sessions) {}
 
   void configure();
-  bool host_allowed(const std::string& host) const;
-  bool authorised(const httplib::Request& req) const;
 
   ListenAddress address;
+  CurrentHttpToken token;  // data_dir/http-token, followed while serving
+  SessionStore sessions;
   HttpContext context;
+  AccessGuard guard;  // set_listen() in start(), read-only while serving
   httplib::Server server;
-  std::vector<std::string> allowed_hosts;  // set in start(), read-only while serving
   std::thread thread;
 };
-
-bool HttpServer::Impl::host_allowed(const std::string& host) const {
-  const std::string wanted = util::ascii_lowercase(host);
-  return std::find(allowed_hosts.begin(), allowed_hosts.end(), wanted) != allowed_hosts.end();
-}
-
-bool HttpServer::Impl::authorised(const httplib::Request& req) const {
-  const std::string header = req.get_header_value("Authorization");
-  if (!util::starts_with_ignoring_case(header, "bearer ")) return false;
-  std::string_view presented(header);
-  presented.remove_prefix(7);
-  while (!presented.empty() && presented.front() == ' ') presented.remove_prefix(1);
-  while (!presented.empty() && presented.back() == ' ') presented.remove_suffix(1);
-  return token_matches(presented, context.token);
-}
 
 void HttpServer::Impl::configure() {
   server.new_task_queue = [this] { return new HttpWorkerPool(kWorkers, context.options.store_file); };
@@ -165,19 +155,8 @@ void HttpServer::Impl::configure() {
       {"X-Frame-Options", "DENY"},
   });
   server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (!host_allowed(req.get_header_value("Host"))) {
-      reply_error(res, 403,
-                  "this server only answers requests addressed to " + context.options.listen + " or localhost");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    if (req.method != "GET" && req.method != "HEAD" && !authorised(req)) {
-      res.set_header("WWW-Authenticate", "Bearer realm=\"prospectd\"");
-      reply_error(res, 401,
-                  "writes need the header Authorization: Bearer <the token in " +
-                      (context.options.data_dir / "http-token").string() + ">");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    return httplib::Server::HandlerResponse::Unhandled;
+    return guard.refuse(req, res) ? httplib::Server::HandlerResponse::Handled
+                                  : httplib::Server::HandlerResponse::Unhandled;
   });
   server.set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr error) {
     try {
@@ -203,12 +182,13 @@ void HttpServer::Impl::configure() {
   add_crm_routes(server, context);
   add_dashboard_routes(server, context);
   add_write_routes(server, context);
+  add_people_routes(server, context);
   add_page_routes(server);
+  add_session_routes(server, context.options.data_dir, token, sessions, guard);
 }
 
-HttpServer::HttpServer(HttpServerOptions options, sync::LiveStatus& live, SyncRequester request_sync) : impl_(nullptr) {
-  std::string token = load_or_create_http_token(options.data_dir);
-  impl_ = std::make_unique<Impl>(std::move(options), live, std::move(request_sync), std::move(token));
+HttpServer::HttpServer(HttpServerOptions options, sync::LiveStatus& live, SyncRequester request_sync)
+    : impl_(std::make_unique<Impl>(std::move(options), live, std::move(request_sync))) {
   impl_->configure();
 }
 
@@ -231,10 +211,7 @@ void HttpServer::start() {
                              bind_failure_reason(impl.address));
   }
   impl.context.port = port;
-  const std::string suffix = ":" + std::to_string(port);
-  const std::string host = util::ascii_lowercase(impl.address.host);
-  const std::string bracketed = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  impl.allowed_hosts = {"127.0.0.1" + suffix, "localhost" + suffix, "[::1]" + suffix, bracketed + suffix, bracketed};
+  impl.guard.set_listen(impl.address, port);
   impl.thread = std::thread([&impl] {
     if (!impl.server.listen_after_bind()) spdlog::error("the HTTP server stopped accepting connections");
   });
@@ -242,7 +219,8 @@ void HttpServer::start() {
   for (int i = 0; i < 500 && !impl.server.is_running(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
-  spdlog::info("status page and API on http://{}:{}/", bracketed, port);
+  spdlog::info("status page and API on http://{}/", local_authority(impl.address, port));
+  spdlog::info("to open the status page signed in, run `prospectd open` (or `prospectd open --print` for the link)");
 }
 
 void HttpServer::stop() {

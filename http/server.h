@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "rules/identity.h"
 #include "sync/live_status.h"
 
 namespace prospectd::http {
@@ -19,7 +20,9 @@ struct HttpServerOptions {
   std::filesystem::path store_file;       // SQLite file (a StoreReader per worker thread)
   std::filesystem::path data_dir;         // http-token lives here
   int gone_quiet_days = 14;
-  std::vector<std::string> account_names;  // configured accounts (shown before a first sync)
+  std::vector<std::string> account_names;     // configured accounts (shown before a first sync)
+  rules::Identity identity;                   // the rep's addresses and colleagues' domains (`why`)
+  std::vector<std::string> config_blocklist;  // the config's contacts.blocklist (`why`)
 };
 
 // Asks the scheduler for a sync now: one account, or all for nullopt. False if unknown account.

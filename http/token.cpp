@@ -3,40 +3,20 @@
 #include "http/token.h"
 
 #include <fcntl.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <array>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
 
+#include "util/random_secret.h"
+
 namespace prospectd::http {
 namespace {
 
 constexpr std::size_t kTokenBytes = 32;
-
-std::string random_hex(std::size_t bytes) {
-  std::array<unsigned char, 64> buffer{};
-  std::size_t filled = 0;
-  while (filled < bytes) {
-    const ssize_t got = getrandom(buffer.data() + filled, bytes - filled, 0);
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      throw std::runtime_error(std::string("cannot get random bytes for the HTTP token: ") + std::strerror(errno));
-    }
-    filled += static_cast<std::size_t>(got);
-  }
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string hex;
-  for (std::size_t i = 0; i < bytes; ++i) {
-    hex += kDigits[buffer[i] >> 4];
-    hex += kDigits[buffer[i] & 0x0f];
-  }
-  return hex;
-}
 
 std::string read_token(const std::filesystem::path& file) {
   std::ifstream in(file);
@@ -76,12 +56,22 @@ std::string load_or_create_http_token(const std::filesystem::path& data_dir) {
   }
   const std::filesystem::path file = data_dir / "http-token";
   if (!std::filesystem::exists(file, error)) {
-    const std::string token = random_hex(kTokenBytes);
+    const std::string token = util::random_hex(kTokenBytes);
     if (create_token_file(file, token)) return token;
   }
   struct stat info {};
   if (::stat(file.c_str(), &info) == 0 && (info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
     ::chmod(file.c_str(), S_IRUSR | S_IWUSR);
+  }
+  return read_token(file);
+}
+
+std::string read_http_token(const std::filesystem::path& data_dir) {
+  const std::filesystem::path file = data_dir / "http-token";
+  std::error_code error;
+  if (!std::filesystem::exists(file, error)) {
+    throw std::runtime_error("there is no HTTP token " + file.string() +
+                             " yet: it is made when the daemon first starts (`prospectd run`)");
   }
   return read_token(file);
 }

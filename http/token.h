@@ -1,5 +1,5 @@
-// The bearer token that authorises the HTTP API's writes: 32 random bytes as hex, kept in
-// data_dir/http-token (0600), created at first start. Pure functions over files; thread-safe.
+// The bearer token that authorises the HTTP API (ARCHITECTURE.md "Interfaces"): 32 random bytes as
+// hex, kept in data_dir/http-token (0600), created at first start. Pure functions over files; thread-safe.
 #pragma once
 
 #include <filesystem>
@@ -12,6 +12,10 @@ namespace prospectd::http {
 // A token file readable by others is tightened to 0600. Throws std::runtime_error naming the
 // file when it cannot be read or written, or holds no token. The token is never logged.
 std::string load_or_create_http_token(const std::filesystem::path& data_dir);
+
+// Reads an existing data_dir/http-token and never creates one (the CLI signs in to a running
+// daemon with it). Throws std::runtime_error naming the file when it is missing or unreadable.
+std::string read_http_token(const std::filesystem::path& data_dir);
 
 // Compares a presented token with the real one in time independent of where they differ.
 bool token_matches(std::string_view presented, std::string_view expected);

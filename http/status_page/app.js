@@ -1,5 +1,6 @@
 // prospectd status page: a small single-page app over the JSON API (ARCHITECTURE.md "Interfaces") with hash
-// routes #/, #/contacts?stage=&q=, #/contact/<email>. Every value is inserted as text.
+// routes #/, #/contacts?stage=&q=, #/contact/<email>. Every value is inserted as text. Signed in by the session
+// cookie of a `prospectd open` link; writes carry the session's CSRF token (GET /api/session).
 "use strict";
 
 (() => {
@@ -82,12 +83,74 @@
     constructor(status, message) { super(message); this.status = status; }
   }
 
-  async function getJSON(url) {
-    const response = await fetch(url, { headers: { Accept: "application/json" }, cache: "no-store" });
+  async function request(method, url, options) {
+    const response = await fetch(url, { method, cache: "no-store", ...options });
     let body = null;
     try { body = await response.json(); } catch (_) { /* not JSON */ }
+    if (response.status === 401) signedOut(body && body.reason);
     if (!response.ok) throw new HttpError(response.status, (body && body.error) || response.statusText);
     return body;
+  }
+
+  const getJSON = (url) => request("GET", url, { headers: { Accept: "application/json" } });
+
+  // ---- signing in (GET /api/session; the cookie is HttpOnly, the page never sees it) -------
+  let csrfToken = null;
+  let signedIn = false;
+  let sessionTimer = null;
+
+  async function loadSession() {
+    const session = await getJSON("/api/session");
+    csrfToken = session.csrf_token;
+    return session;
+  }
+
+  // A write (POST, DELETE) with the session's CSRF token, fetched first if the page has none.
+  async function sendJSON(method, url, body) {
+    if (!csrfToken) await loadSession();
+    const headers = { Accept: "application/json", "Content-Type": "application/json" };
+    if (csrfToken) headers["X-CSRF-Token"] = csrfToken;
+    return request(method, url, { headers, body: body === undefined ? "" : JSON.stringify(body) });
+  }
+
+  // The API answered 401: say how to sign in instead of showing empty panels, and look again now and
+  // then (signing in from another tab sets the cookie for this one too).
+  const SIGNED_OUT_REASONS = {
+    session_expired: "Your session has ended: prospectd restarted, or its token changed.",
+    not_signed_in: "This page shows your mail data, so prospectd asks who you are first.",
+  };
+
+  function signedOut(reason) {
+    csrfToken = null;
+    $("sign-in-reason").textContent = SIGNED_OUT_REASONS[reason] || SIGNED_OUT_REASONS.not_signed_in;
+    clearTimeout(sessionTimer);
+    sessionTimer = setTimeout(checkSession, 5000);
+    if (!signedIn && !$("sign-in").hidden) return;
+    signedIn = false;
+    document.body.dataset.auth = "signed-out";
+    $("sign-in").hidden = false;
+    for (const name of ["dashboard", "contacts", "contact"]) $("view-" + name).hidden = true;
+    clearTimeout(statusTimer);
+    clearTimeout(dashboardTimer);
+    $("connection").classList.remove("offline");
+    $("connection").textContent = "";
+  }
+
+  async function checkSession() {
+    clearTimeout(sessionTimer);
+    try {
+      const session = await loadSession();
+      if (signedIn) return;
+      signedIn = true;
+      document.body.dataset.auth = session.auth;
+      $("sign-in").hidden = true;
+      route();
+      refreshStatus();
+    } catch (error) {
+      if (error.status === 401) return;  // signedOut() looks again later
+      connected(false, error);
+      sessionTimer = setTimeout(checkSession, 4000);
+    }
   }
 
   // ---- connection state -------------------------------------------------------------------
@@ -186,6 +249,7 @@
   let statusTimer = null;
   async function refreshStatus() {
     clearTimeout(statusTimer);
+    if (!signedIn) return;
     try {
       const status = await getJSON("/api/status");
       const text = JSON.stringify(status);
@@ -195,10 +259,26 @@
       }
       connected(true);
     } catch (error) {
+      if (error.status === 401) return;
       connected(false, error);
     }
     const syncing = lastStatus && lastStatus.accounts.some((a) => a.state === "syncing");
     statusTimer = setTimeout(refreshStatus, document.hidden ? 20000 : syncing ? 1000 : 4000);
+  }
+
+  // ---- sync now (POST /api/sync) ----------------------------------------------------------
+  async function syncNow() {
+    const button = $("sync-now");
+    button.disabled = true;
+    try {
+      await sendJSON("POST", "/api/sync", {});
+      $("sync-now-result").textContent = "Sync requested at " + new Date().toLocaleTimeString() + ".";
+      setTimeout(refreshStatus, 500);
+    } catch (error) {
+      $("sync-now-result").textContent = "Could not request a sync: " + error.message;
+    } finally {
+      button.disabled = false;
+    }
   }
 
   // ---- dashboard lists (GET /api/dashboard) -----------------------------------------------
@@ -246,7 +326,7 @@
 
   async function refreshDashboard() {
     clearTimeout(dashboardTimer);
-    if (currentView !== "dashboard") return;
+    if (currentView !== "dashboard" || !signedIn) return;
     try {
       const dashboard = await getJSON("/api/dashboard");
       const text = JSON.stringify(dashboard);
@@ -256,6 +336,7 @@
       }
       connected(true);
     } catch (error) {
+      if (error.status === 401) return;
       if (error.status !== 503) connected(false, error);
     }
     dashboardTimer = setTimeout(refreshDashboard, document.hidden ? 30000 : 10000);
@@ -398,6 +479,7 @@
   }
 
   function route() {
+    if (!signedIn) return;
     const hash = location.hash || "#/";
     if (hash.startsWith("#/contact/")) {
       show("contact");
@@ -428,14 +510,17 @@
       contactsQuery.offset += PAGE_SIZE;
       loadContacts(true);
     });
+    $("sync-now").addEventListener("click", syncNow);
     document.addEventListener("visibilitychange", () => {
-      if (!document.hidden) {
-        refreshStatus();
-        refreshDashboard();
+      if (document.hidden) return;
+      if (!signedIn) {
+        checkSession();
+        return;
       }
+      refreshStatus();
+      refreshDashboard();
     });
-    route();
-    refreshStatus();
+    checkSession();
   }
 
   start();

@@ -381,7 +381,7 @@ class Daemon:
             if self.process.poll() is not None:
                 raise AssertionError("prospectd run exited with %d:\n%s" % (self.process.returncode, self.log()))
             try:
-                return self.request("GET", "/healthz", timeout=2).status == 200
+                return self.request("GET", "/healthz", timeout=2, auth=False).status == 200
             except OSError:
                 return False
         if not wait_for(healthy, timeout):
@@ -415,14 +415,19 @@ class Daemon:
         with open(os.path.join(self.app.data_dir, "http-token"), encoding="utf-8") as f:
             return f.read().strip()
 
-    def request(self, method, path, body=None, headers=None, timeout=30):
-        """One request on a new connection; `headers` may replace Host. Returns an HttpResponse."""
+    def request(self, method, path, body=None, headers=None, timeout=30, auth=True):
+        """One request on a new connection; `headers` may replace Host. Returns an HttpResponse.
+        Signed in with the bearer token of data_dir/http-token unless auth=False or `headers` carry
+        their own Authorization or Cookie (a browser session, see sign_in())."""
         import http.client
+        headers = dict(headers or {})
+        if auth and not any(name.lower() in ("authorization", "cookie") for name in headers):
+            headers["Authorization"] = "Bearer " + self.token
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
             if isinstance(body, (dict, list)):
                 body = json.dumps(body).encode("utf-8")
-            connection.request(method, path, body=body, headers=headers or {})
+            connection.request(method, path, body=body, headers=headers)
             response = connection.getresponse()
             return HttpResponse(response.status, response.getheaders(), response.read())
         finally:
@@ -436,10 +441,26 @@ class Daemon:
         return response.json()
 
     def post(self, path, body=None, token=None):
+        """A POST with this bearer token, or with no credentials at all when token is None."""
         headers = {"Content-Type": "application/json"}
         if token is not None:
             headers["Authorization"] = "Bearer " + token
-        return self.request("POST", path, body=body if body is not None else b"", headers=headers)
+        return self.request("POST", path, body=body if body is not None else b"", headers=headers, auth=False)
+
+    def login_link(self):
+        """A one-time sign-in link from `prospectd open --print` (valid once, for 2 minutes)."""
+        link = self.app.run("open", "--print", timeout=60).stdout.strip()
+        if not link.startswith(self.base_url + "/login?ticket="):
+            raise AssertionError("prospectd open --print printed %r" % link)
+        return link
+
+    def sign_in(self):
+        """Signs in as the status page's browser does; returns the Cookie header value to send."""
+        link = self.login_link()
+        response = self.request("GET", link[len(self.base_url):], auth=False)
+        if response.status != 303:
+            raise AssertionError("GET /login answered %d: %s" % (response.status, response.body[:300]))
+        return response.header("Set-Cookie").split(";", 1)[0]
 
     def wait_until_synced(self, timeout=300):
         """Waits until every account in /api/status is `ok`; returns that status document."""

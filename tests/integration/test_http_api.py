@@ -1,6 +1,7 @@
 """The HTTP API of `prospectd run` against a mailbox synced from a real Dovecot: every
-endpoint and filter, the Host check, the write token, security headers, and that a manual move
-through the API is recorded as the user's. The CLI and the API must return the same documents."""
+endpoint and filter, the Host check, the token every API request needs (sessions: test_http_auth.py),
+security headers, and that a manual move through the API is recorded as the user's. The CLI and the
+API must return the same documents."""
 import calendar
 import json
 import os
@@ -335,6 +336,17 @@ class HttpApiTest(unittest.TestCase):
             self.assertNotIn(token.encode(), response.body)
         self.assertNotIn(token, self.daemon.log())
 
+    def test_reads_without_the_right_token_are_401(self):
+        token = self.daemon.token
+        for path in ("/api/status", "/api/contacts", "/api/contacts/" + self.a_prospect(2), "/api/threads",
+                     "/api/dashboard", "/metrics"):
+            for headers in ({}, {"Authorization": "Bearer " + token[:-1]}, {"Authorization": "Basic " + token}):
+                response = self.daemon.request("GET", path, headers=headers, auth=False)
+                self.assertEqual(response.status, 401, (path, headers))
+                self.assertEqual(response.header("WWW-Authenticate"), 'Bearer realm="prospectd"')
+                self.assertIn("prospectd open", response.json()["error"])
+            self.assertEqual(self.daemon.request("GET", path).status, 200, path)
+
     def test_writes_without_the_right_token_are_401(self):
         email = self.a_prospect(3)
         path = "/api/contacts/%s/stage" % email
@@ -343,7 +355,7 @@ class HttpApiTest(unittest.TestCase):
         for headers in ({}, {"Authorization": "Bearer"}, {"Authorization": "Bearer " + token[:-1]},
                         {"Authorization": "Bearer " + token + "x"}, {"Authorization": "Basic " + token},
                         {"Authorization": token}):
-            response = self.daemon.request("POST", path, body=body, headers=headers)
+            response = self.daemon.request("POST", path, body=body, headers=headers, auth=False)
             self.assertEqual(response.status, 401, headers)
             self.assertIn("error", response.json())
         self.assertEqual(self.daemon.post("/api/sync").status, 401)
@@ -445,6 +457,61 @@ class HttpWhileSyncingTest(harness.TempDirTestCase):
         self.assertLess(latencies[int(len(latencies) * 0.99)], 1.0,
                         "p99 %.3f s over %d requests" % (latencies[int(len(latencies) * 0.99)], len(latencies)))
         self.assertEqual(daemon.stop(), 0)
+
+
+class PeopleApiTest(unittest.TestCase):
+    """GET /api/why/{email}, the blocklist (GET, POST /api/blocks, DELETE /api/blocks/{entry}) and
+    POST /api/contacts/{email}/forget against a running daemon, with the same answers as the CLI."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp, cls.truth, cls.dovecot = harness.start_class_mailbox(cls, "prospectd-people-", 400, 52)
+        cls.http_port = harness.free_port()
+        cls.app = Prospectd(os.path.join(cls.tmp, "app"), [imap_account(cls.dovecot)],
+                            extra=harness.http_section(cls.http_port))
+        cls.daemon = Daemon(cls.app, cls.http_port).start()
+        cls.addClassCleanup(cls.daemon.stop)
+        cls.daemon.wait_until_synced()
+
+    def write(self, method, path, body=None):
+        return self.daemon.request(method, path, body=json.dumps(body).encode() if body is not None else b"",
+                                   headers={"Content-Type": "application/json",
+                                            "Authorization": "Bearer " + self.daemon.token})
+
+    def emails(self):
+        return {c["email"] for c in self.daemon.get_json("/api/contacts?limit=1000")}
+
+    def test_why_answers_as_the_cli_does(self):
+        contact = sorted(self.truth["contacts"])[3]
+        for email in (contact, "rep@acme-sales.com", "nobody@nowhere.example"):
+            api = self.daemon.get_json("/api/why/" + urllib.parse.quote(email))
+            self.assertEqual(api, json.loads(self.app.run("why", email, "--json").stdout))
+        self.assertEqual(self.daemon.request("GET", "/api/why/not-an-address").status, 400)
+        self.assertEqual(self.daemon.request("GET", "/api/why/" + contact, auth=False).status, 401)
+
+    def test_block_and_unblock_an_address_through_the_api(self):
+        target = sorted(self.truth["contacts"])[5]
+        answer = self.write("POST", "/api/blocks", {"entry": target.upper()})
+        self.assertEqual(answer.status, 201, answer.body)
+        self.assertEqual(answer.json(), {"entry": target, "hidden": 1})
+        self.assertNotIn(target, self.emails())
+        self.assertEqual(self.daemon.request("GET", "/api/contacts/" + target).status, 404)
+        self.assertIn(target, self.daemon.get_json("/api/blocks"))
+        self.assertEqual(self.daemon.get_json("/api/why/" + target)["reasons"][0]["code"], "blocked")
+        for bad in ({"entry": "not valid"}, {"entry": 7}, {}):
+            self.assertEqual(self.write("POST", "/api/blocks", bad).status, 400, bad)
+        self.assertEqual(self.write("DELETE", "/api/blocks/" + target).json(), {"entry": target, "shown": 1})
+        self.assertIn(target, self.emails())
+        self.assertEqual(self.write("DELETE", "/api/blocks/" + target).status, 404)
+
+    def test_forget_through_the_api(self):
+        target = sorted(self.truth["contacts"])[7]
+        self.assertEqual(self.write("POST", "/api/contacts/%s/forget" % target).json(), {"forgotten": target})
+        self.assertNotIn(target, self.emails())
+        self.assertEqual(self.daemon.get_json("/api/why/" + target)["reasons"][0]["code"], "forgotten")
+        self.assertEqual(self.write("POST", "/api/contacts/%s/forget" % target).status, 404)
+        self.assertEqual(self.write("POST", "/api/contacts/nobody@nowhere.example/forget").status, 404)
+        self.assertNotIn(target, self.daemon.log())  # the address is not logged
 
 
 if __name__ == "__main__":

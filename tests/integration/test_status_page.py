@@ -1,11 +1,18 @@
 """The status page in headless Chromium against the synced demo mailbox: the funnel
 shows the numbers of /api/status, a contact's stage history renders, search finds contacts,
-and screenshots (laptop and phone) are saved under the build tree for a person to look at."""
+and screenshots (laptop and phone) are saved under the build tree for a person to look at.
+The browser signs in as a person does, through a `prospectd open --print` link; without one
+the page says how to sign in, and its writes carry the session's CSRF token."""
+import fcntl
 import html.parser
+import json
 import os
+import re
+import select
 import shutil
 import subprocess
 import tempfile
+import time
 import unittest
 import urllib.parse
 
@@ -95,6 +102,94 @@ def number(text):
     return int(text.replace(",", "").replace(".", "").replace("\u202f", "").replace("\xa0", "").strip())
 
 
+class DevTools:
+    """Headless Chromium driven over --remote-debugging-pipe (the DevTools protocol: NUL-terminated
+    JSON on fds 3 and 4), to click and evaluate in a page that --dump-dom cannot."""
+
+    def __init__(self, chromium, profile, url):
+        self.chromium, self.profile, self.url = chromium, profile, url
+        self.next_id = 0
+        self.buffer = b""
+
+    def __enter__(self):
+        to_browser_read, self.to_browser = os.pipe()
+        self.from_browser, from_browser_write = os.pipe()
+
+        def wire_fds():  # the child reads commands on fd 3 and answers on fd 4
+            reading = fcntl.fcntl(to_browser_read, fcntl.F_DUPFD, 10)
+            writing = fcntl.fcntl(from_browser_write, fcntl.F_DUPFD, 10)
+            os.dup2(reading, 3)
+            os.dup2(writing, 4)
+        command = [self.chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                   "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
+                   "--user-data-dir=" + self.profile, "--remote-debugging-pipe", self.url]
+        # Four new descriptors fill the lowest free numbers, so 3 and 4 are open here to be kept.
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                        preexec_fn=wire_fds, pass_fds=(3, 4))
+        harness.TrackedProcess(self.process, "chromium (DevTools pipe)")
+        os.close(to_browser_read)
+        os.close(from_browser_write)
+        try:
+            pages = []
+            if not harness.wait_for(lambda: pages.extend(
+                    t for t in self.call("Target.getTargets")["targetInfos"] if t["type"] == "page") or pages, 30):
+                raise AssertionError("Chromium opened no page")
+            self.session = self.call("Target.attachToTarget", targetId=pages[0]["targetId"],
+                                     flatten=True)["sessionId"]
+        except BaseException:
+            self.__exit__(None, None, None)  # the browser is not left behind
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        try:
+            self.call("Browser.close", timeout=10)
+        except (OSError, AssertionError):
+            pass
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        os.close(self.to_browser)
+        os.close(self.from_browser)
+
+    def call(self, method, session=None, timeout=30, **params):
+        self.next_id += 1
+        message = {"id": self.next_id, "method": method, "params": params}
+        if session:
+            message["sessionId"] = session
+        os.write(self.to_browser, json.dumps(message).encode() + b"\0")
+        deadline = time.monotonic() + timeout
+        while True:
+            while b"\0" in self.buffer:
+                raw, self.buffer = self.buffer.split(b"\0", 1)
+                answer = json.loads(raw)
+                if answer.get("id") == self.next_id:
+                    if "error" in answer:
+                        raise AssertionError("%s failed: %s" % (method, answer["error"]))
+                    return answer["result"]
+            if time.monotonic() > deadline:
+                raise AssertionError("Chromium did not answer %s within %d s" % (method, timeout))
+            ready, _, _ = select.select([self.from_browser], [], [], 0.5)
+            if ready:
+                chunk = os.read(self.from_browser, 1 << 16)
+                if not chunk:
+                    raise AssertionError("Chromium closed the DevTools pipe")
+                self.buffer += chunk
+
+    def evaluate(self, expression):
+        result = self.call("Runtime.evaluate", session=self.session, expression=expression, awaitPromise=True,
+                           returnByValue=True)
+        if "exceptionDetails" in result:
+            raise AssertionError("%s threw: %s" % (expression, result["exceptionDetails"]))
+        return result["result"].get("value")
+
+    def wait_for(self, expression, timeout=30):
+        if not harness.wait_for(lambda: self.evaluate(expression) is True, timeout, interval=0.2):
+            raise AssertionError("never true in the page: " + expression)
+
+
 class StatusPageTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -135,15 +230,22 @@ class StatusPageTest(unittest.TestCase):
             raise AssertionError("chromium failed (%d): %s" % (result.returncode, result.stderr[-2000:]))
         return result.stdout
 
+    def signed_in_url(self, fragment=""):
+        """A fresh one-time link (each browser run has a new profile, so signs in anew); the login's
+        redirect to / keeps the fragment (RFC 9110 §10.2.2), so the link opens the view asked for."""
+        return self.daemon.login_link() + fragment
+
     def dom(self, fragment=""):
-        return parse_dom(self.browser("--dump-dom", url=self.daemon.base_url + "/" + fragment))
+        dom = parse_dom(self.browser("--dump-dom", url=self.signed_in_url(fragment)))
+        self.assertEqual(dom.find("body").attrs.get("data-auth"), "session", "the page did not sign in")
+        return dom
 
     def screenshot(self, name, fragment="", size="1280,1000"):
         path = os.path.join(self.artifacts, name)
         if os.path.exists(path):
             os.remove(path)
         self.browser("--screenshot=" + path, "--window-size=" + size, "--hide-scrollbars",
-                     url=self.daemon.base_url + "/" + fragment)
+                     url=self.signed_in_url(fragment))
         self.assertTrue(os.path.getsize(path) > 10000, "screenshot %s is empty" % path)
         return path
 
@@ -217,6 +319,45 @@ class StatusPageTest(unittest.TestCase):
         dom = self.dom("#/contacts?stage=prospect")
         stages = {r.attrs["data-stage"] for r in dom.by_id("contacts-body").find_all("tr")}
         self.assertEqual(stages, {"prospect"})
+
+    def test_without_signing_in_the_page_says_how(self):
+        dom = parse_dom(self.browser("--dump-dom", url=self.daemon.base_url + "/#/contacts?stage=prospect"))
+        self.assertEqual(dom.find("body").attrs.get("data-auth"), "signed-out")
+        notice = dom.by_id("sign-in")
+        self.assertNotIn("hidden", notice.attrs)
+        self.assertIn("prospectd open", notice.text())
+        for view in ("view-dashboard", "view-contacts", "view-contact"):
+            self.assertIn("hidden", dom.by_id(view).attrs, view)
+        self.assertIsNone(dom.find("article", cls="account"))
+        self.assertFalse(list(dom.by_id("contacts-body").find_all("tr")))
+
+    def test_a_used_link_shows_how_to_sign_in_again(self):
+        link = self.signed_in_url()
+        self.browser("--dump-dom", url=link)
+        dom = parse_dom(self.browser("--dump-dom", url=link))
+        self.assertIn("does not work", dom.find("h1").text())
+        self.assertIn("prospectd open", dom.find("main").text())
+
+    def test_a_write_from_the_page_carries_the_csrf_token(self):
+        """Sync now, clicked in a real browser: the page sends X-CSRF-Token; the same POST without it
+        is refused though the browser sends the session cookie."""
+        metric = 'prospectd_http_requests_total{route="/api/sync",code="202"}'
+        before = self.metric(metric)
+        with DevTools(self.chromium, tempfile.mkdtemp(prefix="chromium-", dir=self.tmp), self.signed_in_url()) as page:
+            page.wait_for("!!document.body && document.body.dataset.auth === 'session' && !!document.querySelector('article.account')")
+            page.evaluate("document.getElementById('sync-now').click()")
+            page.wait_for("document.getElementById('sync-now-result').textContent !== ''")
+            self.assertTrue(page.evaluate("document.getElementById('sync-now-result').textContent")
+                            .startswith("Sync requested"))
+            status = page.evaluate("fetch('/api/sync', {method: 'POST', body: '{}'}).then((r) => r.status)")
+            self.assertEqual(status, 403)
+        self.assertEqual(self.metric(metric), before + 1)
+        self.daemon.wait_until_synced()
+
+    def metric(self, name):
+        text = self.daemon.request("GET", "/metrics").text
+        found = re.search(r"^%s (\S+)$" % re.escape(name), text, re.M)
+        return float(found.group(1)) if found else 0.0
 
     def test_screenshots_on_a_laptop_and_a_phone(self):
         for name, size in (("status-page-laptop.png", "1280,1000"), ("status-page-phone.png", "375,1400")):
