@@ -37,38 +37,10 @@ std::string toml_string(std::string_view value) {
   return quoted + "\"";
 }
 
-// Replaces the value of `key` (a string or an array, up to its closing quote or bracket) on the
-// first line that sets it inside table `table` ("accounts" matches [[accounts]]). Keeps the
-// line's trailing comment. Returns false if no such line was found.
-bool replace_value(std::vector<std::string>& lines, std::string_view table, std::string_view key,
-                   const std::string& value) {
-  std::string current;
-  for (auto& line : lines) {
-    const auto first = line.find_first_not_of(' ');
-    if (first == std::string::npos) continue;
-    if (line[first] == '[') {
-      const auto name_begin = line.find_first_not_of('[', first);
-      const auto name_end = line.find(']', name_begin);
-      current = line.substr(name_begin, name_end - name_begin);
-      continue;
-    }
-    if (current != table || line.compare(first, key.size(), key) != 0) continue;
-    const auto equals = line.find_first_not_of(' ', first + key.size());
-    if (equals == std::string::npos || line[equals] != '=') continue;
-    const auto begin = line.find_first_not_of(' ', equals + 1);
-    if (begin == std::string::npos) return false;
-    const char close = line[begin] == '[' ? ']' : '"';
-    const auto end = line.find(close, begin + 1);
-    if (end == std::string::npos) return false;
-    line.replace(begin, end + 1 - begin, value);
-    return true;
-  }
-  return false;
-}
-
-// Replaces the whole first line that sets `key` inside table `table` with `replacement`.
-bool replace_line(std::vector<std::string>& lines, std::string_view table, std::string_view key,
-                  const std::string& replacement) {
+// The first line that sets `key` inside table `table` ("accounts" matches [[accounts]]), and
+// where its value begins; nullptr if there is none.
+std::string* find_setting(std::vector<std::string>& lines, std::string_view table, std::string_view key,
+                          std::size_t& value_begin) {
   std::string current;
   for (auto& line : lines) {
     const auto first = line.find_first_not_of(' ');
@@ -78,14 +50,36 @@ bool replace_line(std::vector<std::string>& lines, std::string_view table, std::
       current = line.substr(name_begin, line.find(']', name_begin) - name_begin);
       continue;
     }
-    if (current == table && line.compare(first, key.size(), key) == 0 &&
-        line.find_first_not_of(' ', first + key.size()) != std::string::npos &&
-        line[line.find_first_not_of(' ', first + key.size())] == '=') {
-      line = replacement;
-      return true;
-    }
+    if (current != table || line.compare(first, key.size(), key) != 0) continue;
+    const auto equals = line.find_first_not_of(' ', first + key.size());
+    if (equals == std::string::npos || line[equals] != '=') continue;
+    value_begin = line.find_first_not_of(' ', equals + 1);
+    return &line;
   }
-  return false;
+  return nullptr;
+}
+
+// Replaces the value of `key` (a string or an array, up to its closing quote or bracket),
+// keeping the line's trailing comment. Returns false if no such line was found.
+bool replace_value(std::vector<std::string>& lines, std::string_view table, std::string_view key,
+                   const std::string& value) {
+  std::size_t begin = 0;
+  std::string* line = find_setting(lines, table, key, begin);
+  if (!line || begin == std::string::npos) return false;
+  const auto end = line->find((*line)[begin] == '[' ? ']' : '"', begin + 1);
+  if (end == std::string::npos) return false;
+  line->replace(begin, end + 1 - begin, value);
+  return true;
+}
+
+// Replaces the whole line that sets `key` inside `table` with `replacement`.
+bool replace_line(std::vector<std::string>& lines, std::string_view table, std::string_view key,
+                  const std::string& replacement) {
+  std::size_t begin = 0;
+  std::string* line = find_setting(lines, table, key, begin);
+  if (!line) return false;
+  *line = replacement;
+  return true;
 }
 
 // The example with the user's answers filled in. Throws ConfigError if the example no longer has

@@ -1,6 +1,5 @@
-// What the HTTP handlers of one server share: options, live status, the write token, cached
-// documents, and the helpers every handler answers with. Thread-safe: members are immutable
-// after construction or guard themselves.
+// What the HTTP handlers of one server share: options, live status, cached documents, and the helpers every handler
+// answers with. Thread-safe: members are immutable after construction or guard themselves.
 #pragma once
 
 #include <httplib.h>
@@ -53,17 +52,12 @@ struct StoreStatus {
 };
 
 struct HttpContext {
-  HttpContext(HttpServerOptions server_options, sync::LiveStatus& live_status, SyncRequester requester,
-              std::string write_token)
-      : options(std::move(server_options)),
-        live(live_status),
-        request_sync(std::move(requester)),
-        token(std::move(write_token)) {}
+  HttpContext(HttpServerOptions server_options, sync::LiveStatus& live_status, SyncRequester requester)
+      : options(std::move(server_options)), live(live_status), request_sync(std::move(requester)) {}
 
   const HttpServerOptions options;
   sync::LiveStatus& live;
   const SyncRequester request_sync;
-  const std::string token;
   std::atomic<int> port{0};
   // status_json(reader) plus per-account extras; the live overlay is added per request.
   Cached<StoreStatus> store_status{std::chrono::milliseconds(1000)};

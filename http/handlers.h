@@ -14,7 +14,8 @@ void add_status_routes(httplib::Server& server, HttpContext& context);
 void add_crm_routes(httplib::Server& server, HttpContext& context);
 // GET /api/dashboard: recent promotions, threads owed a reply, prospects gone quiet.
 void add_dashboard_routes(httplib::Server& server, HttpContext& context);
-// POST /api/contacts/{email}/stage, /api/sync (the bearer token is checked before routing).
+// POST /api/contacts/{email}/stage, /api/sync (access -- token or session, CSRF -- is checked
+// before routing, http/access_guard.h).
 void add_write_routes(httplib::Server& server, HttpContext& context);
 // GET /api/why/{email}; GET, POST /api/blocks, DELETE /api/blocks/{entry};
 // POST /api/contacts/{email}/forget.

@@ -1,6 +1,6 @@
-// POST /api/contacts/{email}/stage (a manual move, actor "user") and POST /api/sync. The
-// bearer token was checked before routing. A move writes through a short-lived Store of its
-// own on this worker thread: moves are rare, and the sync's connection stays the sync's.
+// POST /api/contacts/{email}/stage (a manual move, actor "user") and POST /api/sync. Access
+// (token or session, CSRF) was checked before routing. A move writes through a short-lived
+// Store of its own on this worker thread: moves are rare, and the sync's connection stays the sync's.
 #include <spdlog/spdlog.h>
 
 #include <ctime>

@@ -121,7 +121,7 @@ struct HttpServer::Impl {
   Impl(HttpServerOptions options, sync::LiveStatus& live, SyncRequester request_sync)
       : address(parse_listen(options.listen)),
         token(options.data_dir),
-        context(std::move(options), live, std::move(request_sync), *token.current().token),
+        context(std::move(options), live, std::move(request_sync)),
         guard(context.options.listen, context.options.data_dir, token, sessions) {}
 
   void configure();

@@ -10,21 +10,9 @@
 #include <climits>
 #include <stdexcept>
 
+#include "util/text.h"
+
 namespace prospectd::util {
-namespace {
-
-std::string to_hex(const unsigned char* bytes, std::size_t size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(2 * size);
-  for (std::size_t i = 0; i < size; ++i) {
-    hex += kDigits[bytes[i] >> 4];
-    hex += kDigits[bytes[i] & 0x0f];
-  }
-  return hex;
-}
-
-}  // namespace
 
 std::string hmac_sha256_hex(std::string_view key, std::string_view message) {
   if (key.size() > INT_MAX) throw std::runtime_error("HMAC key too long");
@@ -34,13 +22,13 @@ std::string hmac_sha256_hex(std::string_view key, std::string_view message) {
            reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest.data(), &length) == nullptr) {
     throw std::runtime_error("HMAC-SHA256 failed");
   }
-  return to_hex(digest.data(), length);
+  return lowercase_hex(digest.data(), length);
 }
 
 std::string sha256_hex(std::string_view text) {
   std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
   SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest.data());
-  return to_hex(digest.data(), digest.size());
+  return lowercase_hex(digest.data(), digest.size());
 }
 
 }  // namespace prospectd::util

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "util/text.h"
+
 namespace prospectd::util {
 
 std::string random_hex(std::size_t bytes) {
@@ -23,14 +25,7 @@ std::string random_hex(std::size_t bytes) {
     }
     filled += static_cast<std::size_t>(got);
   }
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(2 * bytes);
-  for (std::size_t i = 0; i < bytes; ++i) {
-    hex += kDigits[buffer[i] >> 4];
-    hex += kDigits[buffer[i] & 0x0f];
-  }
-  return hex;
+  return lowercase_hex(buffer.data(), bytes);
 }
 
 bool is_lowercase_hex(std::string_view text, std::size_t length) {

@@ -67,4 +67,15 @@ std::string_view trim(std::string_view text, std::string_view blanks) {
   return text.substr(first, last - first + 1);
 }
 
+std::string lowercase_hex(const unsigned char* bytes, std::size_t size) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(2 * size);
+  for (std::size_t i = 0; i < size; ++i) {
+    hex += kDigits[bytes[i] >> 4];
+    hex += kDigits[bytes[i] & 0x0f];
+  }
+  return hex;
+}
+
 }  // namespace prospectd::util

@@ -3,6 +3,7 @@
 // (RFC 5322 and RFC 3501 keywords are ASCII); pure functions, thread-safe.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -30,6 +31,9 @@ std::size_t edit_distance(std::string_view a, std::string_view b);
 // (including CR, LF and TAB) and DEL becomes a visible \xNN escape; other bytes are kept. A
 // server's error text may carry any byte (Courier's "Access denied. \x02").
 std::string printable(std::string_view text);
+
+// `size` bytes as 2 * size lowercase hex digits.
+std::string lowercase_hex(const unsigned char* bytes, std::size_t size);
 
 // `text` without leading and trailing characters from `blanks`.
 std::string_view trim(std::string_view text, std::string_view blanks = kBlanks);

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "tests/unit/config/parse_helpers.h"
 #include "tests/unit/config/scoped_env.h"
 
 namespace prospectd::config {
@@ -25,15 +26,7 @@ password_cmd = "pass show mail/work"
 
 Config parse(std::string_view text) { return parse_config(text, "/etc/prospectd/config.toml"); }
 
-// The ConfigError parsing `text` (as "config.toml") throws; empty if it parses.
-std::string error_of(std::string_view text) {
-  try {
-    (void)parse_config(text, "config.toml");
-  } catch (const ConfigError& error) {
-    return error.what();
-  }
-  return "";
-}
+using test::error_of;
 
 TEST_CASE("an IMAP account with only the required keys gets the documented defaults") {
   const Config config = parse(kImapAccount);

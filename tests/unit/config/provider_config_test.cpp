@@ -7,20 +7,14 @@
 
 #include "config/config.h"
 #include "config/since_window.h"
+#include "tests/unit/config/parse_helpers.h"
 
 namespace prospectd::config {
 namespace {
 
 Config parse(std::string_view text) { return parse_config(text, "/home/rep/.config/prospectd/config.toml"); }
 
-std::string error_of(std::string_view text) {
-  try {
-    (void)parse_config(text, "config.toml");
-  } catch (const ConfigError& error) {
-    return error.what();
-  }
-  return "";
-}
+using test::error_of;
 
 // The account table starts on line 2 (line 1 is data_dir).
 std::string account(std::string_view keys) {
