@@ -4,7 +4,10 @@ once and for 2 minutes, session writes need the CSRF token, foreign origins are 
 end with a restart or a new token (README.md "Status page and JSON API")."""
 import hashlib
 import hmac
+import json
 import os
+import subprocess
+import sys
 import re
 import secrets
 import shutil
@@ -313,6 +316,70 @@ class SessionLifetimeTest(AuthTestCase):
         self.assertIn("http-token changed", self.daemon.log())
         self.assertNotIn(new, self.daemon.log())
         self.assertNotIn(old, self.daemon.log())
+
+
+class AnotherLocalUserTest(AuthTestCase):
+    """Another user of the same machine: it can read no file of the store and gets nothing from
+    the API but 401 (the tests create the user when run as root, as CI runs)."""
+
+    OTHER = "prospectd-other"
+
+    @classmethod
+    def setUpClass(cls):
+        if os.geteuid() != 0:
+            raise unittest.SkipTest("creating another local user needs root")
+        if subprocess.run(["id", cls.OTHER], capture_output=True).returncode != 0:
+            subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", cls.OTHER],
+                           check=True, capture_output=True)
+        cls.tmp = tempfile.mkdtemp(prefix="prospectd-other-user-")
+        os.chmod(cls.tmp, 0o755)  # the other user may walk to the data dir; the data dir stops it
+        if not os.environ.get("PROSPECTD_KEEP_TEST_DIRS"):
+            cls.addClassCleanup(shutil.rmtree, cls.tmp, ignore_errors=True)
+        cls.port = harness.free_port()
+        cls.app = new_app(os.path.join(cls.tmp, "app"), cls.port)
+        old = os.umask(0o022)  # a permissive umask must not matter
+        try:
+            cls.daemon = Daemon(cls.app, cls.port).start()
+        finally:
+            os.umask(old)
+        cls.addClassCleanup(cls.daemon.stop)
+
+    def as_other(self, code):
+        # The system's interpreter: a user-installed one may be out of the other user's reach.
+        python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+        return subprocess.run([python, "-c", code], user=self.OTHER, group=self.OTHER, cwd="/",
+                              capture_output=True, text=True, timeout=60)
+
+    def test_another_user_can_read_no_store_file_and_gets_401(self):
+        self.assertEqual(self.daemon.get_json("/api/status")["messages"], 0)  # the daemon serves its owner
+        files = sorted(os.listdir(self.app.data_dir))
+        self.assertIn("http-token", files)
+        self.assertIn("prospectd.sqlite", files)
+        probe = self.as_other(
+            "import os, sys, json, urllib.request, urllib.error\n"
+            "d = sys.argv[1] if len(sys.argv) > 1 else %r\n"
+            "result = {}\n"
+            "for name in %r:\n"
+            "    try:\n"
+            "        open(os.path.join(d, name), 'rb').read(1); result[name] = 'read'\n"
+            "    except PermissionError:\n"
+            "        result[name] = 'denied'\n"
+            "try:\n"
+            "    os.listdir(d); result['listing'] = 'listed'\n"
+            "except PermissionError:\n"
+            "    result['listing'] = 'denied'\n"
+            "statuses = []\n"
+            "for path in ('/api/status', '/api/contacts', '/metrics', '/api/why/jane@globex.com'):\n"
+            "    try:\n"
+            "        statuses.append(urllib.request.urlopen('http://127.0.0.1:%d' + path, timeout=10).status)\n"
+            "    except urllib.error.HTTPError as error:\n"
+            "        statuses.append(error.code)\n"
+            "result['statuses'] = statuses\n"
+            "print(json.dumps(result))\n" % (self.app.data_dir, files, self.port))
+        self.assertEqual(probe.returncode, 0, probe.stderr)
+        result = json.loads(probe.stdout)
+        self.assertEqual(result.pop("statuses"), [401, 401, 401, 401])
+        self.assertEqual(result, dict({name: "denied" for name in files}, listing="denied"))
 
 
 if __name__ == "__main__":
