@@ -1,14 +1,21 @@
 """`prospectd run` as a service against a real Dovecot: IDLE turns a new reply into a promotion
 within seconds, SIGHUP adds an account, SIGTERM mid-sync exits 0 and the next run resumes
 without loss or duplicates (issue: runs as a service)."""
+import email.utils
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 import urllib.parse
 
 import harness
 from harness import Daemon, Dovecot, Prospectd, imap_account
+
+
+def email_date():
+    return email.utils.formatdate(time.time(), usegmt=True)
 
 
 class DaemonTest(harness.TempDirTestCase):
@@ -50,6 +57,30 @@ class DaemonTest(harness.TempDirTestCase):
         detail = daemon.get_json("/api/contacts/" + urllib.parse.quote(promoted[0]))
         self.assertEqual(detail["history"][-1]["to"], "prospect")
         self.assertEqual(detail["history"][-1]["actor"], "rule")
+        self.assertEqual(daemon.stop(), 0)
+
+    def test_the_reps_own_reply_in_sent_promotes_within_seconds_through_idle(self):
+        truth, dovecot = self.start_mailbox("mail", 400, 35)
+        app, daemon = self.start_daemon([imap_account(dovecot)], poll="10m")
+        daemon.wait_until_synced()
+        waiting = sorted(e for e, c in truth["contacts"].items()
+                         if c["stage"] == "lead" and c["inbound_count"] > 0 and c["outbound_count"] == 0)
+        self.assertTrue(waiting, "the mailbox has no lead who wrote and got no answer")
+        email = waiting[0]
+        thread = daemon.get_json("/api/threads?contact=" + urllib.parse.quote(email))[0]
+        reply = os.path.join(self.tmp, "reply.eml")
+        with open(reply, "w", encoding="utf-8") as f:
+            f.write("From: Alex Morgan <rep@acme-sales.com>\r\nTo: %s\r\nSubject: Re: %s\r\n"
+                    "Date: %s\r\nMessage-ID: <reply-from-sent@acme-sales.com>\r\nIn-Reply-To: <%s>\r\n\r\n"
+                    "Thanks, let's talk.\r\n" % (email, thread["subject"], email_date(), thread["message_ids"][-1]))
+        time.sleep(1.0)  # let the worker enter IDLE on INBOX and Sent
+        started = time.monotonic()
+        subprocess.run([sys.executable, os.path.join(harness.SCRIPTS, "imap_append.py"), "--port", str(dovecot.port),
+                        "append", "Sent", reply], check=True, capture_output=True)
+        # A poll interval of 10 minutes: only IDLE on Sent can make this fast.
+        self.assertTrue(harness.wait_for(lambda: self.stage_of(daemon, email) == "prospect", 5.0),
+                        "not promoted within 5 s:\n" + daemon.log()[-2000:])
+        print("the rep's reply in Sent promoted %s %.2f s after it landed" % (email, time.monotonic() - started))
         self.assertEqual(daemon.stop(), 0)
 
     def test_sighup_adds_an_account_without_a_restart_and_a_bad_config_keeps_the_old_one(self):
