@@ -1,6 +1,7 @@
 // prospectd status page: a small single-page app over the JSON API (ARCHITECTURE.md "Interfaces") with hash
 // routes #/, #/contacts?stage=&q=, #/contact/<email>. Every value is inserted as text. Signed in by the session
-// cookie of a `prospectd open` link; writes carry the session's CSRF token (GET /api/session).
+// cookie of a `prospectd open` link; writes carry the session's CSRF token (GET /api/session). The contact view
+// acts: a manual stage move, "not a contact" (the blocklist, with Undo) and forget.
 "use strict";
 
 (() => {
@@ -83,16 +84,27 @@
     constructor(status, message) { super(message); this.status = status; }
   }
 
-  async function request(method, url, options) {
+  // The answer's JSON body and its headers (paging reads X-Total-Count and Link).
+  async function exchange(method, url, options) {
     const response = await fetch(url, { method, cache: "no-store", ...options });
     let body = null;
     try { body = await response.json(); } catch (_) { /* not JSON */ }
     if (response.status === 401) signedOut(body && body.reason);
     if (!response.ok) throw new HttpError(response.status, (body && body.error) || response.statusText);
-    return body;
+    return { body, headers: response.headers };
   }
 
+  const request = async (method, url, options) => (await exchange(method, url, options)).body;
   const getJSON = (url) => request("GET", url, { headers: { Accept: "application/json" } });
+
+  // One page of a list: its items, the total that match (X-Total-Count) and the next page's URL
+  // (Link rel="next"; same origin, a path and query), null on the last page.
+  async function getPage(url) {
+    const { body, headers } = await exchange("GET", url, { headers: { Accept: "application/json" } });
+    const total = Number.parseInt(headers.get("X-Total-Count") || "", 10);
+    const next = /<([^>]*)>\s*;\s*rel="?next"?/.exec(headers.get("Link") || "");
+    return { items: body || [], total: Number.isFinite(total) ? total : null, next: next ? next[1] : null };
+  }
 
   // ---- signing in (GET /api/session; the cookie is HttpOnly, the page never sees it) -------
   let csrfToken = null;
@@ -122,6 +134,7 @@
 
   function signedOut(reason) {
     csrfToken = null;
+    clearNotice();
     $("sign-in-reason").textContent = SIGNED_OUT_REASONS[reason] || SIGNED_OUT_REASONS.not_signed_in;
     clearTimeout(sessionTimer);
     sessionTimer = setTimeout(checkSession, 5000);
@@ -343,7 +356,12 @@
   }
 
   // ---- contact list and search (GET /api/contacts) ----------------------------------------
-  let contactsQuery = { stage: "", q: "", offset: 0 };
+  // Pages follow the Link header's cursor (rows stay in order while mail arrives); the summary
+  // always says how many of how many are shown, so a list never looks complete when it is not.
+  let contactsQuery = { stage: "", q: "" };
+  let contactsNext = null;
+  let contactsTotal = null;
+  let contactsToken = 0;
 
   function contactRow(c) {
     return el("tr", { dataset: { email: c.email, stage: c.stage } },
@@ -358,30 +376,64 @@
         : c.last_inbound || c.last_outbound, true)));
   }
 
+  function contactsSummary(shown, total) {
+    const what = (contactsQuery.stage ? stageName(contactsQuery.stage).toLowerCase() + " " : "") + "contacts";
+    const matching = contactsQuery.q ? " matching “" + contactsQuery.q + "”" : "";
+    if (!total) return "No " + what + matching + ".";
+    if (shown >= total) {
+      return (total === 1 ? "1 " + what.replace(/s$/, "") : "All " + fmt(total) + " " + what) + matching +
+        ", most recent activity first.";
+    }
+    return fmt(shown) + " of " + fmt(total) + " " + what + matching + ", most recent activity first.";
+  }
+
   async function loadContacts(append) {
-    const params = new URLSearchParams({ limit: String(PAGE_SIZE), offset: String(contactsQuery.offset) });
-    if (contactsQuery.stage) params.set("stage", contactsQuery.stage);
-    if (contactsQuery.q) params.set("q", contactsQuery.q);
+    const token = ++contactsToken;
+    let url = contactsNext;
+    if (!append || !url) {
+      const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
+      if (contactsQuery.stage) params.set("stage", contactsQuery.stage);
+      if (contactsQuery.q) params.set("q", contactsQuery.q);
+      url = "/api/contacts?" + params;
+      append = false;
+    }
     const body = $("contacts-body");
-    if (!append) fill(body);
-    $("contacts-summary").textContent = "Loading…";
+    const more = $("contacts-more");
+    const summary = $("contacts-summary");
+    if (!append) {
+      fill(body);
+      contactsNext = null;
+      more.hidden = true;
+    }
+    more.disabled = true;
+    summary.textContent = "Loading…";
     try {
-      const contacts = await getJSON("/api/contacts?" + params);
-      body.append(...contacts.map(contactRow));
+      const page = await getPage(url);
+      if (token !== contactsToken) return;
+      const seen = new Set(Array.from(body.children, (row) => row.dataset.email));
+      body.append(...page.items.filter((c) => !seen.has(c.email)).map(contactRow));
       const shown = body.children.length;
-      const what = (contactsQuery.stage ? stageName(contactsQuery.stage).toLowerCase() + " " : "") + "contacts";
-      $("contacts-summary").textContent = (shown ? fmt(shown) + " " + what : "No " + what) +
-        (contactsQuery.q ? " matching “" + contactsQuery.q + "”" : "") +
-        (contacts.length === PAGE_SIZE ? " so far" : "") + ", most recent activity first.";
-      $("contacts-more").hidden = contacts.length < PAGE_SIZE;
+      contactsNext = page.next;
+      contactsTotal = page.total === null ? (page.next ? null : shown) : Math.max(page.total, shown);
+      summary.dataset.shown = shown;
+      summary.dataset.total = contactsTotal === null ? "" : contactsTotal;
+      summary.textContent = contactsTotal === null ? fmt(shown) + " contacts so far, most recent activity first."
+        : contactsSummary(shown, contactsTotal);
+      more.hidden = !contactsNext;
+      const left = contactsTotal === null ? PAGE_SIZE : Math.min(PAGE_SIZE, contactsTotal - shown);
+      more.textContent = left > 0 ? "Load " + fmt(left) + " more" : "Load more";
       connected(true);
     } catch (error) {
-      $("contacts-summary").textContent = "Could not load contacts: " + error.message;
+      if (token !== contactsToken) return;
+      summary.textContent = "Could not load contacts: " + error.message;
+      more.hidden = !append;  // a failed next page can be tried again
+    } finally {
+      if (token === contactsToken) more.disabled = false;
     }
   }
 
   function showContacts(params) {
-    contactsQuery = { stage: params.get("stage") || "", q: params.get("q") || "", offset: 0 };
+    contactsQuery = { stage: params.get("stage") || "", q: params.get("q") || "" };
     $("stage-filter").value = contactsQuery.stage;
     $("search").value = contactsQuery.q;
     $("contacts-title").textContent = contactsQuery.q ? "Search results" : "Contacts";
@@ -397,7 +449,7 @@
     return "#/contacts" + (text ? "?" + text : "");
   }
 
-  // ---- one contact (GET /api/contacts/{email}, /api/threads?contact=) ---------------------
+  // ---- one contact (GET /api/contacts/{email}, /api/threads?contact=, /api/why/{email}) ----
   function ruleText(event) {
     if (event.actor === "user") return "moved by hand";
     return "rule: " + (event.rule || "unnamed").replace(/_/g, " ");
@@ -446,28 +498,250 @@
           t.needs_reply ? el("span", { className: "flag" }, "needs reply") : null),
         el("div", { className: "item-side" }, time(t.last_message_at, false)));
     }) : empty("No threads."));
+    renderActions(detail);
+  }
+
+  // GET /api/why: the deciding reason first ("contact": "wrote to you", "you or a contact wrote
+  // to them (cc)"; otherwise why the address is no contact), with a message that shows it.
+  function renderWhy(why) {
+    const node = $("contact-why");
+    const reason = why && why.reasons && why.reasons[0];
+    if (!reason) {
+      fill(node);
+      return;
+    }
+    let text;
+    if (reason.code === "contact") {
+      const recipient = /\((to|cc|bcc)\)$/.exec(reason.detail || "");
+      text = reason.detail === "wrote to you" ? "A contact because they wrote to you"
+        : recipient ? "A contact because " + RECIPIENT_WHY[recipient[1]]
+        : reason.detail && reason.detail !== "a contact" ? "A contact because " + reason.detail : "A contact";
+    } else {
+      text = "Not a contact: " + reason.detail;
+    }
+    node.dataset.code = reason.code;
+    fill(node, text, reason.message_id
+      ? [" (message ", el("span", { className: "message-id" }, "<" + reason.message_id + ">"), ")."] : ".");
+  }
+
+  const RECIPIENT_WHY = {
+    to: "mail from you or a contact was addressed to them",
+    cc: "they were copied (Cc) on mail from you or a contact",
+    bcc: "they were blind-copied (Bcc) on mail from you or a contact",
+  };
+
+  const domainOf = (email) => email.slice(email.lastIndexOf("@") + 1);
+
+  // The contact view's actions, filled for the contact shown; a company's domain can be hidden as
+  // a whole, a free-mail one (no company: gmail.com, ...) is shared by strangers and is not offered.
+  function renderActions(detail) {
+    $("contact-actions").hidden = false;
+    $("move-stage").value = detail.stage;
+    const domain = domainOf(detail.email);
+    const domainButton = $("block-domain");
+    domainButton.textContent = "Not a contact (whole domain " + domain + ")";
+    domainButton.hidden = !detail.company;
+    const why = $("block-domain-why");
+    why.hidden = !!detail.company;
+    why.textContent = detail.company ? "" : domain + " is a free-mail domain that many people share, so only this address can be hidden.";
+    $("forget-yes").textContent = "Yes, forget " + detail.email + " for good";
+    fill($("forget-question"), el("strong", {}, "Forget " + detail.email + " for good?"),
+      " Their contact, stage history and address in your stored mail are erased; there is no undo.");
+  }
+
+  function resetActions() {
+    for (const id of ["move-result", "move-error", "block-error", "forget-error"]) $(id).textContent = "";
+    $("move-note").value = "";
+    closeForget(false);
+    setBusy(false);
+  }
+
+  function setBusy(busy) {
+    $("contact-actions").setAttribute("aria-busy", busy ? "true" : "false");
+    for (const id of ["move-submit", "block-address", "block-domain", "forget", "forget-yes"]) $(id).disabled = busy;
+  }
+
+  // Only the contact still shown takes an answer (the rep may have moved on).
+  const stillShown = (contact) => shownContact === contact && currentView === "contact";
+
+  async function moveStage(event) {
+    event.preventDefault();
+    const contact = shownContact;
+    if (!contact) return;
+    const stage = $("move-stage").value;
+    const note = $("move-note").value.trim();
+    $("move-result").textContent = "";
+    $("move-error").textContent = "";
+    setBusy(true);
+    try {
+      const detail = await sendJSON("POST", "/api/contacts/" + encodeURIComponent(contact.email) + "/stage",
+        note ? { stage, note } : { stage });
+      if (!stillShown(contact)) return;
+      contact.detail = detail;
+      renderContact(detail, contact.threads);
+      $("move-note").value = "";
+      $("move-result").textContent = "Moved to " + stageName(detail.stage) + (note ? " with your note" : "") +
+        " at " + new Date().toLocaleTimeString() + ". The stage history below shows it.";
+      lastDashboardText = "";
+      refreshStatus();
+    } catch (error) {
+      if (stillShown(contact)) $("move-error").textContent = "Could not move this contact: " + error.message;
+    } finally {
+      if (stillShown(contact)) setBusy(false);
+    }
+  }
+
+  // "Not a contact": POST /api/blocks, then back to the list the contact was opened from (reloaded,
+  // so the contact is gone from it) with a notice that offers Undo (DELETE /api/blocks/{entry}).
+  async function blockContact(kind) {
+    const contact = shownContact;
+    if (!contact) return;
+    const entry = kind === "domain" ? domainOf(contact.email) : contact.email;
+    $("block-error").textContent = "";
+    setBusy(true);
+    try {
+      const result = await sendJSON("POST", "/api/blocks", { entry });
+      const hidden = result.hidden || 0;
+      const text = kind === "domain"
+        ? "Nobody at " + result.entry + " is a contact any more: " + fmt(hidden) + (hidden === 1 ? " contact" : " contacts") +
+          " hidden from every list."
+        : contact.email + " is not a contact any more: hidden from every list.";
+      showNotice(text, "blocked", () => unblock(result.entry, kind));
+      leaveContact();
+    } catch (error) {
+      if (stillShown(contact)) {
+        $("block-error").textContent = "Could not hide this contact: " + error.message;
+        setBusy(false);
+      }
+    }
+  }
+
+  async function unblock(entry, kind) {
+    $("notice-undo").disabled = true;
+    try {
+      const result = await sendJSON("DELETE", "/api/blocks/" + encodeURIComponent(entry));
+      const shown = result.shown || 0;
+      showNotice(kind === "domain"
+        ? "Undone: the contacts at " + entry + " are back in the lists (" + fmt(shown) + ")."
+        : "Undone: " + entry + " is a contact again, back in the lists.", "undone");
+    } catch (error) {
+      if (error.status === 404) showNotice(entry + " is not hidden any more.", "undone");
+      else showNotice("Could not undo: " + error.message, "error", () => unblock(entry, kind));
+    }
+    refreshView();
+  }
+
+  function openForget() {
+    $("forget-confirm").hidden = false;
+    $("forget").setAttribute("aria-expanded", "true");
+    $("forget-yes").focus();
+  }
+
+  function closeForget(focus) {
+    $("forget-confirm").hidden = true;
+    $("forget").setAttribute("aria-expanded", "false");
+    if (focus) $("forget").focus();
+  }
+
+  async function forgetContact() {
+    const contact = shownContact;
+    if (!contact) return;
+    $("forget-error").textContent = "";
+    setBusy(true);
+    try {
+      const result = await sendJSON("POST", "/api/contacts/" + encodeURIComponent(contact.email) + "/forget", {});
+      showNotice((result.forgotten || contact.email) + " was forgotten: the contact, its history and the address in " +
+        "your stored mail are erased.", "forgotten");
+      leaveContact();
+    } catch (error) {
+      if (stillShown(contact)) {
+        $("forget-error").textContent = "Could not forget this person: " + error.message;
+        setBusy(false);
+      }
+    }
+  }
+
+  // Back to the list the contact was opened from (the contacts list when opened by a link).
+  function leaveContact() {
+    shownContact = null;
+    lastDashboardText = "";
+    lastStatusText = "";
+    refreshStatus();
+    location.hash = returnHash || "#/contacts";
+    $("main").focus();
+  }
+
+  // Reloads what the current view shows (after an Undo elsewhere in the page).
+  function refreshView() {
+    lastDashboardText = "";
+    lastStatusText = "";
+    refreshStatus();
+    if (currentView === "contacts") loadContacts(false);
+    else if (currentView === "dashboard") refreshDashboard();
+  }
+
+  // ---- the notice above the views (after hiding or forgetting a contact) -------------------
+  let noticeUndo = null;
+
+  function showNotice(text, kind, undo) {
+    const notice = $("notice");
+    notice.dataset.kind = kind;
+    notice.classList.add("active");
+    $("notice-text").textContent = text;
+    noticeUndo = undo || null;
+    $("notice-undo").hidden = !undo;
+    $("notice-undo").disabled = false;
+    $("notice-dismiss").hidden = false;
+  }
+
+  function clearNotice() {
+    const notice = $("notice");
+    notice.dataset.kind = "";
+    notice.classList.remove("active");
+    $("notice-text").textContent = "";
+    noticeUndo = null;
+    $("notice-undo").hidden = true;
+    $("notice-dismiss").hidden = true;
   }
 
   let contactToken = 0;
+  let shownContact = null;  // { email, detail, threads } once the contact view has loaded
+  let returnHash = "";      // the dashboard or list the contact was opened from
+
   async function showContact(email) {
     const token = ++contactToken;
+    shownContact = null;
     $("contact-name").textContent = email;
     $("contact-email").textContent = "Loading…";
+    fill($("contact-why"));
+    delete $("contact-why").dataset.code;
     fill($("contact-facts"));
     fill($("history"));
     fill($("contact-threads"));
     $("contact-stage").textContent = "";
+    $("contact-actions").hidden = true;
+    resetActions();
+    const back = $("contact-back");
+    back.href = returnHash || "#/";
+    back.textContent = !returnHash.startsWith("#/contacts") ? "← Overview"
+      : returnHash.includes("q=") ? "← Search results" : "← Contacts";
+    const why = getJSON("/api/why/" + encodeURIComponent(email)).catch(() => null);
     try {
       const [detail, threads] = await Promise.all([
         getJSON("/api/contacts/" + encodeURIComponent(email)),
         getJSON("/api/threads?contact=" + encodeURIComponent(email)),
       ]);
-      if (token === contactToken) renderContact(detail, threads);
+      if (token !== contactToken) return;
+      shownContact = { email: detail.email, detail, threads };
+      renderContact(detail, threads);
       connected(true);
     } catch (error) {
       if (token !== contactToken) return;
       $("contact-email").textContent = error.status === 404 ? "There is no contact with this address." : "Could not load: " + error.message;
+      if (error.status !== 404) return;
     }
+    const answer = await why;
+    if (token === contactToken) renderWhy(answer);
   }
 
   // ---- routing ----------------------------------------------------------------------------
@@ -481,6 +755,7 @@
   function route() {
     if (!signedIn) return;
     const hash = location.hash || "#/";
+    if (!hash.startsWith("#/contact/")) returnHash = hash;
     if (hash.startsWith("#/contact/")) {
       show("contact");
       showContact(decodeURIComponent(hash.slice("#/contact/".length)));
@@ -506,11 +781,19 @@
     $("stage-filter").addEventListener("change", () => {
       location.hash = contactsHash($("stage-filter").value, contactsQuery.q);
     });
-    $("contacts-more").addEventListener("click", () => {
-      contactsQuery.offset += PAGE_SIZE;
-      loadContacts(true);
-    });
+    $("contacts-more").addEventListener("click", () => loadContacts(true));
     $("sync-now").addEventListener("click", syncNow);
+    $("move-form").addEventListener("submit", moveStage);
+    $("block-address").addEventListener("click", () => blockContact("address"));
+    $("block-domain").addEventListener("click", () => blockContact("domain"));
+    $("forget").addEventListener("click", openForget);
+    $("forget-cancel").addEventListener("click", () => closeForget(true));
+    $("forget-confirm").addEventListener("keydown", (event) => {
+      if (event.key === "Escape") closeForget(true);
+    });
+    $("forget-yes").addEventListener("click", forgetContact);
+    $("notice-undo").addEventListener("click", () => { if (noticeUndo) noticeUndo(); });
+    $("notice-dismiss").addEventListener("click", clearNotice);
     document.addEventListener("visibilitychange", () => {
       if (document.hidden) return;
       if (!signedIn) {

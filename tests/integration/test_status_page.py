@@ -2,7 +2,10 @@
 shows the numbers of /api/status, a contact's stage history renders, search finds contacts,
 and screenshots (laptop and phone) are saved under the build tree for a person to look at.
 The browser signs in as a person does, through a `prospectd open --print` link; without one
-the page says how to sign in, and its writes carry the session's CSRF token."""
+the page says how to sign in, and its writes carry the session's CSRF token. The contact view acts,
+driven by real clicks and typing: a manual stage move with a note, why the person is a contact,
+"not a contact" (an address or a whole domain) with Undo, forget behind a confirmation; and the
+contacts list says how many of how many it shows."""
 import fcntl
 import html.parser
 import json
@@ -189,6 +192,60 @@ class DevTools:
         if not harness.wait_for(lambda: self.evaluate(expression) is True, timeout, interval=0.2):
             raise AssertionError("never true in the page: " + expression)
 
+    def text(self, selector):
+        return self.evaluate("(document.querySelector(%s) || {}).textContent" % json.dumps(selector))
+
+    def visible(self, selector):
+        """True when the element exists and takes room on the page (not hidden, not display: none)."""
+        return self.evaluate("(() => { const e = document.querySelector(%s); return !!e && e.getClientRects().length > 0; })()"
+                             % json.dumps(selector))
+
+    def click(self, selector):
+        """A real left click, pressed and released by the mouse in the middle of the element."""
+        box = self.evaluate("""(() => {
+            const e = document.querySelector(%s);
+            if (!e || !e.getClientRects().length) return null;
+            e.scrollIntoView({block: "center"});
+            const r = e.getBoundingClientRect();
+            return {x: r.left + r.width / 2, y: r.top + r.height / 2};
+        })()""" % json.dumps(selector))
+        if box is None:
+            raise AssertionError("nothing visible to click: " + selector)
+        self.call("Input.dispatchMouseEvent", session=self.session, type="mouseMoved", x=box["x"], y=box["y"])
+        for kind in ("mousePressed", "mouseReleased"):
+            self.call("Input.dispatchMouseEvent", session=self.session, type=kind, x=box["x"], y=box["y"],
+                      button="left", buttons=1 if kind == "mousePressed" else 0, clickCount=1)
+
+    def type(self, selector, text):
+        """Clicks into the field and types the text as the keyboard's input method does."""
+        self.click(selector)
+        self.wait_for("document.activeElement === document.querySelector(%s)" % json.dumps(selector), 5)
+        self.call("Input.insertText", session=self.session, text=text)
+
+    def press(self, key, text=None, **extra):
+        """One key press (keyDown with its text, keyUp) in the focused element."""
+        down = {"type": "keyDown", "key": key, **extra}
+        if text:
+            down["text"] = text
+        self.call("Input.dispatchKeyEvent", session=self.session, **down)
+        self.call("Input.dispatchKeyEvent", session=self.session, type="keyUp", key=key)
+
+    def retype(self, selector, text):
+        """Replaces what a field holds: click, Ctrl+A, type."""
+        self.click(selector)
+        self.press("a", code="KeyA", modifiers=2, commands=["selectAll"])
+        self.call("Input.insertText", session=self.session, text=text)
+
+    def choose(self, selector, label):
+        """Picks an option of a closed <select> by typing its label, as a keyboard user does."""
+        self.click(selector)
+        self.press("Escape")  # a click opens the option list; typing picks from the closed select
+        self.wait_for("document.activeElement === document.querySelector(%s)" % json.dumps(selector), 5)
+        for char in label:
+            self.press(char, char)
+        self.wait_for("(() => { const s = document.querySelector(%s); return s.options[s.selectedIndex].text === %s; })()"
+                      % (json.dumps(selector), json.dumps(label)), 5)
+
 
 class StatusPageTest(unittest.TestCase):
     @classmethod
@@ -209,6 +266,7 @@ class StatusPageTest(unittest.TestCase):
         cls.daemon = Daemon(cls.app, cls.http_port).start()
         cls.status = cls.daemon.wait_until_synced()
         cls.artifacts = artifacts_dir()
+        cls.taken = set()  # contacts a test changes, each by one test only
 
     @classmethod
     def tearDownClass(cls):
@@ -358,6 +416,191 @@ class StatusPageTest(unittest.TestCase):
         text = self.daemon.request("GET", "/metrics").text
         found = re.search(r"^%s (\S+)$" % re.escape(name), text, re.M)
         return float(found.group(1)) if found else 0.0
+
+    # ---- the contact view acts ------------------------------------------------------------------
+
+    def cli_json(self, *args):
+        return json.loads(self.app.run(*args, "--json").stdout)
+
+    def free_lead(self, company):
+        """A lead no other test looks at (not the search test's contact, not a promotion), with or
+        without a company (a free-mail address); each call gives another."""
+        search_email = sorted(e for e, c in self.truth["contacts"].items() if c.get("company_domain"))[0]
+        for contact in self.cli_json("contacts", "--stage", "lead"):
+            email = contact["email"]
+            if (email in self.taken or email.split("@")[1] == search_email.split("@")[1]
+                    or bool(contact["company"]) != company):
+                continue
+            self.taken.add(email)
+            return contact
+        raise AssertionError("no lead left (company=%s)" % company)
+
+    def page(self, fragment):
+        """A signed-in browser on `fragment`, driven over the DevTools pipe."""
+        page = DevTools(self.chromium, tempfile.mkdtemp(prefix="chromium-", dir=self.tmp),
+                        self.signed_in_url(fragment))
+        page.__enter__()
+        self.addCleanup(page.__exit__, None, None, None)
+        page.wait_for("!!document.body && document.body.dataset.auth === 'session'")
+        return page
+
+    CONTACT_SHOWN = ("!document.getElementById('view-contact').hidden"
+                     " && !document.getElementById('contact-actions').hidden")
+
+    def open_contact(self, email):
+        page = self.page("#/contact/" + urllib.parse.quote(email))
+        page.wait_for(self.CONTACT_SHOWN)
+        return page
+
+    def test_moving_a_contact_to_customer_with_a_note(self):
+        email = self.free_lead(company=True)["email"]
+        page = self.open_contact(email)
+        self.assertEqual(page.evaluate("document.getElementById('move-stage').value"), "lead")
+        before = len(self.cli_json("contact", email)["history"])
+
+        # Too long a note (1,500 three-byte characters: 4,500 bytes): the API's 400 is shown in place.
+        page.choose("#move-stage", "Customer")
+        page.type("#move-note", "\u20ac" * 1500)
+        page.click("#move-submit")
+        page.wait_for("document.getElementById('move-error').textContent !== ''")
+        self.assertIn("at most 2000 bytes", page.text("#move-error"))
+        self.assertTrue(page.visible("#move-error"))
+        self.assertEqual(page.evaluate("document.getElementById('contact-stage').dataset.stage"), "lead")
+        self.assertEqual(len(self.cli_json("contact", email)["history"]), before)
+
+        page.retype("#move-note", "signed on the call")
+        page.click("#move-submit")
+        page.wait_for("document.getElementById('contact-stage').dataset.stage === 'customer'")
+        self.assertEqual(page.text("#move-error"), "")
+        self.assertIn("Moved to Customer", page.text("#move-result"))
+        last = page.evaluate("""(() => { const events = document.querySelectorAll('#history .history-event');
+            const e = events[events.length - 1];
+            return {to: e.dataset.to, actor: e.dataset.actor, text: e.textContent}; })()""")
+        self.assertEqual((last["to"], last["actor"]), ("customer", "user"))
+        self.assertIn("moved by hand", last["text"])
+        self.assertIn("signed on the call", last["text"])
+        self.assertEqual(page.evaluate("document.getElementById('move-note').value"), "")
+
+        detail = self.cli_json("contact", email)
+        self.assertEqual(detail["stage"], "customer")
+        move = detail["history"][-1]
+        self.assertEqual((move["to"], move["actor"], move["note"]), ("customer", "user", "signed on the call"))
+        self.assertEqual(len(detail["history"]), before + 1)
+
+    def test_the_contact_view_says_why_they_are_a_contact(self):
+        """The why line of GET /api/why; and for a free-mail address (no company) only the address can
+        be hidden: "the whole domain gmail.com" would hide strangers."""
+        email = self.free_lead(company=False)["email"]
+        reason = self.cli_json("why", email)["reasons"][0]
+        self.assertEqual(reason["code"], "contact")
+        page = self.open_contact(email)
+        page.wait_for("document.getElementById('contact-why').textContent !== ''")
+        line = page.text("#contact-why")
+        self.assertTrue(line.startswith("A contact because "), line)
+        expected = {"wrote to you": "they wrote to you", "you or a contact wrote to them (to)": "addressed to them",
+                    "you or a contact wrote to them (cc)": "copied (Cc)"}
+        self.assertIn(expected.get(reason["detail"], reason["detail"]), line)
+        self.assertIn("(message <%s>)" % reason["message_id"], line)
+        self.assertFalse(page.visible("#block-domain"))
+        self.assertTrue(page.visible("#block-address"))
+        self.assertIn(email.split("@")[1] + " is a free-mail domain", page.text("#block-domain-why"))
+
+    def test_not_a_contact_hides_them_and_undo_brings_them_back(self):
+        contact = self.free_lead(company=True)
+        email, domain = contact["email"], contact["email"].split("@")[1]
+        self.addCleanup(self.daemon.request, "DELETE", "/api/blocks/" + urllib.parse.quote(email))
+        self.addCleanup(self.daemon.request, "DELETE", "/api/blocks/" + urllib.parse.quote(domain))
+        row = "#contacts-body tr[data-email=%s]" % json.dumps(email)
+        listing = "#/contacts?q=" + urllib.parse.quote(email)
+        page = self.page(listing)
+        page.wait_for("!!document.querySelector(%s)" % json.dumps(row))
+        page.click(row + " a.contact-link")
+        page.wait_for(self.CONTACT_SHOWN)
+        self.assertEqual(page.text("#block-address"), "Not a contact (this address)")
+        self.assertEqual(page.text("#block-domain"), "Not a contact (whole domain %s)" % domain)
+
+        # This address: back on the list it was opened from, reloaded without it; Undo brings it back.
+        page.click("#block-address")
+        page.wait_for("location.hash === %s && document.getElementById('notice-text').textContent !== ''"
+                      % json.dumps(listing))
+        page.wait_for("document.getElementById('contacts-summary').textContent.startsWith('No contacts')")
+        self.assertIsNone(page.evaluate("document.querySelector(%s)" % json.dumps(row)))
+        self.assertIn(email + " is not a contact any more", page.text("#notice-text"))
+        self.assertNotIn(email, [c["email"] for c in self.cli_json("contacts")])
+        self.assertIn(email, self.cli_json("blocks"))
+        page.click("#notice-undo")
+        page.wait_for("!!document.querySelector(%s)" % json.dumps(row))
+        self.assertIn("Undone", page.text("#notice-text"))
+        self.assertFalse(page.visible("#notice-undo"))
+        self.assertIn(email, [c["email"] for c in self.cli_json("contacts")])
+        self.assertNotIn(email, self.cli_json("blocks"))
+
+        # The whole domain: every contact there leaves the lists, and comes back with Undo.
+        def at_domain_now():  # the domain and its subdomains
+            return sorted(c["email"] for c in self.cli_json("contacts")
+                          if c["email"].endswith("@" + domain) or c["email"].endswith("." + domain))
+        at_domain = at_domain_now()
+        page.click(row + " a.contact-link")
+        page.wait_for(self.CONTACT_SHOWN)
+        page.click("#block-domain")
+        page.wait_for("location.hash === %s && document.getElementById('contacts-summary').textContent.startsWith('No contacts')"
+                      % json.dumps(listing))
+        self.assertIsNone(page.evaluate("document.querySelector(%s)" % json.dumps(row)))
+        self.assertIn("Nobody at " + domain, page.text("#notice-text"))
+        self.assertIn("%d contact" % len(at_domain), page.text("#notice-text"))
+        self.assertEqual(at_domain_now(), [])
+        page.click("#notice-undo")
+        page.wait_for("!!document.querySelector(%s)" % json.dumps(row))
+        self.assertEqual(at_domain_now(), at_domain)
+
+    def test_forgetting_from_the_page_after_confirming(self):
+        email = self.free_lead(company=True)["email"]
+        page = self.open_contact(email)
+        self.assertFalse(page.visible("#forget-yes"))
+        page.click("#forget")
+        page.wait_for("!document.getElementById('forget-confirm').hidden")
+        self.assertEqual(page.text("#forget-yes"), "Yes, forget %s for good" % email)
+        page.click("#forget-cancel")  # nothing happens without the second, explicit button
+        page.wait_for("document.getElementById('forget-confirm').hidden")
+        self.assertEqual(self.cli_json("why", email)["reasons"][0]["code"], "contact")
+
+        page.click("#forget")
+        page.click("#forget-yes")
+        page.wait_for("location.hash === '#/contacts' && document.getElementById('notice-text').textContent !== ''")
+        self.assertIn(email + " was forgotten", page.text("#notice-text"))
+        self.assertFalse(page.visible("#notice-undo"))
+        why = self.cli_json("why", email)
+        self.assertFalse(why["contact"])
+        self.assertEqual(why["reasons"][0]["code"], "forgotten")
+        self.assertNotIn(email, [c["email"] for c in self.cli_json("contacts")])
+        self.daemon.get_json("/api/contacts/" + urllib.parse.quote(email), expect=404)
+
+    def test_the_contacts_list_says_how_many_of_how_many(self):
+        total = len(self.cli_json("contacts"))
+        self.assertGreater(total, 100)
+        page = self.page("#/contacts")
+        page.wait_for("document.getElementById('contacts-summary').dataset.shown === '50'")
+        summary = page.evaluate("Object.assign({}, document.getElementById('contacts-summary').dataset)")
+        self.assertEqual(int(summary["total"]), total)
+        text = page.text("#contacts-summary")
+        found = re.match(r"(\S+) of (\S+) contacts", text)
+        self.assertTrue(found, text)
+        self.assertEqual((number(found.group(1)), number(found.group(2))), (50, total))
+        self.assertTrue(page.visible("#contacts-more"))
+        page.click("#contacts-more")
+        page.wait_for("document.getElementById('contacts-summary').dataset.shown === '100'")
+        rows = page.evaluate("Array.from(document.querySelectorAll('#contacts-body tr'), (r) => r.dataset.email)")
+        self.assertEqual(rows, [c["email"] for c in self.daemon.get_json("/api/contacts?limit=100")])
+        self.assertEqual(number(re.match(r"(\S+) of", page.text("#contacts-summary")).group(1)), 100)
+
+        # A stage with fewer contacts than a page: every one shown, and no button.
+        customers = len(self.cli_json("contacts", "--stage", "customer"))
+        page.evaluate("location.hash = '#/contacts?stage=customer'")
+        page.wait_for("document.getElementById('contacts-summary').dataset.total === '%d'" % customers)
+        self.assertLess(customers, 50)
+        self.assertEqual(page.evaluate("document.querySelectorAll('#contacts-body tr').length"), customers)
+        self.assertFalse(page.visible("#contacts-more"))
+        self.assertIn(str(customers), page.text("#contacts-summary"))
 
     def test_screenshots_on_a_laptop_and_a_phone(self):
         for name, size in (("status-page-laptop.png", "1280,1000"), ("status-page-phone.png", "375,1400")):
