@@ -73,7 +73,7 @@ class FaultTest(harness.TempDirTestCase):
         expected = self.reference_snapshot(dovecot, batch_size=200)
         app = Prospectd(os.path.join(self.tmp, "app"), [imap_account(dovecot, batch_size=200)])
         os.makedirs(app.data_dir)
-        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1500k", "tmpfs", app.data_dir],
+        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1500k,mode=0700", "tmpfs", app.data_dir],
                                  capture_output=True, text=True)
         if mounted.returncode != 0:
             self.skipTest("cannot mount a small tmpfs here (needs root): " + mounted.stderr.strip())

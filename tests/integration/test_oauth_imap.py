@@ -224,7 +224,7 @@ class OAuthImapTest(TempDirTestCase):
         with open(token_file, encoding="utf-8") as f:
             good = f.read()
         cases = [("missing", None, "no sign-in stored at"), ("corrupt", "{not json", "is not valid JSON"),
-                 ("empty", "{}", "holds no refresh_token"), ("wide", good, "wider than 0600")]
+                 ("empty", "{}", "holds no refresh_token")]
         for label, content, phrase in cases:
             with self.subTest(label):
                 if os.path.exists(token_file):
@@ -232,7 +232,7 @@ class OAuthImapTest(TempDirTestCase):
                 if content is not None:
                     with open(token_file, "w", encoding="utf-8") as f:
                         f.write(content)
-                    os.chmod(token_file, 0o644 if label == "wide" else 0o600)
+                    os.chmod(token_file, 0o600)
                 result = app.run("sync", check=False)
                 self.assertEqual(result.returncode, 1)
                 line = last_line(result.stderr)
@@ -240,6 +240,25 @@ class OAuthImapTest(TempDirTestCase):
                 self.assertIn("run `prospectd auth work`", line)
                 self.assertEqual(len(result.stderr.strip().splitlines()), 1, result.stderr)
                 self.assertEqual(app.snapshot()["messages"], before["messages"])
+        # A token file readable by others: in data_dir, prospectd narrows it (as every file there)
+        # and says so; elsewhere it is refused, for the rep to decide who may read it.
+        with open(token_file, "w", encoding="utf-8") as f:
+            f.write(good)
+        os.chmod(token_file, 0o644)
+        narrowed = app.run("sync")
+        self.assertIn("narrowed to owner-only", narrowed.stderr)
+        self.assertEqual(stat.S_IMODE(os.stat(token_file).st_mode), 0o600)
+        outside = os.path.join(self.tmp, "secrets", "work.json")
+        os.makedirs(os.path.dirname(outside))
+        with open(outside, "w", encoding="utf-8") as f:
+            f.write(good)
+        os.chmod(outside, 0o644)
+        elsewhere = self.app(token_file=outside)
+        result = elsewhere.run("sync", check=False)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("has mode 0644, wider than 0600", last_line(result.stderr))
+        self.assertIn("run `prospectd auth work`", last_line(result.stderr))
+        self.assertEqual(elsewhere.snapshot()["messages"], before["messages"])
 
     def test_a_provider_that_answers_html_or_is_down_gives_one_clear_line(self):
         app = self.signed_in()
