@@ -85,7 +85,14 @@ tb_fetch() {
 tb_mail_user() {
   local up tmproot
   if ! id "$MAIL_USER" >/dev/null 2>&1; then
-    useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$MAIL_USER"
+    # Tests in parallel lanes may create it at the same moment: useradd locks /etc/passwd, so
+    # the loser fails; it retries until the user exists.
+    for _ in $(seq 1 50); do
+      useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$MAIL_USER" \
+        2>/dev/null && break
+      id "$MAIL_USER" >/dev/null 2>&1 && break
+      sleep 0.1
+    done
   fi
   MUID=$(id -u "$MAIL_USER"); MGID=$(id -g "$MAIL_USER"); MUSER=$MAIL_USER
   chmod o+x "$DIR"

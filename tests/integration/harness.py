@@ -27,11 +27,31 @@ USER = "rep@acme-sales.com"
 PASSWORD = "secret"
 
 
+def _reserve(port):
+    """Claims PORT for this test run (scripts/test.sh's run marker): test modules run in parallel
+    lanes, and one must not pick a port another has picked but not bound yet. The claims live in
+    the run's own temporary directory and go with it. Outside such a run, always True."""
+    run = os.environ.get("PROSPECTD_TEST_RUN")
+    if not run:
+        return True
+    claims = os.path.join(tempfile.gettempdir(), "prospectd-port-claims")
+    os.makedirs(claims, exist_ok=True)
+    try:
+        os.close(os.open(os.path.join(claims, str(port)), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        return True
+    except FileExistsError:
+        return False
+
+
 def free_port():
-    """Two consecutive free ports (IMAP and IMAPS); returns the first."""
-    out = subprocess.run([sys.executable, os.path.join(SCRIPTS, "free_port.py")],
-                         check=True, capture_output=True, text=True).stdout
-    return int(out.split()[0])
+    """Two consecutive free ports (IMAP and IMAPS), claimed for this run; returns the first."""
+    for _ in range(100):
+        out = subprocess.run([sys.executable, os.path.join(SCRIPTS, "free_port.py")],
+                             check=True, capture_output=True, text=True).stdout
+        port = int(out.split()[0])
+        if _reserve(port) and _reserve(port + 1):
+            return port
+    raise AssertionError("no free pair of ports left to claim")
 
 
 def generate_mailbox(out_dir, messages, seed, extra=()):

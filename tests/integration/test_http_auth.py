@@ -328,9 +328,14 @@ class AnotherLocalUserTest(AuthTestCase):
     def setUpClass(cls):
         if os.geteuid() != 0:
             raise unittest.SkipTest("creating another local user needs root")
-        if subprocess.run(["id", cls.OTHER], capture_output=True).returncode != 0:
+        # useradd locks /etc/passwd: a testbed in the other lane may be creating its mail user.
+        for _ in range(50):
+            if subprocess.run(["id", cls.OTHER], capture_output=True).returncode == 0:
+                break
             subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", cls.OTHER],
-                           check=True, capture_output=True)
+                           capture_output=True)
+        else:
+            raise AssertionError("could not create the user " + cls.OTHER)
         cls.tmp = tempfile.mkdtemp(prefix="prospectd-other-user-")
         os.chmod(cls.tmp, 0o755)  # the other user may walk to the data dir; the data dir stops it
         if not os.environ.get("PROSPECTD_KEEP_TEST_DIRS"):
