@@ -19,7 +19,7 @@ import harness
 from harness import Daemon, Dovecot, Prospectd, imap_account
 from imap_servers import Courier, Cyrus
 
-MESSAGES = 600
+MESSAGES = 300
 CLI_SAMPLE = 30  # contacts compared through `contact EMAIL --json` per check
 SEED = 41
 # Control characters but tab and newline: none may reach a terminal or a JSON consumer raw.
