@@ -48,7 +48,7 @@ echo "== prospectd status"
 "$BIN" --config "$DEMO_DIR/config.toml" status
 echo
 echo "== prospectd contacts --stage prospect (first 15)"
-"$BIN" --config "$DEMO_DIR/config.toml" contacts --stage prospect | head -16
+"$BIN" --config "$DEMO_DIR/config.toml" contacts --stage prospect | head -16 || true  # head closes the pipe early
 echo
 echo "Try: $BIN --config $DEMO_DIR/config.toml contacts | contact EMAIL | threads"
 if [ "${DEMO_SERVE:-1}" = 0 ]; then
