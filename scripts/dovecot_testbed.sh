@@ -62,6 +62,8 @@ D="$DIR/dovecot-$PORT"
 CONF="$D/dovecot.conf"
 PIDFILE="$D/run/master.pid"
 USER_NAME=rep@acme-sales.com
+# shellcheck source=scripts/lib/mail_user.sh
+. "$(dirname "$0")/lib/mail_user.sh"
 MAIL_USER=prospectd-mail
 
 # alive PID: the process exists and is not a zombie (an exited master can stay
@@ -178,16 +180,7 @@ mkdir -p "$M"/{cur,new,tmp} "$M/.Sent"/{cur,new,tmp}
 mkdir -p "$D"/{run,state,index,control,home}
 
 if [ "$(id -u)" -eq 0 ]; then
-  if ! id "$MAIL_USER" >/dev/null 2>&1; then
-    # Tests in parallel lanes may create it at the same moment: useradd locks /etc/passwd, so
-    # the loser fails; it retries until the user exists.
-    for _ in $(seq 1 50); do
-      useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$MAIL_USER" \
-        2>/dev/null && break
-      id "$MAIL_USER" >/dev/null 2>&1 && break
-      sleep 0.1
-    done
-  fi
+  ensure_mail_user "$MAIL_USER"
   MUID=$(id -u "$MAIL_USER"); MGID=$(id -g "$MAIL_USER")
   # chown only what is not already the mail user's (cheap on a re-start)
   find "$M" "$D/index" "$D/control" "$D/home" \( ! -user "$MUID" -o ! -group "$MGID" \) \

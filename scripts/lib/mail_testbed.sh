@@ -4,6 +4,8 @@
 # private namespace (scripts/lib/testbed_init.py) each server runs in.
 #
 # The caller sets NAME (cyrus or courier), DIR (absolute) and PORT, and D, its directory under DIR.
+# shellcheck source=scripts/lib/mail_user.sh
+. "$(dirname "${BASH_SOURCE[0]}")/mail_user.sh"
 
 TB_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 MAIL_USER=prospectd-mail
@@ -84,16 +86,7 @@ tb_fetch() {
 # get o+x.
 tb_mail_user() {
   local up tmproot
-  if ! id "$MAIL_USER" >/dev/null 2>&1; then
-    # Tests in parallel lanes may create it at the same moment: useradd locks /etc/passwd, so
-    # the loser fails; it retries until the user exists.
-    for _ in $(seq 1 50); do
-      useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$MAIL_USER" \
-        2>/dev/null && break
-      id "$MAIL_USER" >/dev/null 2>&1 && break
-      sleep 0.1
-    done
-  fi
+  ensure_mail_user "$MAIL_USER"
   MUID=$(id -u "$MAIL_USER"); MGID=$(id -g "$MAIL_USER"); MUSER=$MAIL_USER
   chmod o+x "$DIR"
   tmproot=$(cd "${TMPDIR:-/tmp}" 2>/dev/null && pwd -P || echo /tmp)
