@@ -14,7 +14,9 @@
 #include "cli/auth_command.h"
 #include "cli/block_commands.h"
 #include "cli/commands.h"
+#include "cli/export_command.h"
 #include "cli/forget_command.h"
+#include "cli/team_commands.h"
 #include "cli/why_command.h"
 #include "config/config.h"
 #include "daemon/run_command.h"
@@ -60,6 +62,9 @@ struct CommandLine {
   WhyCommandOptions why_options;
   BlockCommandOptions block_options;
   ForgetCommandOptions forget_options;
+  TeamCommandOptions team_options;
+  PublishCommandOptions publish_options;
+  ExportCommandOptions export_options;
 };
 
 // The subcommands; after parsing, the one given converts to true.
@@ -81,6 +86,9 @@ struct Subcommands {
   CLI::App* unblock;
   CLI::App* blocks;
   CLI::App* forget;
+  CLI::App* team;
+  CLI::App* publish;
+  CLI::App* export_contacts;
 };
 
 void declare_global_options(CLI::App& app, CommandLine& line) {
@@ -162,6 +170,22 @@ Subcommands declare_subcommands(CLI::App& app, CommandLine& line) {
   commands.open = app.add_subcommand(
       "open", "Open the running daemon's status page in the browser, signed in by a one-time link (2 minutes)");
   commands.open->add_flag("--print", line.open_options.print, "Only print the link");
+
+  commands.export_contacts = app.add_subcommand(
+      "export", "Print contacts for a spreadsheet or a CRM import (email, first/last name, company, stage, ...)");
+  commands.export_contacts->add_option("--format", line.export_options.format, "csv or jsonl")->capture_default_str();
+  commands.export_contacts->add_option("--stage", line.export_options.stage,
+                                       "Only this stage: lead, prospect, opportunity, customer, disqualified");
+
+  commands.team = app.add_subcommand(
+      "team", "Show the team's combined pipeline from the team database ([team]): reps, companies, collisions");
+  commands.team->add_flag("--json", line.team_options.json, "Print JSON");
+
+  commands.publish =
+      app.add_subcommand("publish", "Send what waits in the outbox to the team database and webhooks now, then exit");
+  commands.publish->add_option("--timeout", line.publish_options.timeout_seconds, "Give up after this many seconds")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   return commands;
 }
 
@@ -207,6 +231,9 @@ int dispatch(const Subcommands& commands, CommandLine& line) {
     if (*commands.unblock) return run_unblock_command(config, line.block_options);
     if (*commands.blocks) return run_blocks_command(config, line.block_options);
     if (*commands.forget) return run_forget_command(config, line.forget_options);
+    if (*commands.export_contacts) return run_export_command(config, line.export_options);
+    if (*commands.team) return run_team_command(config, line.team_options);
+    if (*commands.publish) return run_publish_command(config, line.publish_options);
   } catch (const prospectd::config::ConfigError& error) {
     std::fprintf(stderr, "prospectd: %s\n", error.what());
     return 2;

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "publish/publish_targets.h"
 #include "util/time_format.h"
 #include "views/status_json.h"
 
@@ -21,7 +22,7 @@ int run_status_command(const config::Config& config, const StatusCommandOptions&
   }
   store::StoreReader reader(config.store_file());
   if (options.json) {
-    std::cout << views::status_json(reader).dump(2) << "\n";
+    std::cout << views::status_json(reader, publish::publish_labels_of(config)).dump(2) << "\n";
     return 0;
   }
   const std::int64_t now = std::time(nullptr);
@@ -41,6 +42,21 @@ int run_status_command(const config::Config& config, const StatusCommandOptions&
   std::cout << totals.messages << " messages in " << totals.threads << " threads; " << totals.contacts << " contacts:";
   for (const auto& [stage, count] : totals.stages) std::cout << " " << count << " " << stage;
   std::cout << "\n";
+  const auto labels = publish::publish_labels_of(config);
+  const auto publishing = reader.publish_status();
+  for (const auto& target : publishing.targets) {
+    const auto label = labels.find(target.name);
+    std::cout << "publishing to " << (label == labels.end() ? target.name : label->second) << ": ";
+    if (target.pending == 0 && target.failed == 0) {
+      std::cout << "up to date";
+    } else {
+      std::cout << target.pending << " pending";
+      if (target.failed > 0) std::cout << ", " << target.failed << " failed";
+      if (target.oldest_pending_at) std::cout << " (oldest " << util::time_ago(target.oldest_pending_at, now) << ")";
+    }
+    std::cout << ", last success " << util::time_ago(target.last_success_at, now) << "\n";
+    if (!target.last_error.empty()) std::cout << "  last error: " << target.last_error << "\n";
+  }
   return 0;
 }
 

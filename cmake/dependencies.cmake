@@ -10,6 +10,7 @@ find_package(Threads REQUIRED)
 # GMime: RFC 5322 address lists, RFC 2047 encoded words and charsets, RFC 5322 dates.
 pkg_check_modules(GMIME REQUIRED IMPORTED_TARGET gmime-3.0)
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
 if(PROSPECTD_BUILD_TESTS)
   find_package(doctest REQUIRED)
 endif()

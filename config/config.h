@@ -83,6 +83,25 @@ struct StageRuleConfig {
   bool operator==(const StageRuleConfig&) const = default;
 };
 
+// The team's shared pipeline in PostgreSQL (ARCHITECTURE.md "Team and webhooks").
+struct TeamConfig {
+  std::string database;   // libpq URI (postgresql://...) or key=value conninfo, without a password
+  SecretSource password;  // password_cmd / _file / _env; none: libpq's own (~/.pgpass, PGPASSWORD)
+  std::string rep;        // this rep's name in the team tables
+  bool share_subjects = false;
+  bool operator==(const TeamConfig&) const = default;
+};
+
+// A receiver of signed stage events (ARCHITECTURE.md "Team and webhooks").
+struct WebhookConfig {
+  std::string url;  // https://, or http:// to a loopback address
+  SecretSource secret;
+  std::vector<std::string> events;  // stage_changed and/or contact_created (default both)
+  std::string ca_file;              // trust a private CA for this receiver
+  std::chrono::seconds timeout{10};
+  bool operator==(const WebhookConfig&) const = default;
+};
+
 struct Config {
   std::filesystem::path source;  // the file it was read from
   std::filesystem::path data_dir;
@@ -95,6 +114,8 @@ struct Config {
   std::string log_level = "info";
   std::filesystem::path log_file;
   std::vector<AccountConfig> accounts;
+  std::optional<TeamConfig> team;
+  std::vector<WebhookConfig> webhooks;
 
   std::filesystem::path store_file() const { return data_dir / "prospectd.sqlite"; }
   const AccountConfig* find_account(std::string_view name) const;

@@ -2,7 +2,9 @@
 // The server reads the store through its own read-only connections.
 #include "daemon/http_runtime.h"
 
+#include "config/secrets.h"
 #include "http/server.h"
+#include "publish/publish_targets.h"
 #include "sync/rules_context.h"
 #include "util/host_port.h"
 
@@ -17,6 +19,15 @@ HttpRuntime start_http_server(const config::Config& config, sync::LiveStatus& li
   for (const auto& account : config.accounts) options.account_names.push_back(account.name);
   options.identity = sync::rules_context_from(config).identity;
   options.config_blocklist = config.blocklist;
+  options.publish_labels = publish::publish_labels_of(config);
+  if (config.team) {
+    // Resolved once: GET /api/team must not run a password command per request. A password
+    // that cannot be read shows as the team view's error, like a refused one.
+    auto password = config::resolve_optional_secret(config.team->password);
+    options.team = http::TeamAccess{
+        config.team->database, password && !password->empty() ? std::optional<std::string>(*password) : std::nullopt,
+        config.team->rep};
+  }
   auto server = std::make_shared<http::HttpServer>(
       options, live,
       [&scheduler](const std::optional<std::string>& account) { return scheduler.request_sync(account); });

@@ -6,13 +6,30 @@
 #include <spdlog/spdlog.h>
 
 #include <ctime>
+#include <memory>
 
 #include "daemon/http_runtime.h"
 #include "daemon/service_notify.h"
+#include "publish/publisher.h"
 #include "sync/live_status.h"
 #include "sync/scheduler.h"
 
 namespace prospectd::daemon {
+
+namespace {
+
+// The outbox publishers of [team] and [[webhooks]]; null when the store cannot be opened for
+// them now (logged; the sync and the page go on, and the next start or reload tries again).
+std::unique_ptr<publish::Publisher> start_publisher(const config::Config& config) {
+  try {
+    return std::make_unique<publish::Publisher>(config);
+  } catch (const std::exception& error) {
+    spdlog::error("publishing to the team database and webhooks is off: {}", error.what());
+    return nullptr;
+  }
+}
+
+}  // namespace
 
 int run_daemon_command(const config::Config& initial_config) {
   // Signals are taken synchronously by this thread; every thread started below inherits the mask.
@@ -28,6 +45,7 @@ int run_daemon_command(const config::Config& initial_config) {
   sync::Scheduler scheduler(live);
   scheduler.apply(config);
   auto http = start_http_server(config, live, scheduler);
+  auto publisher = start_publisher(config);
   spdlog::info("prospectd {} running: {} account(s){}", PROSPECTD_VERSION, config.accounts.size(),
                http.address.empty() ? "" : ", status page at http://" + http.address + "/");
   notify_service("READY=1\nSTATUS=running");
@@ -50,6 +68,12 @@ int run_daemon_command(const config::Config& initial_config) {
           spdlog::warn("http.listen, data_dir and contacts.gone_quiet_days take effect at the next restart");
         }
         scheduler.apply(reloaded);
+        if (reloaded.team != config.team || reloaded.webhooks != config.webhooks) {
+          publisher.reset();  // joins: a delivery in flight ends first
+          publisher = start_publisher(reloaded);
+          if (reloaded.team != config.team)
+            spdlog::warn("the status page's team view follows [team] at the next restart");
+        }
         config = std::move(reloaded);
         spdlog::info("configuration reloaded from {}", config.source.string());
       } catch (const std::exception& error) {
@@ -63,6 +87,7 @@ int run_daemon_command(const config::Config& initial_config) {
   }
   notify_service("STOPPING=1");
   scheduler.stop_all();
+  publisher.reset();
   http.stop();
   spdlog::info("stopped");
   return 0;

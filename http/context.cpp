@@ -98,10 +98,10 @@ std::optional<std::int64_t> int_param(const httplib::Request& req, httplib::Resp
 
 namespace {
 
-StoreStatus store_status_document() {
+StoreStatus store_status_document(const views::PublishLabels& labels) {
   store::StoreReader& reader = worker_reader();
   const std::vector<store::AccountStatus> accounts = reader.accounts();
-  StoreStatus result{views::status_json(accounts, reader.totals()), {}};
+  StoreStatus result{views::status_json(accounts, reader.totals(), reader.publish_status(), labels), {}};
   for (const auto& row : accounts) result.last_success_at[row.name] = row.last_success_at;
   nlohmann::json& status = result.document;
   // Extras the page uses to explain an error.
@@ -137,7 +137,7 @@ nlohmann::json never_synced_account(const std::string& name) {
 }  // namespace
 
 std::shared_ptr<const StoreStatus> store_status(HttpContext& context) {
-  return context.store_status.get(store_status_document);
+  return context.store_status.get([&context] { return store_status_document(context.options.publish_labels); });
 }
 
 nlohmann::json current_status(HttpContext& context) {

@@ -20,6 +20,8 @@ void add_write_routes(httplib::Server& server, HttpContext& context);
 // GET /api/why/{email}; GET, POST /api/blocks, DELETE /api/blocks/{entry};
 // POST /api/contacts/{email}/forget.
 void add_people_routes(httplib::Server& server, HttpContext& context);
+// GET /api/team: the team's combined pipeline from the team database.
+void add_team_routes(httplib::Server& server, HttpContext& context);
 // GET / and the status page's assets, compiled into the binary.
 void add_page_routes(httplib::Server& server);
 

@@ -183,6 +183,7 @@ void HttpServer::Impl::configure() {
   add_dashboard_routes(server, context);
   add_write_routes(server, context);
   add_people_routes(server, context);
+  add_team_routes(server, context);
   add_page_routes(server);
   add_session_routes(server, context.options.data_dir, token, sessions, guard);
 }

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,14 +16,23 @@
 
 namespace prospectd::http {
 
+// How GET /api/team reaches the team database ([team] in the config; the password resolved once).
+struct TeamAccess {
+  std::string database;
+  std::optional<std::string> password;
+  std::string rep;
+};
+
 struct HttpServerOptions {
   std::string listen = "127.0.0.1:8787";  // host:port; port 0 = any free port (tests)
   std::filesystem::path store_file;       // SQLite file (a StoreReader per worker thread)
   std::filesystem::path data_dir;         // http-token lives here
   int gone_quiet_days = 14;
-  std::vector<std::string> account_names;     // configured accounts (shown before a first sync)
-  rules::Identity identity;                   // the rep's addresses and colleagues' domains (`why`)
-  std::vector<std::string> config_blocklist;  // the config's contacts.blocklist (`why`)
+  std::vector<std::string> account_names;             // configured accounts (shown before a first sync)
+  rules::Identity identity;                           // the rep's addresses and colleagues' domains (`why`)
+  std::vector<std::string> config_blocklist;          // the config's contacts.blocklist (`why`)
+  std::map<std::string, std::string> publish_labels;  // outbox target -> "team" or a webhook's URL (status)
+  std::optional<TeamAccess> team;                     // [team]: GET /api/team reads the team database
 };
 
 // Asks the scheduler for a sync now: one account, or all for nullopt. False if unknown account.

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FORMAT=${CLANG_FORMAT:-clang-format}
-mapfile -t files < <(find bench cli config connectors core daemon http rules store sync tests util views -name '*.cpp' -o -name '*.h' -o -name '*.c' | sort)
+mapfile -t files < <(find bench cli config connectors core daemon http publish rules store sync tests util views -name '*.cpp' -o -name '*.h' -o -name '*.c' | sort)
 if [ "${1:-}" = "--fix" ]; then
   "$FORMAT" -i "${files[@]}"
   exit 0

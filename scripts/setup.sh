@@ -26,6 +26,7 @@ BUILD_PKGS=(
   libgmime-3.0-dev            # RFC 5322 addresses, RFC 2047 words, dates
   libssl-dev                  # TLS for the raw benchmark client and tests
   libsystemd-dev              # optional: sd_notify (Type=notify, watchdog) for `prospectd run`
+  libpq-dev                   # the team database (PostgreSQL client, store/team/)
 )
 # test: unit test framework; a real IMAP server and the tools the test
 # scripts use (certificate generation, the mailbox generator, the database)
@@ -47,6 +48,7 @@ TEST_PKGS=(
   ca-certificates
   systemd                     # systemd-analyze verify/security on the units (test_packaging.py)
   chromium                    # headless browser test of the status page (test_status_page.py)
+  postgresql                  # the team database tests start their own server (pg_harness.py)
 )
 # demo: nothing beyond build + test today (the demo runs the daemon against
 # the Dovecot testbed); keep demo-only additions here.

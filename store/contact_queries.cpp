@@ -101,6 +101,14 @@ std::int64_t StoreReader::count_contacts(const ContactQuery& query) {
   return statement.getColumn(0).getInt64();
 }
 
+std::optional<ContactRow> StoreReader::contact_row(const std::string& canonical_email) {
+  SQLite::Statement query(
+      *db_, std::string("SELECT ") + kContactColumns + " FROM contacts c WHERE c.email = ? AND c.blocked = 0");
+  query.bind(1, canonical_email);
+  if (!query.executeStep()) return std::nullopt;
+  return read_contact(query);
+}
+
 std::optional<ContactDetail> StoreReader::contact(const std::string& canonical_email) {
   SQLite::Statement query(
       *db_, std::string("SELECT ") + kContactColumns + ", c.id FROM contacts c WHERE c.email = ? AND c.blocked = 0");

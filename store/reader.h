@@ -140,6 +140,26 @@ struct RepliesOwed {
   std::int64_t total = 0;          // all threads needing a reply
 };
 
+// One destination of the outbox (store/outbox.h) and its backlog.
+struct PublishTargetStatus {
+  std::string name;
+  std::string kind;  // team | webhook
+  std::optional<std::int64_t> last_attempt_at, last_success_at;
+  std::string last_error;
+  std::string last_error_kind;
+  std::int64_t pending = 0;  // webhook deliveries, or contacts the team database has yet to get
+  std::int64_t failed = 0;   // webhook deliveries given up after 24 hours
+  std::optional<std::int64_t> oldest_pending_at;
+};
+
+// The outbox's backlog, all targets together and per target.
+struct PublishStatus {
+  std::int64_t pending = 0;
+  std::int64_t failed = 0;
+  std::optional<std::int64_t> oldest_pending_at;
+  std::vector<PublishTargetStatus> targets;  // by name
+};
+
 class StoreReader {
  public:
   // Opens the store read-only. Throws std::runtime_error naming the file if it cannot.
@@ -155,6 +175,8 @@ class StoreReader {
   // How many contacts the query's filters match (limit, offset and cursor aside).
   std::int64_t count_contacts(const ContactQuery& query);
   std::optional<ContactDetail> contact(const std::string& canonical_email);
+  // The contact's row alone (no threads or history): nullopt if unknown or blocked.
+  std::optional<ContactRow> contact_row(const std::string& canonical_email);
   // Where an address appears in the stored messages, oldest first (at most `limit`): what
   // rules::explain_address decides "why" from.
   // True when the rep asked to forget the address (Store::forget).
@@ -174,6 +196,8 @@ class StoreReader {
   // Dashboard queries (store/dashboard_queries.cpp), bounded for a page that polls them.
   // Threads needing a reply with who is waiting, oldest first.
   RepliesOwed replies_owed(std::int64_t limit);
+  // What waits to leave the machine (store/publish_queries.cpp).
+  PublishStatus publish_status();
 
  private:
   std::filesystem::path file_;

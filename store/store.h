@@ -175,6 +175,7 @@ class Store {
 
  private:
   friend class BatchGroup;  // store/batch_group.h: several batches in one transaction
+  friend class Outbox;      // store/outbox.h: the queue the triggers fill, drained by publishers
   std::filesystem::path file_;
   std::unique_ptr<SQLite::Database> db_;
   std::unique_ptr<Statements> statements_;

@@ -9,14 +9,13 @@
 #include "store/store.h"
 #include "sync/source_factory.h"
 #include "sync/sync_runner.h"
+#include "util/backoff.h"
 #include "util/text.h"
 
 namespace prospectd::sync {
 
 std::chrono::milliseconds backoff_delay(int failures, double jitter_unit) {
-  const double base = 5000.0 * static_cast<double>(1LL << std::clamp(failures - 1, 0, 10));
-  const double capped = std::min(base, 15.0 * 60 * 1000);
-  return std::chrono::milliseconds(static_cast<std::int64_t>(capped * (0.5 + jitter_unit)));
+  return util::jittered_backoff(failures, std::chrono::seconds(5), std::chrono::minutes(15), jitter_unit);
 }
 
 AccountWorker::AccountWorker(config::AccountConfig account, std::shared_ptr<const RulesContext> rules,

@@ -14,9 +14,12 @@ nlohmann::json optional_number(const std::optional<std::int64_t>& value) {
 
 }  // namespace
 
-nlohmann::json status_json(store::StoreReader& reader) { return status_json(reader.accounts(), reader.totals()); }
+nlohmann::json status_json(store::StoreReader& reader, const PublishLabels& labels) {
+  return status_json(reader.accounts(), reader.totals(), reader.publish_status(), labels);
+}
 
-nlohmann::json status_json(const std::vector<store::AccountStatus>& rows, const store::StoreTotals& totals) {
+nlohmann::json status_json(const std::vector<store::AccountStatus>& rows, const store::StoreTotals& totals,
+                           const store::PublishStatus& publishing, const PublishLabels& labels) {
   nlohmann::json accounts = nlohmann::json::array();
   for (const auto& account : rows) {
     nlohmann::json folders = nlohmann::json::array();
@@ -36,8 +39,10 @@ nlohmann::json status_json(const std::vector<store::AccountStatus>& rows, const 
          {"progress", nullptr},
          {"folders", folders}});
   }
-  return {{"version", PROSPECTD_VERSION}, {"accounts", accounts},      {"stages", stage_counts_json(totals)},
-          {"contacts", totals.contacts},  {"threads", totals.threads}, {"messages", totals.messages}};
+  return {{"version", PROSPECTD_VERSION},        {"accounts", accounts},
+          {"stages", stage_counts_json(totals)}, {"contacts", totals.contacts},
+          {"threads", totals.threads},           {"messages", totals.messages},
+          {"outbox", outbox_json(publishing)},   {"publishing", publish_targets_json(publishing, labels)}};
 }
 
 nlohmann::json empty_status_json() {
@@ -48,7 +53,9 @@ nlohmann::json empty_status_json() {
           {"stages", stages},
           {"contacts", 0},
           {"threads", 0},
-          {"messages", 0}};
+          {"messages", 0},
+          {"outbox", outbox_json({})},
+          {"publishing", nlohmann::json::array()}};
 }
 
 }  // namespace prospectd::views

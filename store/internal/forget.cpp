@@ -98,6 +98,9 @@ bool Store::forget(const std::string& canonical_email) {
              "DELETE FROM contact_variants WHERE contact_id IN (SELECT id FROM contacts WHERE email = ?1)",
              "DELETE FROM pending_evaluations WHERE contact_id IN (SELECT id FROM contacts WHERE email = ?1)",
              "DELETE FROM contacts WHERE email = ?1",
+             // Webhook deliveries carry the address; the team database learns of the withdrawal
+             // through the contact's team mark (the delete trigger).
+             "DELETE FROM outbox WHERE contact_email = ?1",
              "DELETE FROM message_addresses WHERE email = ?1",
              "UPDATE messages SET from_email = '' WHERE from_email = ?1",
          }) {

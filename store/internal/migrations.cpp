@@ -226,7 +226,109 @@ CREATE TABLE forgotten (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8};
+// v9: what must leave the machine (ARCHITECTURE.md "Team and webhooks"), written by triggers in
+// the transaction of the change itself, so every write path (sync, rebuild, manual move, block,
+// forget) feeds it and a crash can never separate a change from its outbox entry.
+// publish_targets: the configured destinations (Outbox::set_targets); without any, the triggers
+// write nothing. outbox: one webhook delivery per stage event and target, unique per event
+// content, so re-evaluation re-inserting the same event adds nothing. team_dirty: contacts whose
+// shared state the team database must get again; `version` tells a publisher whether the mark
+// changed while it was publishing.
+constexpr const char* kV9 = R"sql(
+CREATE TABLE publish_targets (
+  name            TEXT PRIMARY KEY,
+  kind            TEXT NOT NULL CHECK (kind IN ('team', 'webhook')),
+  events          TEXT NOT NULL DEFAULT '',
+  added_at        INTEGER NOT NULL,
+  last_attempt_at INTEGER,
+  last_success_at INTEGER,
+  last_error      TEXT NOT NULL DEFAULT '',
+  last_error_kind TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+CREATE TABLE outbox (
+  id               INTEGER PRIMARY KEY,
+  target           TEXT NOT NULL REFERENCES publish_targets(name) ON DELETE CASCADE,
+  contact_email    TEXT NOT NULL,
+  type             TEXT NOT NULL CHECK (type IN ('contact_created', 'stage_changed')),
+  from_stage       TEXT NOT NULL,
+  to_stage         TEXT NOT NULL,
+  at               INTEGER NOT NULL,
+  actor            TEXT NOT NULL,
+  rule             TEXT NOT NULL,
+  thread_id        INTEGER,
+  message_id       TEXT NOT NULL,
+  note             TEXT NOT NULL,
+  created_at       INTEGER NOT NULL,
+  state            TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'failed')),
+  body             TEXT,
+  attempts         INTEGER NOT NULL DEFAULT 0,
+  first_attempt_at INTEGER,
+  next_attempt_at  INTEGER NOT NULL DEFAULT 0,
+  finished_at      INTEGER,
+  last_error       TEXT NOT NULL DEFAULT '',
+  UNIQUE (target, contact_email, type, from_stage, to_stage, at, actor, rule, message_id)
+);
+CREATE INDEX outbox_pending ON outbox(target, contact_email, id) WHERE state = 'pending';
+CREATE INDEX outbox_pending_order ON outbox(target, id) WHERE state = 'pending';
+CREATE TABLE team_dirty (
+  email   TEXT PRIMARY KEY,
+  version INTEGER NOT NULL DEFAULT 1,
+  since   INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TRIGGER stage_events_to_outbox AFTER INSERT ON stage_events
+WHEN EXISTS (SELECT 1 FROM publish_targets WHERE kind = 'webhook')
+BEGIN
+  INSERT OR IGNORE INTO outbox(target, contact_email, type, from_stage, to_stage, at, actor, rule,
+                               thread_id, message_id, note, created_at)
+  SELECT t.name, c.email, CASE WHEN NEW.from_stage IS NULL THEN 'contact_created' ELSE 'stage_changed' END,
+         coalesce(NEW.from_stage, ''), NEW.to_stage, NEW.at, NEW.actor, NEW.rule, NEW.thread_id,
+         NEW.message_id, NEW.note, CAST(strftime('%s', 'now') AS INTEGER)
+    FROM publish_targets t JOIN contacts c ON c.id = NEW.contact_id
+   WHERE t.kind = 'webhook' AND c.blocked = 0
+     AND instr(',' || t.events || ',',
+               ',' || CASE WHEN NEW.from_stage IS NULL THEN 'contact_created' ELSE 'stage_changed' END || ',') > 0;
+END;
+CREATE TRIGGER contacts_team_dirty_insert AFTER INSERT ON contacts
+WHEN EXISTS (SELECT 1 FROM publish_targets WHERE kind = 'team')
+BEGIN
+  INSERT INTO team_dirty(email, since) VALUES (NEW.email, CAST(strftime('%s', 'now') AS INTEGER))
+  ON CONFLICT (email) DO UPDATE SET version = version + 1;
+END;
+CREATE TRIGGER contacts_team_dirty_update AFTER UPDATE ON contacts
+WHEN EXISTS (SELECT 1 FROM publish_targets WHERE kind = 'team')
+ AND (OLD.name IS NOT NEW.name OR OLD.company IS NOT NEW.company OR OLD.stage IS NOT NEW.stage OR
+      OLD.thread_count IS NOT NEW.thread_count OR OLD.inbound_count IS NOT NEW.inbound_count OR
+      OLD.outbound_count IS NOT NEW.outbound_count OR OLD.first_seen IS NOT NEW.first_seen OR
+      OLD.last_inbound IS NOT NEW.last_inbound OR OLD.last_outbound IS NOT NEW.last_outbound OR
+      OLD.last_message_at IS NOT NEW.last_message_at OR OLD.needs_reply IS NOT NEW.needs_reply OR
+      OLD.blocked IS NOT NEW.blocked)
+BEGIN
+  INSERT INTO team_dirty(email, since) VALUES (NEW.email, CAST(strftime('%s', 'now') AS INTEGER))
+  ON CONFLICT (email) DO UPDATE SET version = version + 1;
+END;
+CREATE TRIGGER contacts_team_dirty_delete AFTER DELETE ON contacts
+WHEN EXISTS (SELECT 1 FROM publish_targets WHERE kind = 'team')
+BEGIN
+  INSERT INTO team_dirty(email, since) VALUES (OLD.email, CAST(strftime('%s', 'now') AS INTEGER))
+  ON CONFLICT (email) DO UPDATE SET version = version + 1;
+END;
+CREATE TRIGGER stage_events_team_dirty_insert AFTER INSERT ON stage_events
+WHEN EXISTS (SELECT 1 FROM publish_targets WHERE kind = 'team')
+BEGIN
+  INSERT INTO team_dirty(email, since)
+  SELECT email, CAST(strftime('%s', 'now') AS INTEGER) FROM contacts WHERE id = NEW.contact_id
+  ON CONFLICT (email) DO UPDATE SET version = version + 1;
+END;
+CREATE TRIGGER stage_events_team_dirty_delete AFTER DELETE ON stage_events
+WHEN EXISTS (SELECT 1 FROM publish_targets WHERE kind = 'team')
+BEGIN
+  INSERT INTO team_dirty(email, since)
+  SELECT email, CAST(strftime('%s', 'now') AS INTEGER) FROM contacts WHERE id = OLD.contact_id
+  ON CONFLICT (email) DO UPDATE SET version = version + 1;
+END;
+)sql";
+
+constexpr std::array kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8, kV9};
 
 }  // namespace
 
