@@ -1,6 +1,7 @@
 // Lifecycle benchmark: fills a store with a synthetic sales mailbox (default 1M messages,
 // 100k contacts) through Store::commit_batch as a bulk sync does (deferred evaluation, then
 // evaluate_pending), then times a full rebuild and one incremental 1,000-message batch.
+//   lifecycle_bench [MESSAGES [CONTACTS [FILE [fill-only]]]]   (fill-only: stop after the fill)
 // Prints figures; asserts nothing (speed is measured, not tested).
 #include <chrono>
 #include <cstdio>
@@ -110,6 +111,7 @@ int main(int argc, char** argv) {
       "filled: %lld messages, %lld contacts in %.1f s (%.0f msg/s): ingest %.1f s, %zu deferred evaluations %.1f s\n",
       static_cast<long long>(stored), static_cast<long long>(total_contacts), fill_seconds,
       static_cast<double>(stored) / fill_seconds, ingest_seconds, evaluated.evaluated, evaluation_seconds);
+  if (argc > 4 && std::string(argv[4]) == "fill-only") return 0;  // a store for other benchmarks
 
   const prospectd::store::Reclassifier reclassify = [&](const MessageMeta& message, bool automated) {
     auto classified = prospectd::sync::classify_message(message, rules);

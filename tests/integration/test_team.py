@@ -297,6 +297,76 @@ class TeamFaultTest(TeamTestCase):
         self.wait_outbox_empty(alice, timeout=180)
         self.assert_team_view_is_union({"alice": alice})
 
+    def test_postgres_stopped_and_crashed_while_publishing_converges_to_the_same_tables(self):
+        alice = self.make_app("alice", self.alice_dovecot)
+        alice.run("sync")
+        daemon = self.start_daemon(alice)
+        rng = random.Random(11)
+        contacts = [c["email"] for c in self.contacts(alice)]
+        rng.shuffle(contacts)
+        stages = ["prospect", "opportunity", "customer", "disqualified", "lead"]
+        for round_number in range(5):
+            # Changes the publisher is busy sending when the server goes away (fast shutdown, or a
+            # crash of every server process), then comes back.
+            for index in range(4):
+                email = contacts[round_number * 4 + index]
+                daemon.request("POST", "/api/contacts/%s/stage" % email,
+                               body={"stage": stages[(round_number + index) % len(stages)]},
+                               headers={"Content-Type": "application/json"})
+            time.sleep(rng.uniform(0.0, 0.4))
+            if round_number % 2:
+                self.postgres.kill()
+            else:
+                self.postgres.stop()
+            time.sleep(rng.uniform(0.2, 1.0))
+            self.postgres.start()
+        self.wait_outbox_empty(alice, timeout=180)
+        self.assert_team_view_is_union({"alice": alice})
+        events = int(self.postgres.query("SELECT count(*) FROM team_stage_events WHERE rep = 'alice'")[0][0])
+        self.assertEqual(events, len(stage_history(alice)))
+
+    def test_a_newer_team_schema_stops_publishing_with_one_line(self):
+        alice = self.make_app("alice", self.alice_dovecot)
+        alice.run("sync")
+        alice.run("publish")
+        self.postgres.query("UPDATE prospectd_schema SET version = 99")
+        alice.run("stage", self.contacts(alice)[0]["email"], "customer")
+        result = alice.run("publish", "--timeout", "5", check=False)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("newer than this prospectd", result.stderr)
+        status = json.loads(alice.run("status", "--json").stdout)
+        team = [t for t in status["publishing"] if t["kind"] == "team"][0]
+        self.assertEqual(team["state"], "error")
+        self.assertIn("newer than this prospectd", team["last_error"])
+        self.assertGreaterEqual(status["outbox"]["pending"], 1)
+
+    def test_a_rep_who_leaves_the_team_config_stops_publishing_and_nothing_else_changes(self):
+        alice = self.make_app("alice", self.alice_dovecot)
+        alice.run("sync")
+        daemon = self.start_daemon(alice)
+        self.wait_outbox_empty(alice)
+        published = self.postgres.query("SELECT email, stage FROM team_contacts ORDER BY email")
+        with open(alice.config, encoding="utf-8") as f:
+            text = f.read()
+        start = text.index("[team]")
+        end = text.index("\n\n", start)
+        with open(alice.config, "w", encoding="utf-8") as f:
+            f.write(text[:start] + text[end:])
+        daemon.process.send_signal(harness.signal.SIGHUP)
+        self.assertTrue(harness.wait_for(lambda: not daemon.get_json("/api/status")["publishing"], 30))
+        before = alice.snapshot()
+        contact = self.contacts(alice)[0]
+        moved = daemon.request("POST", "/api/contacts/%s/stage" % contact["email"], body={"stage": "customer"},
+                               headers={"Content-Type": "application/json"})
+        self.assertEqual(moved.status, 200)
+        time.sleep(2)
+        self.assertEqual(self.postgres.query("SELECT email, stage FROM team_contacts ORDER BY email"), published)
+        self.assertEqual(daemon.get_json("/api/status")["outbox"]["pending"], 0)
+        after = alice.snapshot()
+        # Only the manual move changed locally.
+        self.assertEqual(len(after["history"]), len(before["history"]) + 1)
+        self.assertEqual(after["messages"], before["messages"])
+
     def test_wrong_password_is_one_clear_line_and_changes_nothing_locally(self):
         alice = self.make_app("alice", self.alice_dovecot)
         wrong = os.path.join(self.work, "wrong-password")
