@@ -69,8 +69,11 @@ std::optional<std::string> team_database_problem(std::string_view database) {
     }
     return std::nullopt;
   }
-  if (lower.find('=') != std::string::npos) {
-    // key=value conninfo (libpq "Connection Strings"): a password key is a secret in the file.
+  // key=value conninfo (libpq "Connection Strings"); a URI of another scheme with a query
+  // ("mysql://h/db?ssl=true") is not one, whatever its '='.
+  if (const auto equals = lower.find('=');
+      equals != std::string::npos && lower.substr(0, equals).find("://") == std::string::npos) {
+    // A password key is a secret in the file.
     for (std::size_t at = lower.find("password"); at != std::string::npos; at = lower.find("password", at + 1)) {
       const bool starts_key = at == 0 || lower[at - 1] == ' ' || lower[at - 1] == '\t';
       std::size_t after = at + 8;

@@ -147,8 +147,11 @@ std::vector<WebhookItem> Outbox::due_webhook_items(const std::string& target, st
 }
 
 std::optional<std::int64_t> Outbox::next_webhook_due(const std::string& target, std::int64_t now) {
+  // Only the first pending item of each contact can fall due: the others wait for it.
   SQLite::Statement query(*store_.db_,
-                          "SELECT min(next_attempt_at) FROM outbox WHERE target = ? AND state = 'pending'");
+                          "SELECT min(o.next_attempt_at) FROM outbox o WHERE o.target = ? AND o.state = 'pending'"
+                          "   AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.target = o.target AND p.state = 'pending'"
+                          "                      AND p.contact_email = o.contact_email AND p.id < o.id)");
   query.bind(1, target);
   if (!query.executeStep() || query.getColumn(0).isNull()) return std::nullopt;
   return std::max<std::int64_t>(0, query.getColumn(0).getInt64() - now);
