@@ -34,6 +34,10 @@ std::size_t Store::block(const rules::BlockEntry& entry, std::int64_t now) {
   hide.bind(1, entry.value);
   hide.bind(2, kind_name(entry.kind));
   const std::size_t hidden = static_cast<std::size_t>(hide.exec());
+  // Not a contact: what waits for the webhooks about them is not sent (the team database learns
+  // of it through the contact's team mark, as a withdrawal).
+  db_->exec(
+      "DELETE FROM outbox WHERE state = 'pending' AND contact_email IN (SELECT email FROM contacts WHERE blocked = 1)");
   transaction.commit();
   return hidden;
 }

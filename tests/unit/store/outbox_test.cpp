@@ -321,6 +321,22 @@ TEST_CASE("a blocked contact's events are not queued for webhooks") {
         "jane@client.example contact_created - -> lead rule first-contact q1@client.example\n");
 }
 
+TEST_CASE("blocking a contact drops what waits for the webhooks about them, delivered items stay") {
+  OutboxFixture fixture;
+  fixture.set_targets({kHook});
+  fixture.commit({janes_hello(), bobs_question()});
+  Outbox& outbox = fixture.outbox();
+  for (const auto& item : outbox.due_webhook_items(kHook.name, day(3), 10)) {
+    if (item.contact_email == kJane) outbox.mark_delivered(item.row, day(3));
+  }
+  REQUIRE(fixture.count("SELECT COUNT(*) FROM outbox WHERE state = 'pending'") == 1);  // Bob's creation
+
+  fixture.store().block({rules::BlockEntry::Kind::address, kBob}, day(4));
+  CHECK(fixture.count("SELECT COUNT(*) FROM outbox WHERE state = 'pending'") == 0);
+  fixture.store().block({rules::BlockEntry::Kind::address, kJane}, day(4));
+  CHECK(fixture.count("SELECT COUNT(*) FROM outbox WHERE state = 'delivered'") == 1);
+}
+
 TEST_CASE("webhook items come in order per contact") {
   OutboxFixture fixture;
   fixture.set_targets({kHook});
