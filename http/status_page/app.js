@@ -1,5 +1,6 @@
 // prospectd status page: a small single-page app over the JSON API (ARCHITECTURE.md "Interfaces") with hash
-// routes #/, #/contacts?stage=&q=, #/contact/<email>. Every value is inserted as text. Signed in by the session
+// routes #/, #/contacts?stage=&q=, #/contact/<email>, #/team (shown when a team database is configured).
+// Every value is inserted as text. Signed in by the session
 // cookie of a `prospectd open` link; writes carry the session's CSRF token (GET /api/session). The contact view
 // acts: a manual stage move, "not a contact" (the blocklist, with Undo) and forget.
 "use strict";
@@ -18,6 +19,7 @@
   };
   const STATE_NAMES = { ok: "Up to date", syncing: "Syncing", error: "Error", never: "Not synced yet" };
   const PAGE_SIZE = 50;
+  const VIEWS = ["dashboard", "contacts", "contact", "team"];
   const numberFormat = new Intl.NumberFormat();
   const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
   const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
@@ -142,9 +144,12 @@
     signedIn = false;
     document.body.dataset.auth = "signed-out";
     $("sign-in").hidden = false;
-    for (const name of ["dashboard", "contacts", "contact"]) $("view-" + name).hidden = true;
+    for (const name of VIEWS) $("view-" + name).hidden = true;
+    $("backlog").hidden = true;
+    lastStatusText = "";
     clearTimeout(statusTimer);
     clearTimeout(dashboardTimer);
+    clearTimeout(teamTimer);
     $("connection").classList.remove("offline");
     $("connection").textContent = "";
   }
@@ -257,6 +262,46 @@
     fill($("account-list"), accounts.length ? accounts.map(accountCard)
       : el("p", { className: "muted" }, "No accounts are configured."));
     renderFunnel(status);
+    renderBacklog(status);
+    $("nav-team").hidden = !(status.publishing || []).some((t) => t.kind === "team");
+  }
+
+  // ---- the outbox backlog (GET /api/status: outbox, publishing) ---------------------------
+  // One line while changes wait for the team database or a webhook: how many, since when, how
+  // many failed, and each target's last error.
+  function renderBacklog(status) {
+    const outbox = status.outbox || {};
+    const pending = outbox.pending || 0;
+    const failed = outbox.failed || 0;
+    const node = $("backlog");
+    node.dataset.pending = pending;
+    node.dataset.failed = failed;
+    if (!pending && !failed) {
+      node.hidden = true;
+      node.dataset.kind = "";
+      fill($("backlog-text"));
+      return;
+    }
+    const targets = status.publishing || [];
+    const broken = targets.filter((t) => t.state === "error" && t.last_error);
+    const counts = [];
+    if (pending) {
+      counts.push([fmt(pending) + " waiting", outbox.oldest_pending_at ? [" since ", time(outbox.oldest_pending_at, true)] : null]);
+    }
+    if (failed) counts.push(fmt(failed) + " failed");
+    // Without an error to show, name the targets that have work waiting.
+    const details = broken.length
+      ? broken.map((t) => el("span", { className: "backlog-target", dataset: { target: t.target, state: t.state } },
+        el("strong", {}, t.target), ": ", t.last_error,
+        t.last_attempt_at ? el("span", { className: "muted" }, " (", time(t.last_attempt_at, true), ")") : null))
+      : targets.filter((t) => t.pending || t.failed).map((t) =>
+        el("span", { className: "backlog-target", dataset: { target: t.target, state: t.state } }, "to ", t.target));
+    const parts = [el("strong", {}, "Outbox:"), " "];
+    counts.forEach((count, index) => parts.push(index ? ", " : null, count));
+    details.forEach((detail, index) => parts.push(index ? "; " : " — ", detail));
+    node.dataset.kind = broken.length || failed ? "error" : "waiting";
+    node.hidden = false;
+    fill($("backlog-text"), parts.flat(Infinity));
   }
 
   let statusTimer = null;
@@ -447,6 +492,192 @@
     if (q) params.set("q", q);
     const text = params.toString();
     return "#/contacts" + (text ? "?" + text : "");
+  }
+
+  // ---- the team's pipeline (GET /api/team; ARCHITECTURE.md "Team and webhooks") ------------
+  // Read from the team database on each request: fetched when the view opens and every 5 s while
+  // it is shown in a visible tab. A 503 (the database cannot be read) is shown as one line above
+  // the last view read, which stays. Long lists show their first rows, with "Show all".
+  const TEAM_STAGES = ["lead", "prospect", "opportunity", "customer", "disqualified"];
+  const TEAM_ORDER = ["customer", "opportunity", "prospect", "lead", "disqualified"];  // table order
+  const TEAM_CONTACT_ROWS = 100;
+  const TEAM_COMPANY_ROWS = 25;
+  const TEAM_REFRESH_MS = 5000;
+  let teamDoc = null;
+  let lastTeamText = "";
+  let teamTimer = null;
+  let teamToken = 0;
+  let teamExpanded = { contacts: false, companies: false };
+
+  function leaveTeam() {
+    clearTimeout(teamTimer);
+    teamToken++;  // an answer still on its way is dropped
+    teamExpanded = { contacts: false, companies: false };
+  }
+
+  function setTeamError(text) {
+    $("team-error").textContent = text;
+  }
+
+  async function refreshTeam() {
+    clearTimeout(teamTimer);
+    if (currentView !== "team" || !signedIn || document.hidden) return;
+    const token = ++teamToken;
+    try {
+      const doc = await getJSON("/api/team");
+      if (token !== teamToken) return;
+      setTeamError("");
+      const { as_of: asOf, ...rest } = doc;
+      const text = JSON.stringify(rest);
+      if (text !== lastTeamText) {
+        lastTeamText = text;
+        teamDoc = doc;
+        renderTeam();
+      } else {
+        renderTeamReps();
+      }
+      fill($("team-as-of"), asOf ? ["As of ", el("time", { datetime: asOf, title: dateTimeFormat.format(new Date(asOf)) },
+        new Date(asOf).toLocaleTimeString())] : null);
+      connected(true);
+    } catch (error) {
+      if (token !== teamToken || error.status === 401) return;
+      if (error.status === 404) {
+        teamDoc = null;
+        lastTeamText = "";
+        setTeamError("");
+        renderTeam("No team database is configured: add a [team] section to prospectd's config to share the pipeline.");
+      } else if (error.status === 503) {
+        setTeamError("The team database cannot be read: " + error.message +
+          (teamDoc ? " (showing the last view read)" : ""));
+        if (!teamDoc) $("team-total").textContent = "The team's pipeline is not available right now.";
+      } else {
+        connected(false, error);
+      }
+    }
+    if (token === teamToken && currentView === "team" && !document.hidden) {
+      teamTimer = setTimeout(refreshTeam, TEAM_REFRESH_MS);
+    }
+  }
+
+  // The local contact view exists only for this rep's own contacts.
+  function teamContactName(contact) {
+    const text = personName(contact.name, contact.email);
+    const mine = teamDoc && contact.reps.some((r) => r.rep === teamDoc.rep);
+    return mine ? contactLink(contact.email, text) : el("span", { className: "item-title" }, text);
+  }
+
+  function repStages(reps) {
+    return el("ul", { className: "rep-stages" }, reps.map((r) =>
+      el("li", { dataset: { rep: r.rep, stage: r.stage } }, el("span", { className: "rep-name" }, r.rep), " ", badge(r.stage))));
+  }
+
+  function renderTeam(absent) {
+    const doc = teamDoc;
+    const contacts = doc ? doc.contacts : [];
+    const counts = Object.fromEntries(TEAM_STAGES.map((s) => [s, 0]));
+    for (const c of contacts) counts[c.stage] = (counts[c.stage] || 0) + 1;
+    const largest = Math.max(1, ...TEAM_STAGES.map((s) => counts[s]));
+    const total = contacts.length;
+    fill($("team-funnel"), TEAM_STAGES.map((stage) => {
+      const count = counts[stage];
+      const bar = el("span", { className: "funnel-fill stage-" + stage });
+      bar.style.width = Math.max(count ? 3 : 0.5, (100 * count) / largest) + "%";
+      return el("li", { className: "funnel-step", dataset: { stage, count } },
+        el("div", { className: "funnel-row", role: "img", "aria-label": stageName(stage) + ": " + fmt(count) + " contacts" },
+          el("span", { className: "funnel-name" }, stageName(stage)),
+          el("span", { className: "funnel-bar" }, bar),
+          el("span", { className: "funnel-count" }, fmt(count)),
+          el("span", { className: "funnel-share muted" }, total ? Math.round((100 * count) / total) + "%" : "")));
+    }));
+    if (!doc) {
+      $("team-total").textContent = absent || "The team's pipeline is not available right now.";
+    } else {
+      const reps = doc.reps.length;
+      $("team-total").textContent = fmt(total) + (total === 1 ? " contact" : " contacts") + " across " + fmt(reps) +
+        (reps === 1 ? " rep" : " reps") + ", each at the furthest stage any rep has.";
+    }
+
+    renderTeamReps();
+
+    const collisions = doc ? doc.collisions : [];
+    const byEmail = new Map(contacts.map((c) => [c.email, c]));
+    const panel = $("team-collisions");
+    panel.dataset.count = collisions.length;
+    $("collisions-summary").textContent = collisions.length
+      ? fmt(collisions.length) + (collisions.length === 1 ? " person" : " people") +
+        " got mail from two or more reps in the last 30 days: agree who follows up."
+      : "";
+    fill($("collisions-list"), collisions.length ? collisions.map((collision) => {
+      const contact = byEmail.get(collision.email) || { email: collision.email, name: null, company: null, reps: [] };
+      const stages = contact.reps.filter((r) => collision.reps.includes(r.rep));
+      return el("li", { className: "item collision", dataset: { email: collision.email, reps: collision.reps.join(",") } },
+        el("div", { className: "item-main" }, teamContactName(contact),
+          el("span", { className: "item-sub" }, contact.company ? collision.email + " · " + contact.company : collision.email)),
+        el("div", { className: "item-side" },
+          el("span", { className: "waiting" }, collision.reps.join(" and ")),
+          stages.length ? el("span", {}, stages.map((r) => r.rep + ": " + stageName(r.stage)).join(" · ")) : null));
+    }) : empty("No two reps wrote to the same person in the last 30 days."));
+
+    renderTeamCompanies();
+    renderTeamContacts();
+  }
+
+  // Also on every refresh: "last published 2 min ago" ages while the rest stays the same.
+  function renderTeamReps() {
+    const doc = teamDoc;
+    fill($("reps-body"), doc && doc.reps.length ? doc.reps.map((r) =>
+      el("tr", { dataset: { rep: r.rep, contacts: r.contacts } },
+        el("th", { scope: "row" }, r.rep, r.rep === doc.rep ? el("span", { className: "muted" }, " (you)") : null),
+        el("td", { className: "num" }, fmt(r.contacts)),
+        el("td", {}, time(r.last_publish_at, true))))
+      : el("tr", {}, el("td", { colspan: 3, className: "muted" }, doc ? "No rep has published yet." : "–")));
+  }
+
+  function renderTeamCompanies() {
+    const shared = teamDoc ? teamDoc.companies.filter((c) => c.reps.length >= 2)
+      .sort((a, b) => b.reps.length - a.reps.length || b.contacts - a.contacts || a.company.localeCompare(b.company)) : [];
+    const shown = teamExpanded.companies ? shared : shared.slice(0, TEAM_COMPANY_ROWS);
+    $("companies-summary").textContent = !shared.length ? ""
+      : shown.length < shared.length ? fmt(shown.length) + " of " + fmt(shared.length) + " companies, most reps first."
+      : fmt(shared.length) + (shared.length === 1 ? " company" : " companies") + ", most reps first.";
+    fill($("companies-body"), shown.length ? shown.map((c) =>
+      el("tr", { dataset: { company: c.company, contacts: c.contacts, reps: c.reps.join(",") } },
+        el("th", { scope: "row" }, c.company),
+        el("td", { className: "num" }, fmt(c.contacts)),
+        el("td", {}, c.reps.join(", "))))
+      : el("tr", {}, el("td", { colspan: 3, className: "muted" }, "No company is known to more than one rep.")));
+    const all = $("companies-all");
+    all.hidden = shown.length >= shared.length;
+    all.textContent = "Show all " + fmt(shared.length) + " companies";
+  }
+
+  function renderTeamContacts() {
+    const contacts = teamDoc ? teamDoc.contacts : [];
+    const q = $("team-filter").value.trim().toLowerCase();
+    const stage = $("team-stage").value;
+    const matching = contacts.filter((c) => (!stage || c.stage === stage) && (!q ||
+      [c.email, c.name, c.company, ...c.reps.map((r) => r.rep)].some((v) => v && v.toLowerCase().includes(q))));
+    matching.sort((a, b) => TEAM_ORDER.indexOf(a.stage) - TEAM_ORDER.indexOf(b.stage) || (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
+    const shown = teamExpanded.contacts ? matching : matching.slice(0, TEAM_CONTACT_ROWS);
+    fill($("team-contacts-body"), shown.map((c) =>
+      el("tr", { dataset: { email: c.email, stage: c.stage } },
+        el("td", {}, teamContactName(c), c.name ? el("span", { className: "cell-sub" }, c.email) : null),
+        el("td", { className: "wide-only" }, c.company || el("span", { className: "muted" }, "–")),
+        el("td", {}, badge(c.stage)),
+        el("td", {}, repStages(c.reps)))));
+    const summary = $("team-contacts-summary");
+    summary.dataset.shown = shown.length;
+    summary.dataset.total = matching.length;
+    const what = (stage ? stageName(stage).toLowerCase() + " " : "") + "team contacts" +
+      (q ? " matching “" + $("team-filter").value.trim() + "”" : "");
+    summary.textContent = !teamDoc ? ""
+      : !matching.length ? "No " + what + "."
+      : shown.length < matching.length ? fmt(shown.length) + " of " + fmt(matching.length) + " " + what + ", furthest stage first."
+      : (matching.length === 1 ? "1 " + what.replace("contacts", "contact") : "All " + fmt(matching.length) + " " + what) +
+        ", furthest stage first.";
+    const all = $("team-contacts-all");
+    all.hidden = shown.length >= matching.length;
+    all.textContent = "Show all " + fmt(matching.length);
   }
 
   // ---- one contact (GET /api/contacts/{email}, /api/threads?contact=, /api/why/{email}) ----
@@ -678,6 +909,7 @@
     refreshStatus();
     if (currentView === "contacts") loadContacts(false);
     else if (currentView === "dashboard") refreshDashboard();
+    else if (currentView === "team") refreshTeam();
   }
 
   // ---- the notice above the views (after hiding or forgetting a contact) -------------------
@@ -723,7 +955,8 @@
     resetActions();
     const back = $("contact-back");
     back.href = returnHash || "#/";
-    back.textContent = !returnHash.startsWith("#/contacts") ? "← Overview"
+    back.textContent = returnHash.startsWith("#/team") ? "← Team"
+      : !returnHash.startsWith("#/contacts") ? "← Overview"
       : returnHash.includes("q=") ? "← Search results" : "← Contacts";
     const why = getJSON("/api/why/" + encodeURIComponent(email)).catch(() => null);
     try {
@@ -748,8 +981,14 @@
   let currentView = "";
 
   function show(view) {
+    if (view !== "team") leaveTeam();
     currentView = view;
-    for (const name of ["dashboard", "contacts", "contact"]) $("view-" + name).hidden = name !== view;
+    for (const name of VIEWS) $("view-" + name).hidden = name !== view;
+    for (const name of ["dashboard", "contacts", "team"]) {
+      const link = $("nav-" + name);
+      if (name === view) link.setAttribute("aria-current", "page");
+      else link.removeAttribute("aria-current");
+    }
   }
 
   function route() {
@@ -759,6 +998,10 @@
     if (hash.startsWith("#/contact/")) {
       show("contact");
       showContact(decodeURIComponent(hash.slice("#/contact/".length)));
+    } else if (hash.startsWith("#/team")) {
+      show("team");
+      document.title = "Team · prospectd";
+      refreshTeam();
     } else if (hash.startsWith("#/contacts")) {
       show("contacts");
       const query = hash.indexOf("?");
@@ -794,6 +1037,17 @@
     $("forget-yes").addEventListener("click", forgetContact);
     $("notice-undo").addEventListener("click", () => { if (noticeUndo) noticeUndo(); });
     $("notice-dismiss").addEventListener("click", clearNotice);
+    $("team-filter-form").addEventListener("submit", (event) => event.preventDefault());
+    $("team-filter").addEventListener("input", renderTeamContacts);
+    $("team-stage").addEventListener("change", renderTeamContacts);
+    $("team-contacts-all").addEventListener("click", () => {
+      teamExpanded.contacts = true;
+      renderTeamContacts();
+    });
+    $("companies-all").addEventListener("click", () => {
+      teamExpanded.companies = true;
+      renderTeamCompanies();
+    });
     document.addEventListener("visibilitychange", () => {
       if (document.hidden) return;
       if (!signedIn) {
@@ -802,6 +1056,7 @@
       }
       refreshStatus();
       refreshDashboard();
+      refreshTeam();
     });
     checkSession();
   }

@@ -5,7 +5,11 @@ The browser signs in as a person does, through a `prospectd open --print` link; 
 the page says how to sign in, and its writes carry the session's CSRF token. The contact view acts,
 driven by real clicks and typing: a manual stage move with a note, why the person is a contact,
 "not a contact" (an address or a whole domain) with Undo, forget behind a confirmation; and the
-contacts list says how many of how many it shows."""
+contacts list says how many of how many it shows.
+
+With a team database (a real PostgreSQL, TeamPageTest), the page has a Team view: the combined
+funnel, the reps, collisions and shared companies of GET /api/team, and a bounded contacts table;
+and a backlog line while changes wait in the outbox (the database stopped), gone once it drains."""
 import fcntl
 import html.parser
 import json
@@ -21,8 +25,11 @@ import urllib.parse
 
 import harness
 from harness import Daemon, Dovecot, Prospectd, imap_account
+from pg_harness import Postgres
+from test_team import add_sent_message
 
 PIPELINE = ["lead", "prospect", "opportunity", "customer"]
+TEAM_STAGES = PIPELINE + ["disqualified"]
 
 
 def chromium_binary():
@@ -31,6 +38,16 @@ def chromium_binary():
         if path:
             return path
     return None
+
+
+def require_chromium():
+    """The Chromium binary, or SkipTest / AssertionError as the environment says."""
+    chromium = chromium_binary()
+    if chromium is None:
+        if os.environ.get("PROSPECTD_SKIP_BROWSER_TESTS"):
+            raise unittest.SkipTest("no Chromium and PROSPECTD_SKIP_BROWSER_TESTS is set")
+        raise AssertionError("Chromium is not installed: run scripts/setup.sh (it installs `chromium`)")
+    return chromium
 
 
 def artifacts_dir():
@@ -222,6 +239,19 @@ class DevTools:
         self.wait_for("document.activeElement === document.querySelector(%s)" % json.dumps(selector), 5)
         self.call("Input.insertText", session=self.session, text=text)
 
+    def screenshot(self, path, width=1280, height=1400):
+        """The page as it is now in a WIDTHxHEIGHT window, saved as a PNG."""
+        import base64
+        self.call("Emulation.setDeviceMetricsOverride", session=self.session, width=width, height=height,
+                  deviceScaleFactor=1, mobile=False)
+        try:
+            data = self.call("Page.captureScreenshot", session=self.session, format="png")["data"]
+        finally:
+            self.call("Emulation.clearDeviceMetricsOverride", session=self.session)
+        with open(path, "wb") as f:
+            f.write(base64.b64decode(data))
+        return path
+
     def press(self, key, text=None, **extra):
         """One key press (keyDown with its text, keyUp) in the focused element."""
         down = {"type": "keyDown", "key": key, **extra}
@@ -250,11 +280,7 @@ class DevTools:
 class StatusPageTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.chromium = chromium_binary()
-        if cls.chromium is None:
-            if os.environ.get("PROSPECTD_SKIP_BROWSER_TESTS"):
-                raise unittest.SkipTest("no Chromium and PROSPECTD_SKIP_BROWSER_TESTS is set")
-            raise AssertionError("Chromium is not installed: run scripts/setup.sh (it installs `chromium`)")
+        cls.chromium = require_chromium()
         cls.tmp = tempfile.mkdtemp(prefix="prospectd-page-")
         os.chmod(cls.tmp, 0o755)
         mail_dir = os.path.join(cls.tmp, "mail")
@@ -602,10 +628,202 @@ class StatusPageTest(unittest.TestCase):
         self.assertFalse(page.visible("#contacts-more"))
         self.assertIn(str(customers), page.text("#contacts-summary"))
 
+    def test_without_a_team_database_there_is_no_team_view(self):
+        self.assertEqual(self.daemon.get_json("/api/status")["publishing"], [])
+        dom = self.dom()
+        self.assertIn("hidden", dom.by_id("nav-team").attrs, "a Team link without [team]")
+        self.assertNotIn("hidden", dom.by_id("nav-contacts").attrs)
+        self.assertIn("hidden", dom.by_id("view-team").attrs)
+        self.assertIn("hidden", dom.by_id("backlog").attrs, "an outbox line with nothing to publish")
+
     def test_screenshots_on_a_laptop_and_a_phone(self):
         for name, size in (("status-page-laptop.png", "1280,1000"), ("status-page-phone.png", "375,1400")):
             path = self.screenshot(name, size=size)
             print("screenshot: " + path)
+
+
+class TeamPageTest(unittest.TestCase):
+    """Rep alice's daemon with [team] on a real PostgreSQL; rep bob published the same mailbox
+    (`prospectd sync`, `prospectd publish`), so every contact both wrote to in the last 30 days is
+    a collision, and every company is known to both."""
+
+    COLLISION = "pat.recent@collide-corp.example"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.chromium = require_chromium()
+        cls.tmp = tempfile.mkdtemp(prefix="prospectd-team-page-")
+        os.chmod(cls.tmp, 0o755)  # Dovecot's mail user must reach the Maildir
+        if not os.environ.get("PROSPECTD_KEEP_TEST_DIRS"):
+            cls.addClassCleanup(shutil.rmtree, cls.tmp, ignore_errors=True)
+        cls.postgres = Postgres()
+        cls.addClassCleanup(cls.postgres.close)
+        cls.postgres.start()
+        mail_dir = os.path.join(cls.tmp, "mail")
+        harness.generate_mailbox(mail_dir, 400, 43, ("--end-date", "today"))
+        add_sent_message(mail_dir, "Pat Recent <%s>" % cls.COLLISION, 3, 1)  # a recent outbound message
+        cls.dovecot = Dovecot(mail_dir).start()
+        cls.addClassCleanup(cls.dovecot.stop)
+        password_file = os.path.join(cls.tmp, "pg-password")
+        with open(password_file, "w", encoding="utf-8") as f:
+            f.write(cls.postgres.password + "\n")
+        os.chmod(password_file, 0o600)
+
+        def team(rep):
+            return '[team]\ndatabase = "%s"\npassword_file = "%s"\nrep = "%s"\n' % (cls.postgres.uri(), password_file, rep)
+        bob = Prospectd(os.path.join(cls.tmp, "bob"), [imap_account(cls.dovecot)], extra=team("bob"))
+        bob.run("sync")
+        bob.run("publish")
+        cls.http_port = harness.free_port()
+        cls.app = Prospectd(os.path.join(cls.tmp, "alice"), [imap_account(cls.dovecot, name="demo")],
+                            extra=harness.http_section(cls.http_port) + "\n" + team("alice"))
+        cls.daemon = Daemon(cls.app, cls.http_port).start()
+        cls.addClassCleanup(cls.daemon.stop)
+        cls.daemon.wait_until_synced()
+        cls.wait_outbox_empty()
+
+    @classmethod
+    def wait_outbox_empty(cls, timeout=60):
+        seen = {}
+
+        def empty():
+            seen["status"] = cls.daemon.get_json("/api/status")
+            outbox = seen["status"]["outbox"]
+            return outbox["pending"] == 0 and outbox["failed"] == 0
+        if not harness.wait_for(empty, timeout, interval=0.3):
+            raise AssertionError("outbox not drained within %d s: %s" % (timeout, seen.get("status")))
+
+    def page(self, fragment):
+        page = DevTools(self.chromium, tempfile.mkdtemp(prefix="chromium-", dir=self.tmp),
+                        self.daemon.login_link() + fragment)
+        page.__enter__()
+        self.addCleanup(page.__exit__, None, None, None)
+        page.wait_for("!!document.body && document.body.dataset.auth === 'session'")
+        return page
+
+    TEAM_SHOWN = ("!document.getElementById('view-team').hidden"
+                  " && document.querySelectorAll('#reps-body tr[data-rep]').length > 0")
+
+    def funnel(self, page):
+        return page.evaluate("Object.fromEntries(Array.from(document.querySelectorAll('#team-funnel li.funnel-step'),"
+                             " (li) => [li.dataset.stage, Number(li.dataset.count)]))")
+
+    def test_the_team_view_shows_the_team_database(self):
+        page = self.page("#/")
+        page.wait_for("!document.getElementById('nav-team').hidden")  # once /api/status says [team]
+        page.click("#nav-team")
+        page.wait_for(self.TEAM_SHOWN)
+        self.assertEqual(page.evaluate("location.hash"), "#/team")
+        self.assertEqual(page.evaluate("document.getElementById('nav-team').getAttribute('aria-current')"), "page")
+        self.assertTrue(page.evaluate("document.getElementById('view-dashboard').hidden"))
+        self.assertFalse(page.visible("#backlog"))
+        team = self.daemon.get_json("/api/team")
+        self.assertEqual(team["rep"], "alice")
+
+        # The combined funnel: team contacts per combined stage, in pipeline order.
+        stages = page.evaluate("Array.from(document.querySelectorAll('#team-funnel li.funnel-step'), (li) => li.dataset.stage)")
+        self.assertEqual(stages, TEAM_STAGES)
+        expected = {stage: sum(1 for c in team["contacts"] if c["stage"] == stage) for stage in TEAM_STAGES}
+        self.assertEqual(self.funnel(page), expected)
+        self.assertGreater(expected["prospect"], 0)
+        counts = page.evaluate("Array.from(document.querySelectorAll('#team-funnel .funnel-count'), (n) => n.textContent)")
+        self.assertEqual([number(text) for text in counts], [expected[s] for s in TEAM_STAGES])
+
+        # Each rep with their contacts and when they last published.
+        reps = page.evaluate("""Array.from(document.querySelectorAll('#reps-body tr'), (tr) =>
+            [tr.dataset.rep, Number(tr.dataset.contacts), !!tr.querySelector('time')])""")
+        self.assertEqual(reps, [[r["rep"], r["contacts"], True] for r in team["reps"]])
+        self.assertEqual([r["rep"] for r in team["reps"]], ["alice", "bob"])
+
+        # Collisions: both reps wrote to these people in the last 30 days.
+        collisions = page.evaluate("Array.from(document.querySelectorAll('#collisions-list li.collision'),"
+                                   " (li) => [li.dataset.email, li.dataset.reps])")
+        self.assertEqual(collisions, [[c["email"], ",".join(c["reps"])] for c in team["collisions"]])
+        self.assertIn([self.COLLISION, "alice,bob"], collisions)
+        self.assertIn("alice and bob", page.text("#collisions-list li[data-email=%s]" % json.dumps(self.COLLISION)))
+        self.assertEqual(page.text("#collisions-title"), "Two reps are writing to the same person")
+
+        # Companies known to two or more reps (here: every company), the first 25 at first.
+        shared = {c["company"]: [c["contacts"], ",".join(c["reps"])] for c in team["companies"] if len(c["reps"]) >= 2}
+        self.assertGreater(len(shared), 0)
+        rows = page.evaluate("Array.from(document.querySelectorAll('#companies-body tr[data-company]'),"
+                             " (tr) => [tr.dataset.company, Number(tr.dataset.contacts), tr.dataset.reps])")
+        self.assertEqual(len(rows), min(25, len(shared)))
+        self.assertTrue(all(shared[name] == [contacts, reps] for name, contacts, reps in rows), rows)
+
+        # The contacts table: the first 100 rows, "Show all" for the rest, and a filter.
+        total = len(team["contacts"])
+        self.assertGreater(total, 100, "too few contacts to see the table bounded")
+        summary = page.evaluate("Object.assign({}, document.getElementById('team-contacts-summary').dataset)")
+        self.assertEqual((int(summary["shown"]), int(summary["total"])), (100, total))
+        self.assertEqual(page.evaluate("document.querySelectorAll('#team-contacts-body tr').length"), 100)
+        found = re.match(r"(\S+) of (\S+) team contacts", page.text("#team-contacts-summary"))
+        self.assertTrue(found, page.text("#team-contacts-summary"))
+        self.assertEqual((number(found.group(1)), number(found.group(2))), (100, total))
+        page.screenshot(os.path.join(artifacts_dir(), "status-page-team.png"))
+        page.click("#team-contacts-all")
+        page.wait_for("document.querySelectorAll('#team-contacts-body tr').length === %d" % total)
+        self.assertFalse(page.visible("#team-contacts-all"))
+        page.type("#team-filter", "pat.recent@collide")
+        page.wait_for("document.querySelectorAll('#team-contacts-body tr').length === 1")
+        row = page.evaluate("""(() => { const tr = document.querySelector('#team-contacts-body tr');
+            return {email: tr.dataset.email, stage: tr.dataset.stage,
+                    reps: Array.from(tr.querySelectorAll('.rep-stages li'), (li) => [li.dataset.rep, li.dataset.stage])}; })()""")
+        contact = next(c for c in team["contacts"] if c["email"] == self.COLLISION)
+        self.assertEqual(row, {"email": self.COLLISION, "stage": contact["stage"],
+                               "reps": [[r["rep"], r["stage"]] for r in contact["reps"]]})
+        page.choose("#team-stage", "Customer")
+        page.click("#team-filter")
+        page.press("a", code="KeyA", modifiers=2, commands=["selectAll"])
+        page.press("Backspace", code="Backspace", windowsVirtualKeyCode=8, commands=["deleteBackward"])
+        page.wait_for("document.getElementById('team-contacts-summary').dataset.total === '%d'" % expected["customer"])
+        self.assertEqual(set(page.evaluate("Array.from(document.querySelectorAll('#team-contacts-body tr'),"
+                                           " (tr) => tr.dataset.stage)")), {"customer"} if expected["customer"] else set())
+
+    def test_the_backlog_line_while_the_team_database_is_down(self):
+        page = self.page("#/team")
+        page.wait_for(self.TEAM_SHOWN)
+        self.assertFalse(page.visible("#backlog"))
+        self.assertEqual(page.text("#team-error"), "")
+        lead = next(c for c in self.daemon.get_json("/api/contacts?stage=lead&limit=1"))
+        self.postgres.stop()
+        try:
+            moved = self.daemon.request("POST", "/api/contacts/%s/stage" % urllib.parse.quote(lead["email"]),
+                                        body={"stage": "opportunity"}, headers={"Content-Type": "application/json"})
+            self.assertEqual(moved.status, 200, moved.body)
+            page.wait_for("!document.getElementById('backlog').hidden"
+                          " && document.getElementById('backlog').dataset.kind === 'error'", 40)
+            line = page.text("#backlog")
+            self.assertRegex(line, r"Outbox: \d+ waiting since .* ago")
+            status = self.daemon.get_json("/api/status")
+            team = next(t for t in status["publishing"] if t["kind"] == "team")
+            self.assertEqual(team["state"], "error")
+            self.assertIn("team (rep alice): ", line)
+            self.assertTrue(page.visible("#backlog"))
+            # The Team view says why it cannot answer; the last view read stays, the page keeps working.
+            page.wait_for("document.getElementById('team-error').textContent !== ''", 20)
+            self.assertIn("The team database cannot be read", page.text("#team-error"))
+            self.assertTrue(page.visible("#team-error"))
+            self.assertEqual(page.evaluate("document.querySelectorAll('#team-funnel li.funnel-step').length"), 5)
+            page.screenshot(os.path.join(artifacts_dir(), "status-page-team-backlog.png"))
+            page.click("#nav-dashboard")
+            page.wait_for("document.querySelectorAll('#funnel li.funnel-step').length === 4"
+                          " && !document.getElementById('view-dashboard').hidden")
+            self.assertTrue(page.visible("#backlog"))  # on every view
+            page.click("#nav-team")
+            page.wait_for("!document.getElementById('view-team').hidden")
+        finally:
+            self.postgres.start()
+        # Drained: the line goes, the Team view answers again with the move.
+        page.wait_for("document.getElementById('backlog').hidden", 60)
+        page.wait_for("document.getElementById('team-error').textContent === ''", 20)
+        team = self.daemon.get_json("/api/team")
+        moved = next(c for c in team["contacts"] if c["email"] == lead["email"])
+        self.assertIn({"rep": "alice", "stage": "opportunity"}, [{k: r[k] for k in ("rep", "stage")} for r in moved["reps"]])
+        expected = {stage: sum(1 for c in team["contacts"] if c["stage"] == stage) for stage in TEAM_STAGES}
+        page.wait_for("(() => { const li = document.querySelector('#team-funnel li[data-stage=opportunity]');"
+                      " return !!li && li.dataset.count === '%d'; })()" % expected["opportunity"], 20)
+        self.assertEqual(self.funnel(page), expected)
 
 
 if __name__ == "__main__":
