@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "cli/browser.h"
+#include "cli/failure.h"
 #include "config/secrets.h"
 #include "connectors/gmail/google_oauth.h"
 #include "connectors/oauth/loopback_sign_in.h"
@@ -16,11 +17,6 @@ namespace prospectd::cli {
 namespace {
 
 namespace oauth = connectors::oauth;
-
-int fail(const std::string& message) {
-  std::fprintf(stderr, "prospectd: %s\n", message.c_str());
-  return 1;
-}
 
 // Everything a sign-in needs, whichever the account type.
 struct SignIn {
@@ -57,12 +53,12 @@ std::expected<SignIn, std::string> sign_in_settings(const config::Config& config
 
 int store_sign_in(const SignIn& sign_in, const oauth::TokenResponse& tokens) {
   if (tokens.refresh_token.empty()) {
-    return fail(sign_in.endpoints.provider_name +
-                " sent no refresh token (was offline access, e.g. the offline_access scope, granted?); "
-                "prospectd could not keep signing in");
+    return report_failure(sign_in.endpoints.provider_name +
+                          " sent no refresh token (was offline access, e.g. the offline_access scope, granted?); "
+                          "prospectd could not keep signing in");
   }
   auto written = oauth::write_refresh_token(sign_in.token_file, tokens.refresh_token);
-  if (!written) return fail(written.error());
+  if (!written) return report_failure(written.error());
   std::printf("Signed in. The refresh token is in %s (mode 0600).\n", sign_in.token_file.c_str());
   return 0;
 }
@@ -70,12 +66,13 @@ int store_sign_in(const SignIn& sign_in, const oauth::TokenResponse& tokens) {
 // RFC 8252 §7.3: the browser comes back to a listener on 127.0.0.1 with the code.
 int loopback_sign_in(const config::AccountConfig& account, const SignIn& sign_in, bool no_browser) {
   if (sign_in.endpoints.authorize_uri.empty()) {
-    return fail("accounts." + account.name + ": no authorization endpoint (set oauth_authorize_uri), or use --device");
+    return report_failure("accounts." + account.name +
+                          ": no authorization endpoint (set oauth_authorize_uri), or use --device");
   }
   const oauth::Pkce pkce = oauth::make_pkce();
   const std::string state = oauth::random_token();
   auto receiver = oauth::LoopbackReceiver::start(state);
-  if (!receiver) return fail(receiver.error());
+  if (!receiver) return report_failure(receiver.error());
   const std::string redirect_uri = (*receiver)->redirect_uri();
   const std::string url =
       oauth::authorization_url(sign_in.endpoints.authorize_uri, account.client_id, redirect_uri, pkce, state,
@@ -87,9 +84,9 @@ int loopback_sign_in(const config::AccountConfig& account, const SignIn& sign_in
   std::fflush(stdout);
   if (!no_browser) open_browser(url);
   auto code = (*receiver)->wait_for_code(std::chrono::minutes(5));
-  if (!code) return fail("sign-in failed: " + util::printable(code.error()));
+  if (!code) return report_failure("sign-in failed: " + util::printable(code.error()));
   auto tokens = oauth::exchange_code(sign_in.client, *code, pkce.verifier, redirect_uri);
-  if (!tokens) return fail("sign-in failed: " + util::printable(tokens.error().message));
+  if (!tokens) return report_failure("sign-in failed: " + util::printable(tokens.error().message));
   return store_sign_in(sign_in, *tokens);
 }
 
@@ -97,21 +94,21 @@ int loopback_sign_in(const config::AccountConfig& account, const SignIn& sign_in
 int device_sign_in(const config::AccountConfig& account, const SignIn& sign_in) {
   if (sign_in.endpoints.device_uri.empty()) {
     if (sign_in.endpoints.provider_name == "Google") {
-      return fail(
+      return report_failure(
           "Google offers no device sign-in for mail: run `prospectd auth " + account.name +
           "` without --device (on a server, forward the port it prints with ssh -L and open the address locally)");
     }
-    return fail("accounts." + account.name + ": no device authorization endpoint (set oauth_device_uri)");
+    return report_failure("accounts." + account.name + ": no device authorization endpoint (set oauth_device_uri)");
   }
   auto device = oauth::request_device_code(sign_in.client, sign_in.endpoints.device_uri, sign_in.endpoints.scopes);
-  if (!device) return fail("sign-in failed: " + util::printable(device.error().message));
+  if (!device) return report_failure("sign-in failed: " + util::printable(device.error().message));
   std::printf("open %s and enter the code %s\n", util::printable(device->verification_uri).c_str(),
               util::printable(device->user_code).c_str());
   std::printf("Waiting for the sign-in (the code is valid for %lld minutes) ...\n",
               static_cast<long long>((device->expires_in.count() + 59) / 60));
   std::fflush(stdout);
   auto tokens = oauth::poll_device_token(sign_in.client, device->device_code, device->interval, device->expires_in);
-  if (!tokens) return fail(util::printable(tokens.error().message));
+  if (!tokens) return report_failure(util::printable(tokens.error().message));
   return store_sign_in(sign_in, *tokens);
 }
 
@@ -119,9 +116,9 @@ int device_sign_in(const config::AccountConfig& account, const SignIn& sign_in) 
 
 int run_auth_command(const config::Config& config, const AuthCommandOptions& options) {
   const config::AccountConfig* account = config.find_account(options.account);
-  if (!account) return fail("no account named \"" + options.account + "\" in " + config.source.string());
+  if (!account) return report_failure("no account named \"" + options.account + "\" in " + config.source.string());
   auto sign_in = sign_in_settings(config, *account);
-  if (!sign_in) return fail(sign_in.error());
+  if (!sign_in) return report_failure(sign_in.error());
   if (options.device) return device_sign_in(*account, *sign_in);
   return loopback_sign_in(*account, *sign_in, options.no_browser);
 }

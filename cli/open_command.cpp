@@ -8,6 +8,7 @@
 
 #include "cli/browser.h"
 #include "cli/commands.h"
+#include "cli/failure.h"
 #include "http/listen_origins.h"
 #include "http/login_ticket.h"
 #include "http/token.h"
@@ -15,11 +16,6 @@
 
 namespace prospectd::cli {
 namespace {
-
-int fail(const std::string& message) {
-  std::fprintf(stderr, "prospectd: %s\n", message.c_str());
-  return 1;
-}
 
 // True when a prospectd daemon answers at `authority` ("127.0.0.1:8787", "[::1]:8787"): GET /api/session
 // without credentials is its 401 with WWW-Authenticate: Bearer realm="prospectd". (The request also
@@ -40,21 +36,23 @@ bool daemon_answers(const util::HostPort& listen, const std::string& authority) 
 
 int run_open_command(const config::Config& config, const OpenCommandOptions& options) {
   const auto listen = util::parse_host_port(config.http_listen);
-  if (!listen) return fail("http.listen \"" + config.http_listen + "\" is not host:port");
+  if (!listen) return report_failure("http.listen \"" + config.http_listen + "\" is not host:port");
   if (listen->port == 0) {
-    return fail("http.listen " + config.http_listen +
-                " asks for any free port, so no link can name it: set a fixed port in " + config.source.string());
+    return report_failure("http.listen " + config.http_listen +
+                          " asks for any free port, so no link can name it: set a fixed port in " +
+                          config.source.string());
   }
   const std::string base = "http://" + http::local_authority(*listen, listen->port);
   if (!daemon_answers(*listen, http::local_authority(*listen, listen->port))) {
-    return fail("no prospectd daemon answers on " + base + "/: start it first (`prospectd run`, or its service)");
+    return report_failure("no prospectd daemon answers on " + base +
+                          "/: start it first (`prospectd run`, or its service)");
   }
   std::string link;
   try {
     const std::string token = http::read_http_token(config.data_dir);
     link = base + "/login?ticket=" + http::issue_login_ticket(config.data_dir, token, std::time(nullptr));
   } catch (const std::exception& error) {
-    return fail(error.what());
+    return report_failure(error.what());
   }
   if (options.print) {
     std::printf("%s\n", link.c_str());

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <map>
 
+#include "cli/failure.h"
 #include "config/secrets.h"
 #include "core/stage.h"
 #include "publish/publish_targets.h"
@@ -58,8 +59,7 @@ int run_team_command(const config::Config& config, const TeamCommandOptions& opt
   }
   auto password = config::resolve_optional_secret(config.team->password);
   if (!password) {
-    std::fprintf(stderr, "prospectd: %s\n", password.error().c_str());
-    return 1;
+    return report_failure(password.error());
   }
   try {
     store::team::TeamDatabase database(config.team->database,
@@ -72,8 +72,7 @@ int run_team_command(const config::Config& config, const TeamCommandOptions& opt
     }
     return 0;
   } catch (const store::team::TeamError& error) {
-    std::fprintf(stderr, "prospectd: %s\n", error.what());
-    return 1;
+    return report_failure(error.what());
   }
 }
 

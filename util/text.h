@@ -12,6 +12,9 @@ namespace prospectd::util {
 // Space, horizontal tab, CR and LF: what trim() removes unless told otherwise.
 inline constexpr std::string_view kBlanks = " \t\r\n";
 
+// One of kBlanks: a space, tab, CR or LF.
+constexpr bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
 constexpr char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 // `text` with A-Z folded to a-z; other bytes (UTF-8 included) unchanged.

@@ -11,10 +11,6 @@
 namespace prospectd::connectors::imap {
 namespace {
 
-std::uint32_t to_uid(std::uint64_t value) {
-  return static_cast<std::uint32_t>(std::min<std::uint64_t>(value, UINT32_MAX));
-}
-
 std::string fetch_items(const Capabilities& capabilities) {
   std::string fields;
   for (std::string_view field : mail::needed_header_fields()) {
@@ -42,7 +38,7 @@ std::expected<std::uint32_t, core::SourceError> uidnext_by_search(Session& sessi
     if (response.name != "SEARCH") return;
     for (const auto& value : response.data) {
       if (value.is_number() && value.number >= known && value.number < UINT32_MAX) {
-        next = std::max(next, to_uid(value.number + 1));
+        next = std::max(next, clamp_to_uid(value.number + 1));
       }
     }
   });
@@ -129,8 +125,8 @@ std::expected<FolderStatus, core::SourceError> FolderSync::examine(const FolderS
   const std::string verb = select ? "SELECT " : "EXAMINE ";
   auto examined = session_.run(verb + format_astring(mailbox_.wire_name), [&](Response& response) {
     if (!response.code) return;
-    if (response.code->name == "UIDVALIDITY") selected.uidvalidity = to_uid(response.code->number().value_or(0));
-    if (response.code->name == "UIDNEXT") selected.uidnext = to_uid(response.code->number().value_or(0));
+    if (response.code->name == "UIDVALIDITY") selected.uidvalidity = clamp_to_uid(response.code->number().value_or(0));
+    if (response.code->name == "UIDNEXT") selected.uidnext = clamp_to_uid(response.code->number().value_or(0));
     if (response.code->name == "HIGHESTMODSEQ") selected.highestmodseq = response.code->number().value_or(0);
   });
   if (!examined) return std::unexpected(examined.error());
@@ -179,7 +175,7 @@ std::expected<UidRanges, core::SourceError> FolderSync::search_uids(std::uint32_
                                  if (response.name != "SEARCH") return;
                                  for (const auto& value : response.data) {
                                    if (value.is_number() && value.number >= start && value.number <= last) {
-                                     pending.add(to_uid(value.number));
+                                     pending.add(clamp_to_uid(value.number));
                                    }
                                  }
                                });

@@ -9,13 +9,10 @@
 #include "connectors/imap/folder_sync.h"
 #include "connectors/imap/mailbox_name.h"
 #include "connectors/imap/session.h"
+#include "connectors/imap/uid_ranges.h"
 
 namespace prospectd::connectors::imap {
 namespace {
-
-std::uint32_t to_uid(std::uint64_t value) {
-  return static_cast<std::uint32_t>(std::min<std::uint64_t>(value, UINT32_MAX));
-}
 
 // "* STATUS name (MESSAGES 3 UIDNEXT 9 ...)" (RFC 3501 §7.2.4).
 void read_status(const Response& response, FolderStatus& status) {
@@ -25,8 +22,8 @@ void read_status(const Response& response, FolderStatus& status) {
     if (!items[i].is_atom() || !items[i + 1].is_number()) continue;
     const std::uint64_t value = items[i + 1].number;
     if (items[i].is_atom("MESSAGES")) status.messages = value;
-    if (items[i].is_atom("UIDNEXT")) status.uidnext = to_uid(value);
-    if (items[i].is_atom("UIDVALIDITY")) status.uidvalidity = to_uid(value);
+    if (items[i].is_atom("UIDNEXT")) status.uidnext = clamp_to_uid(value);
+    if (items[i].is_atom("UIDVALIDITY")) status.uidvalidity = clamp_to_uid(value);
     if (items[i].is_atom("HIGHESTMODSEQ")) status.highestmodseq = value;
   }
 }

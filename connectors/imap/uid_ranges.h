@@ -8,6 +8,12 @@
 
 namespace prospectd::connectors::imap {
 
+// A number the server sent as a UID, UIDNEXT or UIDVALIDITY (RFC 3501 §2.3.1.1: 32-bit), clamped
+// to that range so a hostile or broken server cannot wrap it.
+inline std::uint32_t clamp_to_uid(std::uint64_t value) {
+  return value > UINT32_MAX ? UINT32_MAX : static_cast<std::uint32_t>(value);
+}
+
 struct UidRun {
   std::uint32_t first;
   std::uint32_t last;  // inclusive

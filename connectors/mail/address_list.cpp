@@ -14,8 +14,6 @@
 namespace prospectd::connectors::mail {
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
 // Names arrive decoded but sometimes still wrapped in quotes the sender added inside an
 // encoded word or around a quoted string (Outlook's 'Jane Doe'): drop matching pairs.
 // Folding white space left inside a name becomes one space.
@@ -28,7 +26,7 @@ std::string clean_name(const char* name) {
   std::string out;
   out.reserve(view.size());
   for (const char c : view) {
-    if (!is_space(c)) {
+    if (!util::is_blank(c)) {
       out.push_back(c);
     } else if (out.empty() || out.back() != ' ') {
       out.push_back(' ');

@@ -11,8 +11,6 @@
 namespace prospectd::connectors::mail::detail {
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
 // Index one past the end of the quoted string or comment that starts at s[i], or npos if
 // it is not closed (quoted-pairs respected, RFC 5322 §3.2.4; comments nest, §3.2.2).
 std::size_t skip_enclosed(std::string_view s, std::size_t i) {
@@ -97,8 +95,8 @@ std::string without_comments(std::string_view text) {
 }
 
 bool is_token_break(char c) {
-  return is_space(c) || c == '<' || c == '>' || c == ',' || c == ';' || c == ':' || c == '"' || c == '(' || c == ')' ||
-         c == '[' || c == ']';
+  return util::is_blank(c) || c == '<' || c == '>' || c == ',' || c == ';' || c == ':' || c == '"' || c == '(' ||
+         c == ')' || c == '[' || c == ']';
 }
 
 std::vector<std::string_view> addr_specs(std::string_view text) {
@@ -166,7 +164,7 @@ std::vector<core::Address> recover_dropped_addresses(std::string_view value,
     element = util::trim(without_group_name(element, visible_text(element)));
     const std::string visible = visible_text(element);
     std::string squeezed;  // "jdoe@test . example" as GMime reads it: "jdoe@test.example"
-    std::remove_copy_if(visible.begin(), visible.end(), std::back_inserter(squeezed), is_space);
+    std::remove_copy_if(visible.begin(), visible.end(), std::back_inserter(squeezed), util::is_blank);
     const auto specs = addr_specs(squeezed);
     if (specs.empty() || std::any_of(specs.begin(), specs.end(),
                                      [&](std::string_view s) { return found.contains(comparison_key(s)); })) {

@@ -237,8 +237,6 @@ struct EncodedWord {
   std::string_view text;  // the encoded text
 };
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
 // The encoded word "=?charset?B|Q?text?=" starting at s[pos] (RFC 2047 §2), if it is one.
 // Lenient like most readers: SP/HTAB inside the text are accepted. Linear overall: the
 // scans stop at the first '?', which no later word can start before.
@@ -250,7 +248,7 @@ std::optional<EncodedWord> match_encoded_word(std::string_view s, std::size_t po
     return std::nullopt;
   }
   const std::string_view charset = s.substr(i, charset_end - i);
-  if (std::any_of(charset.begin(), charset.end(), [](char c) { return is_space(c) || c == '='; })) {
+  if (std::any_of(charset.begin(), charset.end(), [](char c) { return util::is_blank(c) || c == '='; })) {
     return std::nullopt;
   }
   i = charset_end + 1;
@@ -336,7 +334,7 @@ void for_each_segment(std::string_view s, OnText on_text, OnRun on_run) {
       continue;
     }
     const std::string_view gap = s.substr(literal_start, start - literal_start);
-    if (!in_run || !std::all_of(gap.begin(), gap.end(), is_space)) {
+    if (!in_run || !std::all_of(gap.begin(), gap.end(), util::is_blank)) {
       if (in_run) on_run(run.finish());
       if (!gap.empty()) on_text(gap);
     }

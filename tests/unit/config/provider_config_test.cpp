@@ -12,7 +12,9 @@
 namespace prospectd::config {
 namespace {
 
-Config parse(std::string_view text) { return parse_config(text, "/home/rep/.config/prospectd/config.toml"); }
+Config parse_provider_config(std::string_view text) {
+  return parse_config(text, "/home/rep/.config/prospectd/config.toml");
+}
 
 using test::error_of;
 
@@ -24,7 +26,8 @@ std::string account(std::string_view keys) {
 }
 
 TEST_CASE("provider = microsoft fills in the server, the endpoints of the tenant and the IMAP scope") {
-  const Config config = parse(account("provider = \"microsoft\"\nclient_id = \"app\"\ntenant = \"organizations\"\n"));
+  const Config config =
+      parse_provider_config(account("provider = \"microsoft\"\nclient_id = \"app\"\ntenant = \"organizations\"\n"));
   const AccountConfig& work = config.accounts.at(0);
   CHECK(work.auth == "oauth2");  // Microsoft accepts no password for IMAP
   CHECK(work.url == "imaps://outlook.office365.com:993");
@@ -35,13 +38,14 @@ TEST_CASE("provider = microsoft fills in the server, the endpoints of the tenant
   CHECK(work.oauth.provider_name == "Microsoft");
   CHECK(work.token_file == "/var/lib/rep/work.oauth-token.json");
   CHECK(work.folders.empty());  // INBOX + the \Sent folder ("Sent Items" by name where not special-use)
-  const Config common = parse(account("provider = \"microsoft\"\nclient_id = \"app\"\n"));
+  const Config common = parse_provider_config(account("provider = \"microsoft\"\nclient_id = \"app\"\n"));
   CHECK(common.accounts.at(0).tenant == "common");
   CHECK(common.accounts.at(0).oauth.token_uri == "https://login.microsoftonline.com/common/oauth2/v2.0/token");
 }
 
 TEST_CASE("provider = google fills in Gmail's IMAP server, the mail scope, offline access and no device flow") {
-  const Config config = parse(account("provider = \"google\"\nclient_id = \"app\"\nclient_secret_env = \"S\"\n"));
+  const Config config =
+      parse_provider_config(account("provider = \"google\"\nclient_id = \"app\"\nclient_secret_env = \"S\"\n"));
   const AccountConfig& work = config.accounts.at(0);
   CHECK(work.url == "imaps://imap.gmail.com:993");
   CHECK(work.oauth.token_uri == "https://oauth2.googleapis.com/token");
@@ -52,7 +56,7 @@ TEST_CASE("provider = google fills in Gmail's IMAP server, the mail scope, offli
 }
 
 TEST_CASE("every endpoint, the scopes, the url and the token file can be overridden") {
-  const Config config = parse(
+  const Config config = parse_provider_config(
       account("provider = \"microsoft\"\nclient_id = \"app\"\nurl = \"imap://127.0.0.1:1143\"\n"
               "oauth_authorize_uri = \"http://127.0.0.1:9/authorize\"\noauth_token_uri = \"http://127.0.0.1:9/token\"\n"
               "oauth_device_uri = \"http://localhost:9/device\"\noauth_scopes = [\"imap\", \"offline_access\"]\n"
@@ -73,8 +77,8 @@ TEST_CASE("a custom provider with oauth2 names its url, token endpoint and scope
         "\"oauth2\")");
   CHECK(error_of(account(custom + "oauth_token_uri = \"https://id.example.com/token\"\n")) ==
         "config.toml:2: accounts[0].oauth_scopes: missing (required with provider = \"custom\" and auth = \"oauth2\")");
-  const Config config =
-      parse(account(custom + "oauth_token_uri = \"https://id.example.com/token\"\noauth_scopes = [\"mail\"]\n"));
+  const Config config = parse_provider_config(
+      account(custom + "oauth_token_uri = \"https://id.example.com/token\"\noauth_scopes = [\"mail\"]\n"));
   CHECK(config.accounts.at(0).oauth.provider_name == "the identity provider");
   CHECK(error_of(account("auth = \"oauth2\"\nclient_id = \"app\"\n")) ==
         "config.toml:2: accounts[0].url: missing (required)");
@@ -102,15 +106,16 @@ TEST_CASE("OAuth settings that are wrong name their line and key") {
 }
 
 TEST_CASE("a Google account may still use an app password") {
-  const Config config = parse(account("provider = \"google\"\nauth = \"password\"\npassword_env = \"APP_PASSWORD\"\n"));
+  const Config config =
+      parse_provider_config(account("provider = \"google\"\nauth = \"password\"\npassword_env = \"APP_PASSWORD\"\n"));
   CHECK(config.accounts.at(0).auth == "password");
   CHECK(config.accounts.at(0).url == "imaps://imap.gmail.com:993");
 }
 
 TEST_CASE("since takes a date or a window back from today, and names its line when it is neither") {
   const std::string imap = "url = \"imaps://m\"\npassword_env = \"P\"\n";
-  CHECK(parse(account(imap + "since = \"2y\"\n")).accounts.at(0).since->unit == 'y');
-  CHECK(!parse(account(imap)).accounts.at(0).since.has_value());
+  CHECK(parse_provider_config(account(imap + "since = \"2y\"\n")).accounts.at(0).since->unit == 'y');
+  CHECK(!parse_provider_config(account(imap)).accounts.at(0).since.has_value());
   for (const char* bad : {"2", "y", "0d", "2x", "2024-02-30", "101y", "-3d", "2024-1-5"}) {
     CAPTURE(bad);
     CHECK(error_of(account(imap + "since = \"" + bad + "\"\n"))

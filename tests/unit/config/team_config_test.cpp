@@ -16,7 +16,7 @@ namespace {
 using namespace std::chrono_literals;
 using test::error_of;
 
-Config parse(std::string_view text) { return parse_config(text, "config.toml"); }
+Config parse_team_config(std::string_view text) { return parse_config(text, "config.toml"); }
 
 // A [team] table with only the required keys, starting on line 1.
 constexpr std::string_view kTeam = R"([team]
@@ -39,7 +39,7 @@ constexpr const char* kCarriesPassword =
     "carries a password: put it in password_file, password_cmd or password_env instead";
 
 TEST_CASE("a [team] table with only the required keys gets the documented defaults") {
-  const Config config = parse(kTeam);
+  const Config config = parse_team_config(kTeam);
   REQUIRE(config.team.has_value());
   CHECK(config.team->database == "postgresql://rep@db.acme-sales.com:5432/pipeline");
   CHECK(config.team->rep == "dana");
@@ -48,10 +48,10 @@ TEST_CASE("a [team] table with only the required keys gets the documented defaul
   CHECK(config.webhooks.empty());
 }
 
-TEST_CASE("without [team] there is no team database") { CHECK_FALSE(parse("").team.has_value()); }
+TEST_CASE("without [team] there is no team database") { CHECK_FALSE(parse_team_config("").team.has_value()); }
 
 TEST_CASE("[team] reads a key=value database, a password source and share_subjects") {
-  const Config config = parse(R"([team]
+  const Config config = parse_team_config(R"([team]
 database = "host=db.acme-sales.com port=5432 dbname=pipeline user=dana sslmode=verify-full"
 password_file = "/etc/prospectd/team-password"
 rep = "Dana Scully"
@@ -64,11 +64,11 @@ share_subjects = true
   CHECK(config.team->rep == "Dana Scully");
   CHECK(config.team->share_subjects);
 
-  CHECK(parse(std::string(kTeam) + "password_cmd = \"pass show team\"\n").team->password ==
+  CHECK(parse_team_config(std::string(kTeam) + "password_cmd = \"pass show team\"\n").team->password ==
         SecretSource{SecretSource::Kind::command, "pass show team", "team.password_cmd"});
-  CHECK(parse(std::string(kTeam) + "password_env = \"TEAM_PASSWORD\"\n").team->password ==
+  CHECK(parse_team_config(std::string(kTeam) + "password_env = \"TEAM_PASSWORD\"\n").team->password ==
         SecretSource{SecretSource::Kind::environment, "TEAM_PASSWORD", "team.password_env"});
-  CHECK_FALSE(parse(std::string(kTeam) + "share_subjects = false\n").team->share_subjects);
+  CHECK_FALSE(parse_team_config(std::string(kTeam) + "share_subjects = false\n").team->share_subjects);
 }
 
 TEST_CASE("[team] without database or rep is an error at the table") {
@@ -115,7 +115,7 @@ TEST_CASE("an unknown key in [team] is an error with the key it is a typo of") {
 }
 
 TEST_CASE("a webhook with only the required keys takes both event types") {
-  const Config config = parse(kWebhook);
+  const Config config = parse_team_config(kWebhook);
   REQUIRE(config.webhooks.size() == 1);
   const WebhookConfig& webhook = config.webhooks[0];
   CHECK(webhook.url == "https://hooks.acme-sales.com/prospectd");
@@ -128,10 +128,11 @@ TEST_CASE("a webhook with only the required keys takes both event types") {
 }
 
 TEST_CASE("a webhook reads its events, CA file and timeout") {
-  const Config config = parse(std::string(kWebhook) +
-                              "events = [\"contact_created\"]\nca_file = \"/etc/ssl/hooks-ca.pem\"\ntimeout = \"60s\"\n"
-                              "\n[[webhooks]]\nurl = \"http://127.0.0.1:9/x\"\nsecret_file = \"/etc/hook\"\n"
-                              "events = [\"stage_changed\"]\ntimeout = 5\n");
+  const Config config =
+      parse_team_config(std::string(kWebhook) +
+                        "events = [\"contact_created\"]\nca_file = \"/etc/ssl/hooks-ca.pem\"\ntimeout = \"60s\"\n"
+                        "\n[[webhooks]]\nurl = \"http://127.0.0.1:9/x\"\nsecret_file = \"/etc/hook\"\n"
+                        "events = [\"stage_changed\"]\ntimeout = 5\n");
   REQUIRE(config.webhooks.size() == 2);
   CHECK(config.webhooks[0].events == std::vector<std::string>{"contact_created"});
   CHECK(config.webhooks[0].ca_file == "/etc/ssl/hooks-ca.pem");
