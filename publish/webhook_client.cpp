@@ -105,7 +105,8 @@ std::string webhook_signature(std::string_view secret, std::string_view body) {
   return "sha256=" + util::hmac_sha256_hex(secret, body);
 }
 
-namespace {
+// Named, not anonymous: WebhookClient::Handle (declared in the header) holds one.
+namespace webhook_attempt {
 
 // What the callbacks gather during one attempt; reset before each.
 struct Answer {
@@ -127,6 +128,12 @@ struct Answer {
     location.clear();
   }
 };
+
+}  // namespace webhook_attempt
+
+using webhook_attempt::Answer;
+
+namespace {
 
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
   auto& answer = *static_cast<Answer*>(user);
