@@ -4,7 +4,9 @@ prospectd daemons, and a webhook receiver. The expected team view is computed fr
 `contacts --json`; the expected webhook events from each store's stage history.
 """
 
+import csv
 import datetime
+import io
 import json
 import os
 import random
@@ -232,6 +234,30 @@ class TeamViewTest(TeamTestCase):
         rows = self.postgres.query("SELECT rep FROM team_contacts WHERE email = '%s' ORDER BY rep" % lead["email"])
         self.assertEqual(rows, [["bob"]])
         self.assert_team_view_is_union({"alice": alice, "bob": bob})
+
+    def test_export_writes_every_contact_for_a_crm_import(self):
+        alice = self.make_app("alice", self.alice_dovecot)
+        alice.run("sync")
+        contacts = {c["email"]: c for c in self.contacts(alice)}
+        text = alice.run("export", "--format", "csv").stdout
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+        self.assertEqual(rows[0], ["email", "first name", "last name", "company", "stage", "last contacted"])
+        self.assertEqual(sorted(row[0] for row in rows[1:]), sorted(contacts))
+        self.assertEqual([row[0] for row in rows[1:]], sorted(row[0] for row in rows[1:]))
+        for email, first, last, company, stage, last_contacted in rows[1:]:
+            contact = contacts[email]
+            self.assertEqual(stage, contact["stage"])
+            self.assertEqual(company, contact["company"] or "")
+            self.assertEqual(" ".join(part for part in (first, last) if part) != "", bool(contact["name"]))
+            latest = max(filter(None, (contact["last_inbound"], contact["last_outbound"])), default="")
+            self.assertEqual(last_contacted, latest)
+        lines = alice.run("export", "--format", "jsonl", "--stage", "prospect").stdout.splitlines()
+        exported = [json.loads(line) for line in lines]
+        self.assertEqual(sorted(e["email"] for e in exported),
+                         sorted(e for e, c in contacts.items() if c["stage"] == "prospect"))
+        self.assertTrue(all(e["stage"] == "prospect" and "last_contacted" in e for e in exported))
+        bad = alice.run("export", "--format", "xlsx", check=False)
+        self.assertEqual(bad.returncode, 2)
 
     def test_stage_change_shows_in_the_team_view_within_seconds_and_the_page_api_agrees(self):
         alice = self.make_app("alice", self.alice_dovecot)
