@@ -45,8 +45,7 @@ int run_status_command(const config::Config& config, const StatusCommandOptions&
   const auto labels = publish::publish_labels_of(config);
   const auto publishing = reader.publish_status();
   for (const auto& target : publishing.targets) {
-    const auto label = labels.find(target.name);
-    std::cout << "publishing to " << (label == labels.end() ? target.name : label->second) << ": ";
+    std::cout << "publishing to " << views::publish_label(labels, target.name) << ": ";
     if (target.pending == 0 && target.failed == 0) {
       std::cout << "up to date";
     } else {

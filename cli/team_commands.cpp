@@ -8,10 +8,10 @@
 #include <map>
 
 #include "cli/failure.h"
-#include "config/secrets.h"
 #include "core/stage.h"
 #include "publish/publish_targets.h"
 #include "publish/publisher.h"
+#include "publish/team_publisher.h"
 #include "store/reader.h"
 #include "store/team/team_database.h"
 #include "util/time_format.h"
@@ -57,13 +57,10 @@ int run_team_command(const config::Config& config, const TeamCommandOptions& opt
     throw config::ConfigError(config.source.string() +
                               ": team: not configured (add a [team] table with database and rep)");
   }
-  auto password = config::resolve_optional_secret(config.team->password);
-  if (!password) {
-    return report_failure(password.error());
-  }
+  auto password = publish::resolve_team_password(*config.team);
+  if (!password) return report_failure(password.error());
   try {
-    store::team::TeamDatabase database(config.team->database,
-                                       password->empty() ? std::nullopt : std::optional<std::string>(*password));
+    store::team::TeamDatabase database(config.team->database, *password);
     const auto view = database.read_view(std::time(nullptr));
     if (options.json) {
       std::cout << views::team_view_json(view).dump(2) << "\n";
@@ -85,8 +82,7 @@ int run_publish_command(const config::Config& config, const PublishCommandOption
   const auto status = reader.publish_status();
   const auto labels = publish::publish_labels_of(config);
   for (const auto& target : status.targets) {
-    const auto label = labels.find(target.name);
-    const std::string name = label == labels.end() ? target.name : label->second;
+    const std::string& name = views::publish_label(labels, target.name);
     if (target.pending == 0 && target.failed == 0 && target.last_error.empty()) {
       std::cout << name << ": up to date\n";
     } else {

@@ -2,9 +2,11 @@
 // The server reads the store through its own read-only connections.
 #include "daemon/http_runtime.h"
 
-#include "config/secrets.h"
+#include <spdlog/spdlog.h>
+
 #include "http/server.h"
 #include "publish/publish_targets.h"
+#include "publish/team_publisher.h"
 #include "sync/rules_context.h"
 #include "util/host_port.h"
 
@@ -22,11 +24,10 @@ HttpRuntime start_http_server(const config::Config& config, sync::LiveStatus& li
   options.publish_labels = publish::publish_labels_of(config);
   if (config.team) {
     // Resolved once: GET /api/team must not run a password command per request. A password
-    // that cannot be read shows as the team view's error, like a refused one.
-    auto password = config::resolve_optional_secret(config.team->password);
-    options.team = http::TeamAccess{
-        config.team->database, password && !password->empty() ? std::optional<std::string>(*password) : std::nullopt,
-        config.team->rep};
+    // that cannot be read is logged; the team view then says what the database answers.
+    auto password = publish::resolve_team_password(*config.team);
+    if (!password) spdlog::error("team database: {}", password.error());
+    options.team = http::TeamAccess{config.team->database, password.value_or(std::nullopt), config.team->rep};
   }
   auto server = std::make_shared<http::HttpServer>(
       options, live,

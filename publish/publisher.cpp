@@ -20,23 +20,18 @@ void register_targets(const config::Config& config) {
   outbox.set_targets(targets, unix_now());
 }
 
-std::vector<std::unique_ptr<TargetPublisher>> make_target_publishers(const config::Config& config) {
-  std::vector<std::unique_ptr<TargetPublisher>> publishers;
-  if (config.team) publishers.push_back(std::make_unique<TeamPublisher>(*config.team, config.store_file()));
-  for (const config::WebhookConfig& webhook : config.webhooks) {
-    publishers.push_back(std::make_unique<WebhookPublisher>(webhook, config.store_file()));
-  }
-  return publishers;
+std::size_t target_count(const config::Config& config) { return (config.team ? 1 : 0) + config.webhooks.size(); }
+
+std::unique_ptr<TargetPublisher> make_target_publisher(const config::Config& config, std::size_t index) {
+  if (config.team && index == 0) return std::make_unique<TeamPublisher>(*config.team, config.store_file());
+  return std::make_unique<WebhookPublisher>(config.webhooks.at(index - (config.team ? 1 : 0)), config.store_file());
 }
 
 Publisher::Publisher(const config::Config& config) : config_(config) {
-  if (!config_.team && config_.webhooks.empty()) {
-    register_targets(config_);  // drops targets a previous config had
-    return;
+  register_targets(config_);  // also drops the targets a previous config had
+  for (std::size_t index = 0; index < target_count(config_); ++index) {
+    threads_.emplace_back([this, index] { run(index); });
   }
-  register_targets(config_);
-  const std::size_t count = (config_.team ? 1 : 0) + config_.webhooks.size();
-  for (std::size_t index = 0; index < count; ++index) threads_.emplace_back([this, index] { run(index); });
 }
 
 Publisher::~Publisher() {
@@ -62,15 +57,8 @@ void Publisher::run(std::size_t index) {
   while (!stop_) {
     std::chrono::milliseconds wait = kPollInterval;
     try {
-      if (!publisher) {
-        // Made on this thread: a store connection belongs to the thread that uses it.
-        if (config_.team && index == 0) {
-          publisher = std::make_unique<TeamPublisher>(*config_.team, config_.store_file());
-        } else {
-          publisher = std::make_unique<WebhookPublisher>(config_.webhooks[index - (config_.team ? 1 : 0)],
-                                                         config_.store_file());
-        }
-      }
+      // Made on this thread: a store connection belongs to the thread that uses it.
+      if (!publisher) publisher = make_target_publisher(config_, index);
       wait = publisher->publish_due(stop_);
     } catch (const std::exception& error) {
       // The store busy or unreadable for a moment: try again later with fresh connections.
@@ -88,9 +76,9 @@ bool publish_until_drained(const config::Config& config, std::chrono::seconds ti
   register_targets(config);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   const std::atomic<bool> never{false};
-  auto publishers = make_target_publishers(config);
   bool all_drained = true;
-  for (auto& publisher : publishers) {
+  for (std::size_t index = 0; index < target_count(config); ++index) {
+    const auto publisher = make_target_publisher(config, index);
     for (;;) {
       const auto wait = publisher->publish_due(never);
       if (publisher->drained()) break;

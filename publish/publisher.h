@@ -21,8 +21,11 @@ namespace prospectd::publish {
 // store cannot be opened.
 void register_targets(const config::Config& config);
 
-// The publisher for each configured target. REQUIRES: called on the thread that will use them.
-std::vector<std::unique_ptr<TargetPublisher>> make_target_publishers(const config::Config& config);
+// How many targets `config` has: [team] first, then each [[webhooks]] entry.
+std::size_t target_count(const config::Config& config);
+// The publisher of target `index` (in target_count's order). REQUIRES: called on the thread
+// that will use it (it owns store connections).
+std::unique_ptr<TargetPublisher> make_target_publisher(const config::Config& config, std::size_t index);
 
 class Publisher {
  public:

@@ -14,11 +14,17 @@ namespace prospectd::publish {
 TeamPublisher::TeamPublisher(config::TeamConfig team, const std::filesystem::path& store_file, std::size_t batch_size)
     : team_(std::move(team)), name_(kTeamTarget), batch_size_(batch_size), store_(store_file), outbox_(store_) {}
 
+std::expected<std::optional<std::string>, std::string> resolve_team_password(const config::TeamConfig& team) {
+  auto password = config::resolve_optional_secret(team.password);
+  if (!password) return std::unexpected(password.error());
+  if (password->empty()) return std::optional<std::string>();
+  return std::optional<std::string>(std::move(*password));
+}
+
 void TeamPublisher::connect() {
-  auto password = config::resolve_optional_secret(team_.password);
+  auto password = resolve_team_password(team_);
   if (!password) throw store::team::TeamError(core::ErrorKind::auth, password.error());
-  database_ = std::make_unique<store::team::TeamDatabase>(
-      team_.database, password->empty() ? std::nullopt : std::optional<std::string>(*password));
+  database_ = std::make_unique<store::team::TeamDatabase>(team_.database, *password);
   database_->ensure_schema();
 }
 

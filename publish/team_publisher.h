@@ -3,9 +3,12 @@
 // commit (ARCHITECTURE.md "Team and webhooks"). REQUIRES: one thread; owns its connections.
 #pragma once
 
+#include <expected>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <random>
+#include <string>
 
 #include "config/config.h"
 #include "publish/target_publisher.h"
@@ -14,6 +17,10 @@
 #include "store/team/team_database.h"
 
 namespace prospectd::publish {
+
+// The team database's password from [team]'s password_* setting: nullopt when none is set (libpq
+// then uses its own, ~/.pgpass or PGPASSWORD), or a message naming the key when it cannot be read.
+std::expected<std::optional<std::string>, std::string> resolve_team_password(const config::TeamConfig& team);
 
 class TeamPublisher : public TargetPublisher {
  public:

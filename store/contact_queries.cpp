@@ -20,7 +20,7 @@ ContactRow read_contact(SQLite::Statement& query) {
   ContactRow row;
   row.email = query.getColumn(0).getString();
   row.name = query.getColumn(1).getString();
-  if (!query.getColumn(2).isNull()) row.company = query.getColumn(2).getString();
+  row.company = optional_text(query.getColumn(2));
   row.stage = query.getColumn(3).getString();
   row.manual = query.getColumn(4).getInt() != 0;
   row.thread_count = query.getColumn(5).getInt64();
@@ -127,7 +127,7 @@ std::optional<ContactDetail> StoreReader::contact(const std::string& canonical_e
   history.bind(1, id);
   while (history.executeStep()) {
     StageEventRow event;
-    if (!history.getColumn(0).isNull()) event.from = history.getColumn(0).getString();
+    event.from = optional_text(history.getColumn(0));
     event.to = history.getColumn(1).getString();
     event.at = history.getColumn(2).getInt64();
     event.actor = history.getColumn(3).getString();

@@ -15,11 +15,6 @@ namespace prospectd::store {
 
 namespace {
 
-std::optional<std::string> optional_text(const SQLite::Column& column) {
-  if (column.isNull()) return std::nullopt;
-  return column.getString();
-}
-
 void exec_bound(SQLite::Database& db, const char* sql, const std::string& text, std::int64_t number) {
   SQLite::Statement statement(db, sql);
   statement.bind(1, text);

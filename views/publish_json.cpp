@@ -5,6 +5,11 @@
 
 namespace prospectd::views {
 
+const std::string& publish_label(const PublishLabels& labels, const std::string& name) {
+  const auto label = labels.find(name);
+  return label == labels.end() ? name : label->second;
+}
+
 nlohmann::json outbox_json(const store::PublishStatus& status) {
   return {{"pending", status.pending},
           {"failed", status.failed},
@@ -14,11 +19,10 @@ nlohmann::json outbox_json(const store::PublishStatus& status) {
 nlohmann::json publish_targets_json(const store::PublishStatus& status, const PublishLabels& labels) {
   nlohmann::json targets = nlohmann::json::array();
   for (const store::PublishTargetStatus& target : status.targets) {
-    const auto label = labels.find(target.name);
     // ok: the last attempt succeeded; error: it failed; never: nothing tried yet.
     const char* state = !target.last_attempt_at ? "never" : target.last_error.empty() ? "ok" : "error";
     targets.push_back(
-        {{"target", label == labels.end() ? target.name : label->second},
+        {{"target", publish_label(labels, target.name)},
          {"kind", target.kind},
          {"state", state},
          {"pending", target.pending},

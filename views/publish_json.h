@@ -13,6 +13,9 @@ namespace prospectd::views {
 // Target name -> what the rep knows it by (the team's rep name, a webhook's URL).
 using PublishLabels = std::map<std::string, std::string>;
 
+// What the rep knows target `name` by: its label, or the name itself.
+const std::string& publish_label(const PublishLabels& labels, const std::string& name);
+
 // {"pending","failed","oldest_pending_at"}: all targets together.
 nlohmann::json outbox_json(const store::PublishStatus& status);
 // [{"target","kind","state","pending","failed","oldest_pending_at","last_attempt_at","last_success_at","last_error"}]

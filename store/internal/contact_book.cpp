@@ -212,10 +212,9 @@ bool ContactBook::write_evaluation(ContactId contact, const rules::ContactEvalua
     StatementScope query(statements_.contact_rule_events);
     query->bind(1, contact);
     while (query->executeStep()) {
-      stored.push_back(
-          {query->getColumn(0).isNull() ? std::nullopt : std::optional<std::string>(query->getColumn(0).getString()),
-           query->getColumn(1).getString(), query->getColumn(2).getInt64(), query->getColumn(3).getString(),
-           optional_int(query->getColumn(4)), query->getColumn(5).getString()});
+      stored.push_back({optional_text(query->getColumn(0)), query->getColumn(1).getString(),
+                        query->getColumn(2).getInt64(), query->getColumn(3).getString(),
+                        optional_int(query->getColumn(4)), query->getColumn(5).getString()});
     }
   }
   if (stored != wanted) {

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "core/direction.h"
@@ -26,6 +27,12 @@ inline void bind_optional(SQLite::Statement& statement, int index, const std::op
 inline std::optional<std::int64_t> optional_int(const SQLite::Column& column) {
   if (column.isNull()) return std::nullopt;
   return column.getInt64();
+}
+
+// The column's text, or nullopt for NULL.
+inline std::optional<std::string> optional_text(const SQLite::Column& column) {
+  if (column.isNull()) return std::nullopt;
+  return column.getString();
 }
 
 // A stored direction; the schema's CHECK constraint admits only the three spellings.
