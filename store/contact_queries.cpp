@@ -4,7 +4,11 @@
 #include <SQLiteCpp/Statement.h>
 
 #include <algorithm>
+#include <set>
+#include <string_view>
+#include <utility>
 
+#include "store/internal/packed_fields.h"
 #include "store/internal/sql_values.h"
 #include "store/reader.h"
 
@@ -141,20 +145,32 @@ std::optional<ContactDetail> StoreReader::contact(const std::string& canonical_e
 }
 
 std::vector<rules::Appearance> StoreReader::appearances(const std::string& canonical_email, std::int64_t limit) {
+  // The messages that name the address (participants), oldest first; its roles in each from
+  // messages.people, in the order the address rows used to sort (role name, then position).
   SQLite::Statement query(*db_,
-                          "SELECT m.message_id, a.role, m.direction, m.automation FROM message_addresses a"
-                          " JOIN messages m ON m.id = a.message_row WHERE a.email = ?"
-                          " ORDER BY coalesce(m.date, m.received_at), m.id LIMIT ?");
+                          "SELECT m.message_id, m.direction, m.automation, m.people FROM addresses d"
+                          " JOIN participants p ON p.address_id = d.id JOIN messages m ON m.id = p.message_row"
+                          " WHERE d.email = ? ORDER BY coalesce(m.date, m.received_at), m.id");
   query.bind(1, canonical_email);
-  query.bind(2, limit);
   std::vector<rules::Appearance> found;
-  while (query.executeStep()) {
-    rules::Appearance seen;
-    seen.message_id = query.getColumn(0).getString();
-    seen.role = query.getColumn(1).getString();
-    seen.direction = core::direction_from_string(query.getColumn(2).getString()).value_or(core::Direction::inbound);
-    seen.automation = query.getColumn(3).getString();
-    found.push_back(std::move(seen));
+  while (static_cast<std::int64_t>(found.size()) < limit && query.executeStep()) {
+    const SQLite::Column people = query.getColumn(3);
+    PeopleReader reader({static_cast<const char*>(people.getBlob()), static_cast<std::size_t>(people.getBytes())});
+    std::vector<std::pair<std::string_view, int>> roles;
+    PackedAddress address;
+    while (reader.next(address)) {
+      if (address.email == canonical_email) roles.emplace_back(role_name(address.role), address.position);
+    }
+    std::sort(roles.begin(), roles.end());
+    for (const auto& [role, position] : roles) {
+      if (static_cast<std::int64_t>(found.size()) >= limit) break;
+      rules::Appearance seen;
+      seen.message_id = query.getColumn(0).getString();
+      seen.role = std::string(role);
+      seen.direction = core::direction_from_string(query.getColumn(1).getString()).value_or(core::Direction::inbound);
+      seen.automation = query.getColumn(2).getString();
+      found.push_back(std::move(seen));
+    }
   }
   return found;
 }
@@ -176,12 +192,21 @@ ThreadSummary summarise_thread(SQLite::Database& db, std::int64_t thread) {
   SQLite::Statement ids(db, "SELECT message_id FROM messages WHERE thread_id = ? ORDER BY date, id");
   ids.bind(1, thread);
   while (ids.executeStep()) summary.message_ids.push_back(ids.getColumn(0).getString());
-  SQLite::Statement people(db,
-                           "SELECT DISTINCT a.email FROM message_addresses a JOIN messages m ON m.id = a.message_row"
-                           " WHERE m.thread_id = ? AND a.email <> '' AND a.role IN ('from', 'to', 'cc', 'bcc')"
-                           " ORDER BY a.email");
+  // From and every recipient (not Sender or Reply-To), each address once, sorted.
+  SQLite::Statement people(db, "SELECT people FROM messages WHERE thread_id = ?");
   people.bind(1, thread);
-  while (people.executeStep()) summary.participants.push_back(people.getColumn(0).getString());
+  std::set<std::string> participants;
+  while (people.executeStep()) {
+    const SQLite::Column packed = people.getColumn(0);
+    PeopleReader reader({static_cast<const char*>(packed.getBlob()), static_cast<std::size_t>(packed.getBytes())});
+    PackedAddress address;
+    while (reader.next(address)) {
+      if (!address.email.empty() && (address.role == Role::from || is_recipient_role(address.role))) {
+        participants.emplace(address.email);
+      }
+    }
+  }
+  summary.participants.assign(participants.begin(), participants.end());
   return summary;
 }
 

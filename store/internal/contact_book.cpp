@@ -3,10 +3,12 @@
 #include "store/internal/contact_book.h"
 
 #include <algorithm>
+#include <optional>
 #include <tuple>
 #include <unordered_map>
 
 #include "rules/stage.h"
+#include "store/internal/packed_fields.h"
 #include "store/internal/sql_values.h"
 
 namespace prospectd::store {
@@ -105,46 +107,33 @@ std::vector<rules::MessageFact> ContactBook::facts(ContactId contact) {
   query->bind(1, email);
   query->bind(2, contact);
   std::vector<rules::MessageFact> facts;
-  std::unordered_map<std::int64_t, std::size_t> index;  // message row -> facts[i]
-  // The name this message gives the contact: From first, then by position; on a tie the role
-  // that sorts first (the order the former ORDER BY ... LIMIT 1 over the primary key gave).
-  struct NameKey {
-    bool not_from;
-    std::int64_t position;
-    std::string role;
-    bool operator<(const NameKey& other) const {
-      return std::tie(not_from, position, role) < std::tie(other.not_from, other.position, other.role);
-    }
+  // The name a message gives the contact: From first, then by position; on a tie the role whose
+  // name sorts first (the order the former ORDER BY ... LIMIT 1 over the address rows gave).
+  const auto name_key = [](const PackedAddress& address) {
+    return std::make_tuple(address.role != Role::from, address.position, role_name(address.role));
   };
-  std::unordered_map<std::int64_t, NameKey> name_keys;
   while (query->executeStep()) {
-    const std::int64_t row = query->getColumn(0).getInt64();
-    auto [at, inserted] = index.try_emplace(row, facts.size());
-    if (inserted) {
-      rules::MessageFact fact;
-      fact.row = row;
-      fact.message_id = query->getColumn(1).getString();
-      fact.thread = query->getColumn(2).getInt64();
-      fact.date = optional_int(query->getColumn(3));
-      fact.direction = stored_direction(query->getColumn(4).getString());
-      fact.automated = query->getColumn(5).getInt() != 0;
-      fact.authored_by_contact = query->getColumn(6).getInt() != 0;
-      fact.subject = query->getColumn(10).getString();
-      fact.snippet = query->getColumn(11).getString();
-      facts.push_back(std::move(fact));
+    rules::MessageFact fact;
+    fact.row = query->getColumn(0).getInt64();
+    fact.message_id = query->getColumn(1).getString();
+    fact.thread = query->getColumn(2).getInt64();
+    fact.date = optional_int(query->getColumn(3));
+    fact.direction = stored_direction(query->getColumn(4).getString());
+    fact.automated = query->getColumn(5).getInt() != 0;
+    fact.authored_by_contact = query->getColumn(6).getInt() != 0;
+    fact.subject = query->getColumn(8).getString();
+    fact.snippet = query->getColumn(9).getString();
+    const SQLite::Column people = query->getColumn(7);
+    PeopleReader reader({static_cast<const char*>(people.getBlob()), static_cast<std::size_t>(people.getBytes())});
+    PackedAddress address;
+    std::optional<PackedAddress> named;
+    while (reader.next(address)) {
+      if (address.email != email) continue;
+      if (is_recipient_role(address.role)) fact.contact_is_recipient = true;
+      if (!address.name.empty() && (!named || name_key(address) < name_key(*named))) named = address;
     }
-    if (query->getColumn(7).isNull()) continue;  // the contact is not among this message's addresses
-    rules::MessageFact& fact = facts[at->second];
-    const std::string role = query->getColumn(7).getString();
-    if (role == "to" || role == "cc" || role == "bcc") fact.contact_is_recipient = true;
-    std::string name = query->getColumn(9).getString();
-    if (name.empty()) continue;
-    NameKey key{role != "from", query->getColumn(8).getInt64(), role};
-    auto [known, first] = name_keys.try_emplace(row, key);
-    if (first || key < known->second) {
-      known->second = std::move(key);
-      fact.contact_name = std::move(name);
-    }
+    if (named) fact.contact_name = std::string(named->name);
+    facts.push_back(std::move(fact));
   }
   // Oldest first, undated first (SQL's ORDER BY date, id), as the facts were always handed over.
   std::sort(facts.begin(), facts.end(), [](const rules::MessageFact& a, const rules::MessageFact& b) {

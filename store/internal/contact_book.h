@@ -6,6 +6,7 @@
 #include <SQLiteCpp/Database.h>
 
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -23,8 +24,12 @@ using ContactId = std::int64_t;
 // instead of once per message. Valid only inside one write transaction: other connections may
 // create or delete contacts between transactions (they cannot during one, it holds the lock).
 struct ContactCache {
-  std::unordered_map<std::string, ContactId> ids;  // canonical email -> id, 0: not a contact
-  std::unordered_set<std::string> variants;        // "<id> <raw email>" already recorded
+  std::unordered_map<std::string, ContactId> ids;             // canonical email -> id, 0: not a contact
+  std::unordered_set<std::string> variants;                   // "<id> <raw email>" already recorded
+  std::unordered_map<std::string, std::int64_t> address_ids;  // canonical email -> addresses.id
+  // Base subjects of the reference-less replies stored (ThreadGraph::adopt_subject_orphans asks
+  // SQL only for these); read on first use.
+  std::optional<std::unordered_set<std::string>> fallback_subjects;
 };
 
 class ContactBook {

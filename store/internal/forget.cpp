@@ -11,7 +11,10 @@
 #include <set>
 #include <sstream>
 #include <stdexcept>
+#include <utility>
+#include <vector>
 
+#include "store/internal/packed_fields.h"
 #include "store/internal/transaction.h"
 #include "store/reader.h"
 #include "store/store.h"
@@ -55,6 +58,17 @@ rules::ForgottenAddresses load_forgotten(SQLite::Database& db, const std::filesy
   return rules::ForgottenAddresses(read_key(key_file_of(store_file)), std::move(hashes));
 }
 
+// The messages that name the address (participants), each with its packed addresses.
+std::vector<std::pair<std::int64_t, std::string>> messages_naming(SQLite::Database& db, const std::string& email) {
+  SQLite::Statement query(db,
+                          "SELECT m.id, m.people FROM addresses d JOIN participants p ON p.address_id = d.id"
+                          " JOIN messages m ON m.id = p.message_row WHERE d.email = ?");
+  query.bind(1, email);
+  std::vector<std::pair<std::int64_t, std::string>> found;
+  while (query.executeStep()) found.emplace_back(query.getColumn(0).getInt64(), query.getColumn(1).getString());
+  return found;
+}
+
 void bind_exec(SQLite::Database& db, const char* sql, const std::string& value) {
   SQLite::Statement statement(db, sql);
   statement.bind(1, value);
@@ -66,12 +80,16 @@ void bind_exec(SQLite::Database& db, const char* sql, const std::string& value) 
 bool Store::forget(const std::string& canonical_email) {
   std::set<std::string> spellings{canonical_email};
   bool known = false;
+  const auto naming = messages_naming(*db_, canonical_email);
   {
-    SQLite::Statement raw(*db_, "SELECT DISTINCT raw_email FROM message_addresses WHERE email = ?");
-    raw.bind(1, canonical_email);
-    while (raw.executeStep()) {
-      known = true;
-      spellings.insert(raw.getColumn(0).getString());
+    for (const auto& [row, people] : naming) {
+      PeopleReader reader(people);
+      PackedAddress address;
+      while (reader.next(address)) {
+        if (address.email != canonical_email) continue;
+        known = true;
+        spellings.emplace(address.raw);
+      }
     }
     SQLite::Statement variants(*db_,
                                "SELECT v.raw_email FROM contact_variants v JOIN contacts c ON c.id = v.contact_id"
@@ -101,10 +119,25 @@ bool Store::forget(const std::string& canonical_email) {
              // Webhook deliveries carry the address; the team database learns of the withdrawal
              // through the contact's team mark (the delete trigger).
              "DELETE FROM outbox WHERE contact_email = ?1",
-             "DELETE FROM message_addresses WHERE email = ?1",
+             "DELETE FROM participants WHERE address_id IN (SELECT id FROM addresses WHERE email = ?1)",
+             "DELETE FROM addresses WHERE email = ?1",
              "UPDATE messages SET from_email = '' WHERE from_email = ?1",
          }) {
       bind_exec(*db_, sql, canonical_email);
+    }
+    // Every message keeps its other addresses (and their positions).
+    SQLite::Statement rewrite(*db_, "UPDATE messages SET people = ? WHERE id = ?");
+    for (const auto& [row, people] : naming) {
+      std::string kept;
+      PeopleReader reader(people);
+      PackedAddress address;
+      while (reader.next(address)) {
+        if (address.email != canonical_email) append_person(kept, address);
+      }
+      rewrite.reset();
+      rewrite.bind(1, kept.data(), static_cast<int>(kept.size()));
+      rewrite.bind(2, row);
+      rewrite.exec();
     }
     // The address written into a subject or preview ("Re: call with jane@globex.com").
     SQLite::Statement scrub(*db_,

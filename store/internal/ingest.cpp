@@ -6,11 +6,13 @@
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
+#include <algorithm>
 #include <ctime>
 #include <set>
 
 #include "rules/canonical_address.h"
 #include "store/internal/contact_book.h"
+#include "store/internal/packed_fields.h"
 #include "store/internal/sql_values.h"
 #include "store/internal/statements.h"
 #include "store/internal/synthetic_id.h"
@@ -21,16 +23,6 @@
 namespace prospectd::store {
 
 namespace {
-
-struct AddressRole {
-  const char* role;
-  const std::vector<core::Address>* addresses;
-};
-
-std::vector<AddressRole> address_roles(const core::MessageMeta& meta) {
-  return {{"from", &meta.from}, {"sender", &meta.sender}, {"reply_to", &meta.reply_to},
-          {"to", &meta.to},     {"cc", &meta.cc},         {"bcc", &meta.bcc}};
-}
 
 // Every Message-ID this message names as an ancestor: In-Reply-To, then References.
 std::vector<std::string> ancestors(const core::MessageMeta& meta) {
@@ -48,8 +40,9 @@ class BatchWriter {
       : db_(db),
         statements_(statements),
         account_(account),
-        threads_(db, statements),
-        contacts_(db, statements, &cache) {}
+        threads_(db, statements, &cache.fallback_subjects),
+        contacts_(db, statements, &cache),
+        cache_(cache) {}
 
   void reset_scope(const std::string& folder) {
     SQLite::Statement forget(db_, "DELETE FROM message_locations WHERE account_id = ? AND folder = ?");
@@ -95,7 +88,7 @@ class BatchWriter {
     const std::vector<std::string> nodes = graph_nodes(meta, message_id);
     if (nodes.size() == 1) return;
     const std::size_t merges_before = threads_.merges();
-    const ThreadId thread = threads_.place(nodes);
+    const ThreadId thread = threads_.place(nodes, /*new_message=*/false);
     if (threads_.merges() != merges_before) touched_.push_back(thread);
   }
 
@@ -130,13 +123,25 @@ class BatchWriter {
     const bool subject_fallback = parents.empty() && meta.provider_thread_id.empty() && message.is_reply_subject;
     const std::optional<std::int64_t> date = meta.date ? meta.date : meta.received_at;
 
-    ThreadId thread = threads_.place(nodes);
+    ThreadId thread = threads_.place(nodes, /*new_message=*/true);
     if (subject_fallback && date) {
-      if (auto anchor = threads_.subject_anchor(message.base_subject, from_email, *date)) {
+      const std::int64_t sender = from_email.empty() ? 0 : address_id(from_email, /*create=*/false);
+      if (auto anchor = threads_.subject_anchor(message.base_subject, sender, *date)) {
         threads_.merge(thread, *anchor);
         thread = threads_.current(*anchor);
       }
     }
+
+    std::vector<std::string> canonical;
+    for_each_address(meta, [&](Role, int, const core::Address& address) {
+      canonical.push_back(rules::canonical_address(address.email));
+    });
+    const std::string people = pack_people(meta, canonical);
+    std::vector<std::string> references;
+    for (const auto& reference : meta.references) {
+      if (!reference.empty() && reference != meta.in_reply_to) references.push_back(reference);
+    }
+    const std::string refs = pack_strings(references);
 
     std::int64_t row = 0;
     {
@@ -157,36 +162,32 @@ class BatchWriter {
       insert->bindNoCopy(13, core::to_string(message.direction));
       insert->bindNoCopy(14, message.automation);
       insert->bind(15, static_cast<std::int64_t>(std::time(nullptr)));
+      insert->bindNoCopy(16, people.data(), static_cast<int>(people.size()));
+      insert->bindNoCopy(17, refs.data(), static_cast<int>(refs.size()));
       insert->exec();
       row = db_.getLastInsertRowid();
     }
+    if (subject_fallback) threads_.note_fallback_subject(message.base_subject);
 
+    // Each distinct address once: participants is what finds a message by an address.
     std::vector<std::string> participants;
-    for (const auto& [role, addresses] : address_roles(meta)) {
-      int position = 0;
-      for (const auto& address : *addresses) {
-        std::string canonical = rules::canonical_address(address.email);
-        StatementScope insert(statements_.insert_address);
-        insert->bind(1, row);
-        insert->bindNoCopy(2, role);
-        insert->bind(3, position++);
-        insert->bindNoCopy(4, canonical);
-        insert->bindNoCopy(5, address.email);
-        insert->bindNoCopy(6, address.name);
-        insert->exec();
-        if (!canonical.empty()) participants.push_back(std::move(canonical));
-      }
-    }
-    int position = 0;
-    for (const auto& parent : parents) {
-      StatementScope insert(statements_.insert_reference);
-      insert->bind(1, row);
-      insert->bind(2, position++);
-      insert->bind(3, parent);
+    std::vector<std::string> first_named_here;  // no stored message named them before
+    for (std::string& email : canonical) {
+      if (email.empty() || std::find(participants.begin(), participants.end(), email) != participants.end()) continue;
+      bool created = false;
+      StatementScope insert(statements_.insert_participant);
+      insert->bind(1, address_id(email, /*create=*/true, &created));
+      insert->bind(2, row);
       insert->exec();
+      participants.push_back(std::move(email));
+      if (created) first_named_here.push_back(participants.back());
     }
     for (const auto& candidate : message.contacts) {
-      if (contacts_.upsert(candidate).second) ++outcome_.contacts_created;
+      // A new contact is linked to every stored thread that names it; an address no earlier
+      // message named is only in this message's thread, which link_participants links below.
+      const bool named_before =
+          std::find(first_named_here.begin(), first_named_here.end(), candidate.email) == first_named_here.end();
+      if (contacts_.upsert(candidate, /*link_threads=*/named_before).second) ++outcome_.contacts_created;
     }
     contacts_.link_participants(threads_.current(thread), participants);
     if (date) {
@@ -207,6 +208,28 @@ class BatchWriter {
     return nodes;
   }
 
+  // The interned id of a canonical address; 0 if unknown and not `create`d (`created` tells).
+  std::int64_t address_id(const std::string& email, bool create, bool* created = nullptr) {
+    if (const auto known = cache_.address_ids.find(email); known != cache_.address_ids.end() && known->second != 0) {
+      return known->second;
+    }
+    std::int64_t id = 0;
+    {
+      StatementScope find(statements_.find_address);
+      find->bind(1, email);
+      if (find->executeStep()) id = find->getColumn(0).getInt64();
+    }
+    if (id == 0 && create) {
+      StatementScope insert(statements_.insert_address);
+      insert->bind(1, email);
+      insert->exec();
+      id = db_.getLastInsertRowid();
+      if (created) *created = true;
+    }
+    if (id != 0) cache_.address_ids[email] = id;
+    return id;
+  }
+
   void add_location(const core::MessageMeta& meta, std::int64_t row) {
     StatementScope insert(statements_.insert_location);
     insert->bind(1, account_);
@@ -221,6 +244,7 @@ class BatchWriter {
   AccountId account_;
   ThreadGraph threads_;
   ContactBook contacts_;
+  ContactCache& cache_;
   BatchOutcome outcome_;
   std::vector<ThreadId> touched_;
 };

@@ -16,15 +16,6 @@ namespace {
 
 constexpr std::size_t kChunk = 1 << 20;
 
-Role role_from(std::string_view text) {
-  if (text == "from") return Role::from;
-  if (text == "sender") return Role::sender;
-  if (text == "reply_to") return Role::reply_to;
-  if (text == "to") return Role::to;
-  if (text == "cc") return Role::cc;
-  return Role::bcc;
-}
-
 // The roles in the order of their names, which SQL's ORDER BY role gives.
 int alphabetical_rank(Role role) {
   switch (role) {
@@ -103,16 +94,12 @@ std::optional<std::uint32_t> Interner::find(std::string_view text) const {
 }
 
 void MessageIndex::load(SQLite::Database& db, std::size_t chunk_size, const ChunkReady& chunk_ready) {
-  // Rows come in message order, each message's addresses by role and position (the primary
-  // key's order, so SQLite walks both tables without sorting). The C API directly: a million
-  // rows of fifteen columns through SQLite::Column (a shared_ptr copy per column) cost more
-  // than SQLite's own work.
+  // One row per message in row order, its addresses packed in messages.people. The C API
+  // directly: a million rows of eleven columns through SQLite::Column (a shared_ptr copy per
+  // column) cost more than SQLite's own work.
   const char* const sql =
-      "SELECT m.id, m.message_id, m.thread_id, m.date, m.received_at, m.subject, m.snippet,"
-      " m.direction, m.automation <> '', m.from_email,"
-      " a.role, a.position, a.email, a.raw_email, a.name"
-      " FROM messages m LEFT JOIN message_addresses a ON a.message_row = m.id"
-      " ORDER BY m.id, a.role, a.position";
+      "SELECT id, message_id, thread_id, date, received_at, subject, snippet, direction, automation <> '',"
+      " from_email, people FROM messages ORDER BY id";
   sqlite3_stmt* prepared = nullptr;
   if (const int rc = sqlite3_prepare_v2(db.getHandle(), sql, -1, &prepared, nullptr); rc != SQLITE_OK) {
     throw SQLite::Exception(db.getHandle(), rc);
@@ -126,7 +113,7 @@ void MessageIndex::load(SQLite::Database& db, std::size_t chunk_size, const Chun
   const auto is_null = [&](int column) { return sqlite3_column_type(prepared, column) == SQLITE_NULL; };
   // Sized up front: growing vectors of a million entries copies them again and again.
   messages_.reserve(static_cast<std::size_t>(db.execAndGet("SELECT COUNT(*) FROM messages").getInt64()));
-  addresses_.reserve(messages_.capacity() * 4);  // a guess (counting them would scan the table)
+  addresses_.reserve(messages_.capacity() * 3);  // a guess (counting them would decode them all)
   std::vector<core::MessageMeta> chunk;
   std::size_t chunk_first = 0;
   const auto hand_over = [&] {
@@ -135,54 +122,50 @@ void MessageIndex::load(SQLite::Database& db, std::size_t chunk_size, const Chun
     chunk.reserve(chunk_size);
     chunk_first = messages_.size();
   };
-  bool open = false;
-  std::int64_t current = 0;
   for (;;) {
     const int rc = sqlite3_step(prepared);
     if (rc == SQLITE_DONE) break;
     if (rc != SQLITE_ROW) throw SQLite::Exception(db.getHandle(), rc);
-    const std::int64_t row = sqlite3_column_int64(prepared, 0);
-    if (!open || row != current) {
-      if (chunk.size() >= chunk_size) hand_over();
-      current = row;
-      open = true;
-      IndexedMessage message;
-      message.row = row;
-      message.message_id = texts_.add(text(1));
-      message.thread = sqlite3_column_int64(prepared, 2);
-      if (!is_null(3)) message.date = sqlite3_column_int64(prepared, 3);
-      if (!is_null(4)) message.received_at = sqlite3_column_int64(prepared, 4);
-      message.subject = texts_.add(text(5));
-      message.snippet = texts_.add(text(6));
-      message.direction = stored_direction(text(7));
-      message.automated = sqlite3_column_int(prepared, 8) != 0;
-      message.from_email = strings_.id(text(9));
-      message.first_address = static_cast<std::uint32_t>(addresses_.size());
-      messages_.push_back(message);
-      // What the rules see again: as Store::rebuild always rebuilt it (no arrival time).
-      core::MessageMeta& meta = chunk.emplace_back();
-      meta.message_id = std::string(message.message_id);
-      meta.date = message.date;
-      meta.subject = std::string(message.subject);
-    }
-    if (is_null(10)) continue;  // a message without addresses
-    IndexedAddress address;
-    address.role = role_from(text(10));
-    address.position = sqlite3_column_int(prepared, 11);
-    address.email = strings_.id(text(12));
-    const std::string_view name = text(14);
-    if (!name.empty()) {
-      if (last_name_.size() <= address.email) last_name_.resize(address.email + 1, 0);
-      std::uint32_t& last = last_name_[address.email];
-      if (last == 0 || names_[last] != name) {
-        last = static_cast<std::uint32_t>(names_.size());
-        names_.push_back(texts_.add(name));
+    if (chunk.size() >= chunk_size) hand_over();
+    IndexedMessage message;
+    message.row = sqlite3_column_int64(prepared, 0);
+    message.message_id = texts_.add(text(1));
+    message.thread = sqlite3_column_int64(prepared, 2);
+    if (!is_null(3)) message.date = sqlite3_column_int64(prepared, 3);
+    if (!is_null(4)) message.received_at = sqlite3_column_int64(prepared, 4);
+    message.subject = texts_.add(text(5));
+    message.snippet = texts_.add(text(6));
+    message.direction = stored_direction(text(7));
+    message.automated = sqlite3_column_int(prepared, 8) != 0;
+    message.from_email = strings_.id(text(9));
+    message.first_address = static_cast<std::uint32_t>(addresses_.size());
+    // What the rules see again: as Store::rebuild always rebuilt it (no arrival time).
+    core::MessageMeta& meta = chunk.emplace_back();
+    meta.message_id = std::string(message.message_id);
+    meta.date = message.date;
+    meta.subject = std::string(message.subject);
+    const auto* people = static_cast<const char*>(sqlite3_column_blob(prepared, 10));
+    PeopleReader reader({people, static_cast<std::size_t>(sqlite3_column_bytes(prepared, 10))});
+    PackedAddress packed;
+    while (reader.next(packed)) {
+      IndexedAddress address;
+      address.role = packed.role;
+      address.position = packed.position;
+      address.email = strings_.id(packed.email);
+      if (!packed.name.empty()) {
+        if (last_name_.size() <= address.email) last_name_.resize(address.email + 1, 0);
+        std::uint32_t& last = last_name_[address.email];
+        if (last == 0 || names_[last] != packed.name) {
+          last = static_cast<std::uint32_t>(names_.size());
+          names_.push_back(texts_.add(packed.name));
+        }
+        address.name = last;
       }
-      address.name = last;
+      addresses_.push_back(address);
+      ++message.address_count;
+      field_of(meta, address.role).push_back({std::string(packed.name), std::string(packed.raw)});
     }
-    addresses_.push_back(address);
-    ++messages_.back().address_count;
-    field_of(chunk.back(), address.role).push_back({std::string(name), std::string(text(13))});
+    messages_.push_back(message);
   }
   hand_over();
 }

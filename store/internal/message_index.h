@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "rules/lifecycle.h"
+#include "store/internal/packed_fields.h"
 #include "store/store.h"
 
 namespace prospectd::store {
@@ -53,8 +54,6 @@ class Interner {
   std::size_t next_recent_ = 0;
 };
 
-enum class Role : std::uint8_t { from, sender, reply_to, to, cc, bcc };
-
 struct IndexedAddress {
   std::uint32_t email = 0;  // canonical, interned
   std::uint32_t name = 0;   // decoded display name: MessageIndex::name(); 0 is none
@@ -76,7 +75,7 @@ struct IndexedMessage {
 
 class MessageIndex {
  public:
-  // Reads every message with its addresses (one query, in row order) and hands them over in
+  // Reads every message with its addresses (one scan in row order) and hands them over in
   // chunks, rebuilt as a connector would deliver them (ids, date, subject, addresses), to
   // `chunk_ready` with the index of the chunk's first message.
   using ChunkReady = std::function<void(std::vector<core::MessageMeta>&& chunk, std::size_t first)>;

@@ -4,10 +4,14 @@
 
 #include <SQLiteCpp/Statement.h>
 
+#include <algorithm>
 #include <array>
 #include <stdexcept>
 #include <string>
+#include <tuple>
+#include <vector>
 
+#include "store/internal/packed_fields.h"
 #include "store/internal/transaction.h"
 
 namespace prospectd::store {
@@ -328,7 +332,115 @@ BEGIN
 END;
 )sql";
 
-constexpr std::array kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8, kV9};
+// v10: the layout for 100k–1M messages (ARCHITECTURE.md "Store layout"). What is only ever read
+// per message moves into the message row: its addresses (messages.people) and its References
+// (messages.refs), packed by store/internal/packed_fields.h, replacing a row per address and per
+// reference and their indexes. `participants` keeps the one lookup that needs an index (which
+// messages name an address), as small integer pairs over the interned `addresses`. The thread
+// graph keeps only nodes that are no stored message (ids merely referenced, provider thread ids):
+// a stored message's node is its messages row. messages_by_date served no query.
+// pack_v10 fills the new columns between kV10 and kV10Cleanup.
+constexpr const char* kV10 = R"sql(
+CREATE TABLE addresses (
+  id    INTEGER PRIMARY KEY,
+  email TEXT NOT NULL UNIQUE
+);
+CREATE TABLE participants (
+  address_id  INTEGER NOT NULL,
+  message_row INTEGER NOT NULL,
+  PRIMARY KEY (address_id, message_row)
+) WITHOUT ROWID;
+ALTER TABLE messages ADD COLUMN people BLOB NOT NULL DEFAULT x'';
+ALTER TABLE messages ADD COLUMN refs BLOB NOT NULL DEFAULT x'';
+INSERT INTO addresses(email) SELECT DISTINCT email FROM message_addresses WHERE email <> '' ORDER BY email;
+INSERT OR IGNORE INTO participants(address_id, message_row)
+  SELECT d.id, a.message_row FROM message_addresses a JOIN addresses d ON d.email = a.email;
+DELETE FROM thread_nodes
+ WHERE substr(node, 1, 2) = 'm:' AND EXISTS (SELECT 1 FROM messages m WHERE m.message_id = substr(node, 3));
+)sql";
+
+constexpr const char* kV10Cleanup = R"sql(
+DROP TABLE message_addresses;
+DROP TABLE message_references;
+DROP INDEX messages_by_date;
+)sql";
+
+Role role_from_name(std::string_view name) {
+  for (Role role : {Role::from, Role::sender, Role::reply_to, Role::to, Role::cc, Role::bcc}) {
+    if (role_name(role) == name) return role;
+  }
+  return Role::bcc;
+}
+
+// Packs each message's message_addresses rows into messages.people and its message_references
+// rows (less In-Reply-To, which has its own column) into messages.refs.
+void pack_v10(SQLite::Database& db) {
+  SQLite::Statement set_people(db, "UPDATE messages SET people = ? WHERE id = ?");
+  SQLite::Statement addresses(db,
+                              "SELECT message_row, role, position, email, raw_email, name FROM message_addresses"
+                              " ORDER BY message_row");
+  std::vector<std::tuple<Role, int, std::string, std::string, std::string>> people;
+  std::int64_t current = -1;
+  const auto flush_people = [&] {
+    if (current < 0) return;
+    std::sort(people.begin(), people.end());
+    std::string packed;
+    for (const auto& [role, position, email, raw, name] : people)
+      append_person(packed, {role, position, email, raw, name});
+    set_people.bind(1, packed.data(), static_cast<int>(packed.size()));
+    set_people.bind(2, current);
+    set_people.exec();
+    set_people.reset();
+    people.clear();
+  };
+  while (addresses.executeStep()) {
+    const std::int64_t row = addresses.getColumn(0).getInt64();
+    if (row != current) {
+      flush_people();
+      current = row;
+    }
+    people.emplace_back(role_from_name(addresses.getColumn(1).getString()), addresses.getColumn(2).getInt(),
+                        addresses.getColumn(3).getString(), addresses.getColumn(4).getString(),
+                        addresses.getColumn(5).getString());
+  }
+  flush_people();
+
+  SQLite::Statement set_refs(db, "UPDATE messages SET refs = ? WHERE id = ?");
+  SQLite::Statement references(db,
+                               "SELECT r.message_row, r.ref, m.in_reply_to FROM message_references r"
+                               " JOIN messages m ON m.id = r.message_row ORDER BY r.message_row, r.position");
+  std::vector<std::string> refs;
+  current = -1;
+  const auto flush_refs = [&] {
+    if (current < 0 || refs.empty()) return;
+    const std::string packed = pack_strings(refs);
+    set_refs.bind(1, packed.data(), static_cast<int>(packed.size()));
+    set_refs.bind(2, current);
+    set_refs.exec();
+    set_refs.reset();
+    refs.clear();
+  };
+  while (references.executeStep()) {
+    const std::int64_t row = references.getColumn(0).getInt64();
+    if (row != current) {
+      flush_refs();
+      current = row;
+    }
+    std::string ref = references.getColumn(1).getString();
+    if (ref != references.getColumn(2).getString()) refs.push_back(std::move(ref));
+  }
+  flush_refs();
+}
+
+struct Migration {
+  const char* sql;
+  void (*convert)(SQLite::Database&) = nullptr;  // runs after `sql`, in the same transaction
+  const char* cleanup = nullptr;                 // runs after `convert`
+};
+
+const std::array kMigrations = {
+    Migration{kV1}, Migration{kV2}, Migration{kV3}, Migration{kV4}, Migration{kV5},
+    Migration{kV6}, Migration{kV7}, Migration{kV8}, Migration{kV9}, Migration{kV10, pack_v10, kV10Cleanup}};
 
 }  // namespace
 
@@ -356,7 +468,10 @@ void migrate(SQLite::Database& db) {
       version = now - 1;
       continue;  // the transaction rolls back: nothing was written
     }
-    db.exec(kMigrations[static_cast<std::size_t>(version)]);
+    const Migration& migration = kMigrations[static_cast<std::size_t>(version)];
+    db.exec(migration.sql);
+    if (migration.convert) migration.convert(db);
+    if (migration.cleanup) db.exec(migration.cleanup);
     db.exec("PRAGMA user_version = " + std::to_string(version + 1));
     SQLite::Statement check(db, "PRAGMA foreign_key_check");
     if (check.executeStep()) {

@@ -17,16 +17,15 @@ Store::Statements::Statements(SQLite::Database& db)
       insert_message(db,
                      "INSERT INTO messages(message_id, synthetic_id, thread_id, date, received_at,"
                      " subject, base_subject, subject_fallback, snippet, in_reply_to,"
-                     " provider_thread_id, from_email, direction, automation, stored_at)"
-                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-      insert_address(db,
-                     "INSERT OR IGNORE INTO message_addresses(message_row, role, position, email,"
-                     " raw_email, name) VALUES (?, ?, ?, ?, ?, ?)"),
-      insert_reference(db,
-                       "INSERT OR IGNORE INTO message_references(message_row, position, ref)"
-                       " VALUES (?, ?, ?)"),
+                     " provider_thread_id, from_email, direction, automation, stored_at, people, refs)"
+                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+      find_address(db, "SELECT id FROM addresses WHERE email = ?"),
+      insert_address(db, "INSERT INTO addresses(email) VALUES (?)"),
+      insert_participant(db, "INSERT OR IGNORE INTO participants(address_id, message_row) VALUES (?, ?)"),
+      find_message_thread(db, "SELECT thread_id FROM messages WHERE message_id = ?"),
       find_node(db, "SELECT thread_id FROM thread_nodes WHERE node = ?"),
       insert_node(db, "INSERT OR IGNORE INTO thread_nodes(node, thread_id) VALUES (?, ?)"),
+      delete_node(db, "DELETE FROM thread_nodes WHERE node = ?"),
       new_thread(db, "INSERT INTO threads DEFAULT VALUES"),
       upsert_checkpoint(db,
                         "INSERT INTO checkpoints(account_id, scope, state, server_count, last_sync_at)"
@@ -36,8 +35,8 @@ Store::Statements::Statements(SQLite::Database& db)
       find_subject_anchor(db,
                           "SELECT m.thread_id FROM messages m"
                           " WHERE m.base_subject = ?1 AND m.date >= ?3 AND m.date <= ?4"
-                          " AND EXISTS (SELECT 1 FROM message_addresses a"
-                          "             WHERE a.message_row = m.id AND a.email = ?2)"
+                          " AND EXISTS (SELECT 1 FROM participants p"
+                          "             WHERE p.address_id = ?2 AND p.message_row = m.id)"
                           " ORDER BY m.date DESC, m.id DESC LIMIT 1"),
       find_subject_orphans(db,
                            "SELECT y.thread_id, y.from_email FROM messages y"
@@ -56,8 +55,9 @@ Store::Statements::Statements(SQLite::Database& db)
       contact_variant_insert(db, "INSERT OR IGNORE INTO contact_variants(contact_id, raw_email) VALUES (?, ?)"),
       contact_link_all_threads(db,
                                "INSERT OR IGNORE INTO contact_threads(contact_id, thread_id)"
-                               " SELECT DISTINCT ?1, m.thread_id FROM message_addresses a"
-                               " JOIN messages m ON m.id = a.message_row WHERE a.email = ?2"),
+                               " SELECT DISTINCT ?1, m.thread_id FROM addresses d"
+                               " JOIN participants p ON p.address_id = d.id"
+                               " JOIN messages m ON m.id = p.message_row WHERE d.email = ?2"),
       contact_link_participant(db, "INSERT OR IGNORE INTO contact_threads(contact_id, thread_id) VALUES (?, ?)"),
       contacts_in_thread(db, "SELECT contact_id FROM contact_threads WHERE thread_id = ?"),
       contact_clear_awaiting(db,
@@ -67,13 +67,12 @@ Store::Statements::Statements(SQLite::Database& db)
                            "UPDATE contact_threads SET awaiting_reply = 1"
                            " WHERE contact_id = ? AND thread_id = ?"),
       contact_email(db, "SELECT email FROM contacts WHERE id = ?"),
-      // One row per (message, address of the contact in it); facts() folds them per message.
-      // No ORDER BY and no correlated subqueries: sorting a handful of facts in C++ is cheaper.
+      // One row per message of the contact's threads; facts() reads the contact's roles and
+      // names from messages.people. No ORDER BY: sorting a handful of facts in C++ is cheaper.
       contact_facts(db,
                     "SELECT m.id, m.message_id, m.thread_id, m.date, m.direction, m.automation <> '',"
-                    " m.from_email = ?1, a.role, a.position, a.name, m.subject, m.snippet"
+                    " m.from_email = ?1, m.people, m.subject, m.snippet"
                     " FROM contact_threads ct JOIN messages m ON m.thread_id = ct.thread_id"
-                    " LEFT JOIN message_addresses a ON a.message_row = m.id AND a.email = ?1"
                     " WHERE ct.contact_id = ?2"),
       contact_current(db, "SELECT stage, manual FROM contacts WHERE id = ?"),
       contact_update_activity(db,

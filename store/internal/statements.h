@@ -21,10 +21,14 @@ struct Store::Statements {
   SQLite::Statement insert_location;
   SQLite::Statement find_message;
   SQLite::Statement insert_message;
+  SQLite::Statement find_address;
   SQLite::Statement insert_address;
-  SQLite::Statement insert_reference;
+  SQLite::Statement insert_participant;
+  // thread graph (threading.cpp): a stored message's node, then the other nodes
+  SQLite::Statement find_message_thread;
   SQLite::Statement find_node;
   SQLite::Statement insert_node;
+  SQLite::Statement delete_node;
   SQLite::Statement new_thread;
   SQLite::Statement upsert_checkpoint;
   SQLite::Statement find_subject_anchor;

@@ -3,6 +3,7 @@
 #include "store/internal/threading.h"
 
 #include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
 
 #include <algorithm>
 
@@ -10,15 +11,17 @@
 
 namespace prospectd::store {
 
-ThreadId ThreadGraph::place(const std::vector<std::string>& nodes) {
+ThreadId ThreadGraph::place(const std::vector<std::string>& nodes, bool new_message) {
   std::vector<ThreadId> found;
   std::vector<const std::string*> missing;
-  for (const auto& node : nodes) {
-    StatementScope find(statements_.find_node);
-    find->bind(1, node);
-    if (find->executeStep()) {
-      found.push_back(find->getColumn(0).getInt64());
-    } else {
+  bool first_was_referenced = false;
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    const std::string& node = nodes[i];
+    // A message about to be stored is known only if it was referenced before.
+    if (const auto thread = find(node, /*may_be_stored=*/i != 0 || !new_message)) {
+      found.push_back(thread->first);
+      if (i == 0 && thread->second) first_was_referenced = true;
+    } else if (i != 0 || !new_message) {
       missing.push_back(&node);
     }
   }
@@ -40,12 +43,29 @@ ThreadId ThreadGraph::place(const std::vector<std::string>& nodes) {
     insert->bind(2, thread);
     insert->exec();
   }
+  if (new_message && first_was_referenced) {
+    StatementScope remove(statements_.delete_node);
+    remove->bind(1, nodes.front());
+    remove->exec();
+  }
   return thread;
 }
 
-std::optional<ThreadId> ThreadGraph::subject_anchor(const std::string& base_subject, const std::string& sender,
+std::optional<std::pair<ThreadId, bool>> ThreadGraph::find(const std::string& node, bool may_be_stored) {
+  if (may_be_stored && node.starts_with("m:")) {
+    StatementScope query(statements_.find_message_thread);
+    query->bind(1, node.substr(2));
+    if (query->executeStep()) return std::pair{query->getColumn(0).getInt64(), false};
+  }
+  StatementScope query(statements_.find_node);
+  query->bind(1, node);
+  if (query->executeStep()) return std::pair{query->getColumn(0).getInt64(), true};
+  return std::nullopt;
+}
+
+std::optional<ThreadId> ThreadGraph::subject_anchor(const std::string& base_subject, std::int64_t sender,
                                                     std::int64_t date) {
-  if (base_subject.empty() || sender.empty()) return std::nullopt;
+  if (base_subject.empty() || sender == 0) return std::nullopt;
   StatementScope find(statements_.find_subject_anchor);
   find->bind(1, base_subject);
   find->bind(2, sender);
@@ -57,7 +77,7 @@ std::optional<ThreadId> ThreadGraph::subject_anchor(const std::string& base_subj
 
 void ThreadGraph::adopt_subject_orphans(ThreadId thread, const std::string& base_subject, std::int64_t date,
                                         const std::vector<std::string>& participants) {
-  if (base_subject.empty() || participants.empty()) return;
+  if (base_subject.empty() || participants.empty() || !may_have_orphans(base_subject)) return;
   StatementScope orphans(statements_.find_subject_orphans);
   orphans->bind(1, base_subject);
   orphans->bind(2, date);
@@ -71,6 +91,20 @@ void ThreadGraph::adopt_subject_orphans(ThreadId thread, const std::string& base
     }
   }
   for (ThreadId orphan : adopt) merge(orphan, thread);
+}
+
+bool ThreadGraph::may_have_orphans(const std::string& base_subject) {
+  if (!fallback_subjects_) return true;
+  if (!*fallback_subjects_) {
+    auto& subjects = fallback_subjects_->emplace();
+    SQLite::Statement query(db_, "SELECT DISTINCT base_subject FROM messages WHERE subject_fallback = 1");
+    while (query.executeStep()) subjects.insert(query.getColumn(0).getString());
+  }
+  return (*fallback_subjects_)->contains(base_subject);
+}
+
+void ThreadGraph::note_fallback_subject(const std::string& base_subject) {
+  if (fallback_subjects_ && *fallback_subjects_) (*fallback_subjects_)->insert(base_subject);
 }
 
 void ThreadGraph::merge(ThreadId from, ThreadId into) {

@@ -262,6 +262,14 @@ class Prospectd:
         finally:
             db.close()
 
+    def addresses(self, where="", params=()):
+        """message_addresses() of this store."""
+        db = sqlite3.connect("file:%s?mode=ro" % self.store, uri=True)
+        try:
+            return message_addresses(db, where, params)
+        finally:
+            db.close()
+
     def snapshot(self):
         """Everything a sync stores, in a form independent of row ids and insertion order."""
         db = sqlite3.connect("file:%s?mode=ro" % self.store, uri=True)
@@ -272,9 +280,7 @@ class Prospectd:
             locations = sorted(db.execute(
                 "SELECT l.folder, l.source_id, m.message_id FROM message_locations l"
                 " JOIN messages m ON m.id = l.message_row").fetchall())
-            addresses = sorted(db.execute(
-                "SELECT m.message_id, a.role, a.position, a.email, a.raw_email, a.name FROM message_addresses a"
-                " JOIN messages m ON m.id = a.message_row").fetchall())
+            addresses = sorted(message_addresses(db))
             groups = {}
             for message_id, thread in db.execute("SELECT message_id, thread_id FROM messages"):
                 groups.setdefault(thread, []).append(message_id)
@@ -293,6 +299,55 @@ class Prospectd:
                     "history": history, "integrity": integrity}
         finally:
             db.close()
+
+
+ROLES = ("from", "sender", "reply_to", "to", "cc", "bcc")
+
+
+def _varint(data, at):
+    value, shift = 0, 0
+    while True:
+        byte = data[at]
+        at += 1
+        value |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return value, at
+        shift += 7
+
+
+def _field(data, at):
+    length, at = _varint(data, at)
+    return data[at:at + length].decode("utf-8"), at + length
+
+
+def unpack_people(data):
+    """messages.people (ARCHITECTURE.md "Store layout") as (role, position, email, raw_email, name)."""
+    people, at = [], 0
+    while at < len(data):
+        role = ROLES[data[at]]
+        position, at = _varint(data, at + 1)
+        email, at = _field(data, at)
+        raw, at = _field(data, at)
+        name, at = _field(data, at)
+        people.append((role, position, email, raw or email, name))
+    return people
+
+
+def unpack_strings(data):
+    """messages.refs: the References ids beyond In-Reply-To."""
+    items, at = [], 0
+    while at < len(data):
+        item, at = _field(data, at)
+        items.append(item)
+    return items
+
+
+def message_addresses(db, where="", params=()):
+    """Every address of the messages matching `where` as (message_id, role, position, email, raw, name)."""
+    rows = []
+    for message_id, people in db.execute("SELECT message_id, people FROM messages " + where, params):
+        rows.extend((message_id,) + person for person in unpack_people(people))
+    return rows
 
 
 def imap_account(dovecot, **overrides):

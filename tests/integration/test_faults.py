@@ -115,9 +115,8 @@ class FaultTest(harness.TempDirTestCase):
         stored = app.query("SELECT COUNT(*) FROM message_locations")[0][0]
         self.assertEqual(stored, truth["totals"]["messages"] + len(hostile))
         # The 10,000-recipient message keeps every address: From, the rep and 10,000 others.
-        (recipients,) = app.query("SELECT COUNT(*) FROM message_addresses a JOIN messages m"
-                                  " ON m.id = a.message_row WHERE m.subject = 'hostile: many recipients'")[0]
-        self.assertEqual(recipients, 10002)
+        recipients = app.addresses("WHERE subject = 'hostile: many recipients'")
+        self.assertEqual(len(recipients), 10002)
         # Text stays valid UTF-8 whatever the bytes were (sqlite3 would raise on invalid UTF-8).
         for (subject,) in app.query("SELECT subject FROM messages WHERE subject LIKE 'hostile:%'"):
             self.assertIsInstance(subject, str)

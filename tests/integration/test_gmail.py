@@ -146,8 +146,7 @@ class GmailSyncTest(TempDirTestCase):
         self.assertEqual(app.query("SELECT address FROM account_addresses ORDER BY address"),
                          [("rep@acme-sales.com",), ("rep@acme.io",)])
         self.assert_matches_truth(app, truth)
-        (from_alias,) = app.query("SELECT COUNT(*) FROM messages m JOIN message_addresses a ON a.message_row = m.id"
-                                  " WHERE a.role = 'from' AND a.email = 'rep@acme.io'")[0]
+        from_alias = sum(1 for row in app.addresses() if row[1] == "from" and row[3] == "rep@acme.io")
         self.assertGreater(from_alias, 0, "the generated mailbox has no mail from the alias")
         app.run("rebuild")  # the reported aliases are kept in the store, so a rebuild agrees
         self.assert_matches_truth(app, truth)

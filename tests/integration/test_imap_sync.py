@@ -11,7 +11,7 @@ import time
 import unittest
 
 import harness
-from harness import Prospectd, TempDirTestCase, imap_account
+from harness import Prospectd, TempDirTestCase, imap_account, unpack_strings
 
 
 def fetched_count(sync_output):
@@ -106,8 +106,7 @@ class ImapSyncTest(TempDirTestCase):
         app.run("sync")
         (stored,) = app.query("SELECT COUNT(*) FROM messages")[0]
         self.assertEqual(stored, truth["totals"]["unique_messages"])
-        (long_refs,) = app.query("SELECT COUNT(*) FROM messages m WHERE"
-                                 " (SELECT COUNT(*) FROM message_references r WHERE r.message_row = m.id) > 100")[0]
+        long_refs = sum(1 for (refs,) in app.query("SELECT refs FROM messages") if len(unpack_strings(refs)) > 100)
         self.assertGreaterEqual(long_refs, 1, "the message with a 200 KB References header is missing")
         # Messages after the hostile ones (highest UIDs of each folder) are stored.
         for folder in ("INBOX", "Sent"):

@@ -30,6 +30,15 @@ std::string describe_difference(const ThreadGroups& actual, const ThreadGroups& 
 // sqlite3 shell would): the Store itself exposes no SQL. Sees what the store has committed.
 SQLite::Database raw_connection(const Store& store);
 
+// Rewrites a store written by this build into the v9 layout it migrates from (ARCHITECTURE.md
+// "Store layout"): a row per address and per reference, every message a thread_nodes row, and
+// user_version 9. The store must be closed.
+void downgrade_to_v9(const std::filesystem::path& file);
+
+// Every message's addresses as the v9 rows were (message id, role, position, canonical, as
+// written, name), sorted: what a migration must keep.
+std::set<std::string> address_rows(const std::filesystem::path& file);
+
 // A single value of a query, e.g. a count: "SELECT COUNT(*) FROM messages".
 long long query_int(const Store& store, const std::string& sql);
 
