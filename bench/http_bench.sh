@@ -86,8 +86,11 @@ write_config() {  # write_config FILE DATA_DIR HTTP_PORT ACCOUNTS...
   } >"$file"
 }
 
+# The API's bearer token (ARCHITECTURE.md "Interfaces"), made by the daemon at its first start.
+api_token() { cat "$DATA/http-token"; }
+
 status_field() {  # status_field PORT PYTHON_EXPRESSION_OVER_s
-  curl -s "http://127.0.0.1:$1/api/status" | python3 -c "import json,sys; s=json.load(sys.stdin); print($2)"
+  curl -s -H "Authorization: Bearer $(api_token)" "http://127.0.0.1:$1/api/status" | python3 -c "import json,sys; s=json.load(sys.stdin); print($2)"
 }
 
 # ---- 1. the big store (synced once, kept as a pristine copy) ------------------------------
@@ -137,7 +140,8 @@ RESULTS=$BENCH_DIR/results.txt
 : >"$RESULTS"
 run_wrk() {  # run_wrk LABEL PATH
   local out
-  out=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "http://127.0.0.1:$HTTP_PORT$2")
+  out=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -H "Authorization: Bearer $(api_token)" \
+    "http://127.0.0.1:$HTTP_PORT$2")
   echo "$out" >"$BENCH_DIR/wrk-$(echo "$1 $2" | tr -c 'a-zA-Z0-9' '_').txt"
   local rps p50 p99 errors
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "cli/store_access.h"
 #include "rules/blocklist.h"
 #include "store/reader.h"
 #include "store/store.h"
@@ -56,7 +57,7 @@ int run_unblock_command(const config::Config& config, const BlockCommandOptions&
 
 int run_blocks_command(const config::Config& config, const BlockCommandOptions& options) {
   std::vector<std::string> entries;
-  if (std::filesystem::exists(config.store_file())) entries = store::StoreReader(config.store_file()).blocks();
+  if (std::filesystem::exists(config.store_file())) entries = open_reader(config.store_file()).blocks();
   if (options.json) {
     std::printf("%s\n", nlohmann::json(entries).dump(2).c_str());
     return 0;

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/store_access.h"
 #include "rules/canonical_address.h"
 #include "rules/stage.h"
 #include "store/reader.h"
@@ -57,7 +58,7 @@ int run_contacts_command(const config::Config& config, const ContactsCommandOpti
                               "\" (stages: lead, prospect, opportunity, customer, disqualified)");
   }
   if (!store_exists(config, options.json, "[]")) return 0;
-  store::StoreReader reader(config.store_file());
+  store::StoreReader reader = open_reader(config.store_file());
   store::ContactQuery query;
   if (options.stage) query.stage = core::to_string(*core::stage_from_string(*options.stage));
   const auto contacts = reader.contacts(query);
@@ -88,7 +89,7 @@ int run_contact_command(const config::Config& config, const ContactCommandOption
     std::fprintf(stderr, "prospectd: no contact %s (nothing synced yet)\n", email.c_str());
     return 1;
   }
-  store::StoreReader reader(config.store_file());
+  store::StoreReader reader = open_reader(config.store_file());
   const auto detail = reader.contact(email);
   if (!detail) {
     std::fprintf(stderr, "prospectd: no contact %s\n", email.c_str());
@@ -124,7 +125,7 @@ int run_threads_command(const config::Config& config, const ThreadsCommandOption
   std::optional<std::string> contact;
   if (options.contact) contact = canonical_or_throw(*options.contact);
   if (!store_exists(config, options.json, "[]")) return 0;
-  store::StoreReader reader(config.store_file());
+  store::StoreReader reader = open_reader(config.store_file());
   const auto threads = reader.threads(contact);
   if (options.json) {
     print_json_array(threads, views::thread_json);

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "cli/store_access.h"
 #include "core/stage.h"
 #include "store/reader.h"
 #include "views/contact_export.h"
@@ -35,7 +36,7 @@ int run_export_command(const config::Config& config, const ExportCommandOptions&
     std::fprintf(stderr, "prospectd: no data yet: run `prospectd sync` first\n");
     return std::fflush(stdout) == 0 ? 0 : 1;
   }
-  store::StoreReader reader(config.store_file());
+  store::StoreReader reader = open_reader(config.store_file());
   auto contacts = reader.contacts(query);  // blocked contacts are in no list
   std::sort(contacts.begin(), contacts.end(),
             [](const store::ContactRow& a, const store::ContactRow& b) { return a.email < b.email; });

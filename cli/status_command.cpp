@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/store_access.h"
 #include "publish/publish_targets.h"
 #include "util/time_format.h"
 #include "views/status_json.h"
@@ -20,7 +21,7 @@ int run_status_command(const config::Config& config, const StatusCommandOptions&
     }
     return 0;
   }
-  store::StoreReader reader(config.store_file());
+  store::StoreReader reader = open_reader(config.store_file());
   if (options.json) {
     std::cout << views::status_json(reader, publish::publish_labels_of(config)).dump(2) << "\n";
     return 0;

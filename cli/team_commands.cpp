@@ -8,6 +8,7 @@
 #include <map>
 
 #include "cli/failure.h"
+#include "cli/store_access.h"
 #include "core/stage.h"
 #include "publish/publish_targets.h"
 #include "publish/publisher.h"
@@ -78,7 +79,7 @@ int run_publish_command(const config::Config& config, const PublishCommandOption
     throw config::ConfigError(config.source.string() + ": nothing to publish to (no [team] and no [[webhooks]])");
   }
   const bool drained = publish::publish_until_drained(config, std::chrono::seconds(options.timeout_seconds));
-  store::StoreReader reader(config.store_file());
+  store::StoreReader reader = open_reader(config.store_file());
   const auto status = reader.publish_status();
   const auto labels = publish::publish_labels_of(config);
   for (const auto& target : status.targets) {

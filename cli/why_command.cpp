@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "cli/store_access.h"
 #include "rules/canonical_address.h"
 #include "store/reader.h"
 #include "sync/rules_context.h"
@@ -20,7 +21,10 @@ int run_why_command(const config::Config& config, const WhyCommandOptions& optio
     return 1;
   }
   std::unique_ptr<store::StoreReader> reader;
-  if (std::filesystem::exists(config.store_file())) reader = std::make_unique<store::StoreReader>(config.store_file());
+  if (std::filesystem::exists(config.store_file())) {
+    upgrade_store(config.store_file());
+    reader = std::make_unique<store::StoreReader>(config.store_file());
+  }
   const sync::RulesContext rules = sync::rules_context_from(config);
   const views::WhyResult result = views::explain(reader.get(), email, rules.identity, config.blocklist);
   if (options.json) {

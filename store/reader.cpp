@@ -64,9 +64,9 @@ StoreTotals StoreReader::totals() {
   StoreTotals totals;
   totals.messages = db_->execAndGet("SELECT COUNT(*) FROM messages").getInt64();
   totals.threads = db_->execAndGet("SELECT COUNT(DISTINCT thread_id) FROM messages").getInt64();
-  totals.contacts = db_->execAndGet("SELECT COUNT(*) FROM contacts WHERE blocked = 0").getInt64();
+  totals.contacts = db_->execAndGet("SELECT coalesce(sum(shown), 0) FROM contact_counts").getInt64();
   for (const core::Stage stage : core::kAllStages) totals.stages.emplace_back(core::to_string(stage), 0);
-  SQLite::Statement stages(*db_, "SELECT stage, COUNT(*) FROM contacts WHERE blocked = 0 GROUP BY stage");
+  SQLite::Statement stages(*db_, "SELECT stage, shown FROM contact_counts");
   while (stages.executeStep()) {
     for (auto& [name, count] : totals.stages) {
       if (name == stages.getColumn(0).getString()) count = stages.getColumn(1).getInt64();

@@ -338,7 +338,8 @@ END;
 // reference and their indexes. `participants` keeps the one lookup that needs an index (which
 // messages name an address), as small integer pairs over the interned `addresses`. The thread
 // graph keeps only nodes that are no stored message (ids merely referenced, provider thread ids):
-// a stored message's node is its messages row. messages_by_date served no query.
+// a stored message's node is its messages row. messages_by_date served no query; the contact
+// lists get indexes in their sort order (kV10Cleanup).
 // pack_v10 fills the new columns between kV10 and kV10Cleanup.
 constexpr const char* kV10 = R"sql(
 CREATE TABLE addresses (
@@ -359,10 +360,41 @@ DELETE FROM thread_nodes
  WHERE substr(node, 1, 2) = 'm:' AND EXISTS (SELECT 1 FROM messages m WHERE m.message_id = substr(node, 3));
 )sql";
 
+// The contact lists' indexes follow their ORDER BY (most recent activity first, then address)
+// and filters (stage, not blocked), so a page of a 100k-contact list reads its 50 rows instead of
+// sorting every contact of the stage. contact_counts: the listed (not blocked) contacts per
+// stage, kept by triggers in the transaction of every change, so a list's total and the status
+// counts are one row each instead of a scan of 100k index entries.
 constexpr const char* kV10Cleanup = R"sql(
 DROP TABLE message_addresses;
 DROP TABLE message_references;
 DROP INDEX messages_by_date;
+DROP INDEX contacts_by_stage;
+DROP INDEX contacts_by_last_message;
+CREATE INDEX contacts_by_stage ON contacts(stage, blocked, coalesce(last_message_at, 0) DESC, email);
+CREATE INDEX contacts_by_recent ON contacts(blocked, coalesce(last_message_at, 0) DESC, email);
+CREATE TABLE contact_counts (
+  stage TEXT PRIMARY KEY,
+  shown INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO contact_counts(stage, shown)
+  SELECT s.stage, (SELECT count(*) FROM contacts c WHERE c.stage = s.stage AND c.blocked = 0)
+    FROM (SELECT 'lead' AS stage UNION ALL SELECT 'prospect' UNION ALL SELECT 'opportunity'
+          UNION ALL SELECT 'customer' UNION ALL SELECT 'disqualified') s;
+CREATE TRIGGER contact_counts_insert AFTER INSERT ON contacts WHEN NEW.blocked = 0
+BEGIN
+  UPDATE contact_counts SET shown = shown + 1 WHERE stage = NEW.stage;
+END;
+CREATE TRIGGER contact_counts_delete AFTER DELETE ON contacts WHEN OLD.blocked = 0
+BEGIN
+  UPDATE contact_counts SET shown = shown - 1 WHERE stage = OLD.stage;
+END;
+CREATE TRIGGER contact_counts_update AFTER UPDATE OF stage, blocked ON contacts
+WHEN OLD.stage IS NOT NEW.stage OR OLD.blocked IS NOT NEW.blocked
+BEGIN
+  UPDATE contact_counts SET shown = shown - 1 WHERE stage = OLD.stage AND OLD.blocked = 0;
+  UPDATE contact_counts SET shown = shown + 1 WHERE stage = NEW.stage AND NEW.blocked = 0;
+END;
 )sql";
 
 Role role_from_name(std::string_view name) {

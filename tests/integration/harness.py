@@ -350,6 +350,47 @@ def message_addresses(db, where="", params=()):
     return rows
 
 
+def downgrade_to_v9(store):
+    """Rewrites a store of this build into the v9 layout it migrates from (ARCHITECTURE.md
+    "Store layout"): a row per address and reference, every message a thread_nodes row, the
+    former contact indexes, no contact_counts; user_version 9. The store must be closed."""
+    db = sqlite3.connect(store)
+    try:
+        db.executescript("""
+            CREATE TABLE message_addresses (
+              message_row INTEGER NOT NULL REFERENCES messages(id),
+              role TEXT NOT NULL CHECK (role IN ('from', 'sender', 'reply_to', 'to', 'cc', 'bcc')),
+              position INTEGER NOT NULL, email TEXT NOT NULL, raw_email TEXT NOT NULL, name TEXT NOT NULL,
+              PRIMARY KEY (message_row, role, position)) WITHOUT ROWID;
+            CREATE INDEX message_addresses_by_email ON message_addresses(email, message_row);
+            CREATE TABLE message_references (
+              message_row INTEGER NOT NULL REFERENCES messages(id), position INTEGER NOT NULL,
+              ref TEXT NOT NULL, PRIMARY KEY (message_row, position)) WITHOUT ROWID;
+            CREATE INDEX messages_by_date ON messages(date);
+            INSERT INTO thread_nodes(node, thread_id) SELECT 'm:' || message_id, thread_id FROM messages;
+        """)
+        for row, people, refs, in_reply_to in db.execute(
+                "SELECT id, people, refs, in_reply_to FROM messages").fetchall():
+            db.executemany("INSERT INTO message_addresses VALUES (?, ?, ?, ?, ?, ?)",
+                           [(row,) + person for person in unpack_people(people)])
+            ancestors = ([in_reply_to] if in_reply_to else []) + unpack_strings(refs)
+            db.executemany("INSERT INTO message_references VALUES (?, ?, ?)",
+                           [(row, i, ref) for i, ref in enumerate(ancestors)])
+        db.executescript("""
+            DROP TABLE participants; DROP TABLE addresses;
+            ALTER TABLE messages DROP COLUMN people; ALTER TABLE messages DROP COLUMN refs;
+            DROP TRIGGER contact_counts_insert; DROP TRIGGER contact_counts_delete;
+            DROP TRIGGER contact_counts_update; DROP TABLE contact_counts;
+            DROP INDEX contacts_by_stage; DROP INDEX contacts_by_recent;
+            CREATE INDEX contacts_by_stage ON contacts(stage, last_message_at);
+            CREATE INDEX contacts_by_last_message ON contacts(last_message_at, email);
+            PRAGMA user_version = 9;
+        """)
+        db.commit()
+    finally:
+        db.close()
+
+
 def imap_account(dovecot, **overrides):
     account = {"name": "work", "type": "imap", "url": "imap://127.0.0.1:%d" % dovecot.port,
                "username": USER, "password_env": "PROSPECTD_TEST_PASSWORD", "poll_interval": "60s",

@@ -100,6 +100,36 @@ class ImapSyncTest(TempDirTestCase):
         for key in ("messages", "locations", "addresses", "threads", "checkpoints", "contacts", "history"):
             self.assertEqual(actual[key], expected[key], "store differs from an uninterrupted run in %s" % key)
 
+    def test_a_store_of_the_previous_layout_is_migrated_in_place_and_answers_the_same(self):
+        truth, dovecot = self.start_mailbox(900, 16)
+        app = Prospectd(os.path.join(self.tmp, "app"), [imap_account(dovecot)])
+        app.run("sync")
+        views = ("contacts", "--json"), ("threads", "--json"), ("status", "--json")
+        before = [app.run(*view).stdout for view in views]
+        snapshot = app.snapshot()
+        why = app.run("why", "rep@acme-sales.com").stdout
+        harness.downgrade_to_v9(app.store)
+        self.assertEqual(app.query("PRAGMA user_version"), [(9,)])
+        # A read command upgrades the store first (as the daemon does at start), then answers.
+        self.assertEqual([app.run(*view).stdout for view in views], before)
+        self.assertEqual(app.query("PRAGMA user_version"), [(10,)])
+        self.assertEqual(app.run("why", "rep@acme-sales.com").stdout, why)
+        migrated = app.snapshot()
+        for key in ("messages", "locations", "addresses", "threads", "checkpoints", "contacts", "history"):
+            self.assertEqual(migrated[key], snapshot[key], "the migration changed %s" % key)
+        self.assertEqual(migrated["integrity"], "ok")
+        # Syncing on: new mail threads into the migrated store as into one built by this layout.
+        extended = harness.extend_mailbox(dovecot.mail_dir, 40, 98)
+        app.run("sync")
+        fresh = Prospectd(os.path.join(self.tmp, "fresh"), [imap_account(dovecot)])
+        fresh.run("sync")
+        self.assertEqual(app.run("contacts", "--json").stdout, fresh.run("contacts", "--json").stdout)
+        after, expected = app.snapshot(), fresh.snapshot()
+        for key in ("messages", "addresses", "threads", "contacts", "history"):
+            self.assertEqual(after[key], expected[key], "migrated and fresh stores differ in %s" % key)
+        (stored,) = app.query("SELECT COUNT(*) FROM messages")[0]
+        self.assertEqual(stored, extended["totals"]["unique_messages"])
+
     def test_headers_that_look_like_imap_responses_do_not_desynchronise_the_session(self):
         truth, dovecot = self.start_mailbox(300, 15, ("--hostile",))
         app = Prospectd(os.path.join(self.tmp, "app"), [imap_account(dovecot, batch_size=50)])

@@ -16,6 +16,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/stage.h"
+#include "rules/blocklist.h"
 #include "rules/lifecycle.h"
 #include "store/internal/migrations.h"
 #include "store/reader.h"
@@ -909,6 +911,66 @@ TEST_CASE("migrations bring an old store to the latest schema") {
   CHECK(test::query_int(store, "SELECT COUNT(*) FROM contact_threads WHERE thread_id = 1") == 2);  // Jane and Bob
 }
 
+// contact_counts (schema v10) against a count of the contacts themselves: equal, or what differs.
+std::string contact_count_difference(StoreFixture& fixture) {
+  std::string difference;
+  for (const core::Stage stage : core::kAllStages) {
+    const std::string name = core::to_string(stage);
+    const long long kept = fixture.count("SELECT shown FROM contact_counts WHERE stage = '" + name + "'");
+    const long long counted =
+        fixture.count("SELECT count(*) FROM contacts WHERE blocked = 0 AND stage = '" + name + "'");
+    if (kept != counted)
+      difference += name + ": kept " + std::to_string(kept) + ", counted " + std::to_string(counted) + "\n";
+  }
+  return difference;
+}
+
+TEST_CASE("the per-stage contact counts follow every change: sync, promotion, manual move, block, forget, rebuild") {
+  StoreFixture fixture;
+  const auto check = [&fixture](const char* after) {
+    INFO("after " << after);
+    const std::string difference = contact_count_difference(fixture);
+    CHECK_MESSAGE(difference.empty(), difference);
+  };
+  fixture.commit(
+      {{.id = "q1@client.example", .from = "jane@client.example", .to = {kRep}, .subject = "Hi", .date = day(1)},
+       {.id = "q2@other.example", .from = "bob@other.example", .to = {kRep}, .subject = "Yo", .date = day(1)},
+       {.id = "q3@third.example", .from = "carl@third.example", .to = {kRep}, .subject = "Hey", .date = day(1)}});
+  check("the first sync");
+  CHECK(fixture.count("SELECT shown FROM contact_counts WHERE stage = 'lead'") == 3);
+  fixture.commit({{.id = "a1@acme-sales.com",
+                   .from = kRep,
+                   .to = {"jane@client.example"},
+                   .subject = "Re: Hi",
+                   .date = day(2),
+                   .in_reply_to = "q1@client.example",
+                   .references = {"q1@client.example"}}});
+  check("a promotion");
+  CHECK(fixture.count("SELECT shown FROM contact_counts WHERE stage = 'prospect'") == 1);
+  fixture.store().move_stage("bob@other.example", core::Stage::customer, "signed", day(3));
+  check("a manual move");
+  fixture.store().block(*rules::parse_block_entry("third.example"), day(4));
+  check("a block");
+  CHECK(fixture.count("SELECT sum(shown) FROM contact_counts") == 2);
+  fixture.commit(
+      {{.id = "q4@third.example", .from = "dana@third.example", .to = {kRep}, .subject = "New", .date = day(5)}});
+  check("a blocked contact created");
+  fixture.store().unblock(*rules::parse_block_entry("third.example"));
+  check("an unblock");
+  CHECK(fixture.count("SELECT sum(shown) FROM contact_counts") == 4);
+  fixture.store().forget("carl@third.example");
+  check("a forget");
+  const sync::RulesContext& rules = fixture.rules();
+  fixture.store().rebuild(
+      [&rules](const core::MessageMeta& message, bool) {
+        const ClassifiedMessage classified = sync::classify_message(message, rules);
+        return Reclassification{classified.direction, classified.contacts};
+      },
+      rules.evaluator());
+  check("a rebuild");
+  CHECK(fixture.count("SELECT sum(shown) FROM contact_counts") == 3);
+}
+
 // Everything a reader derives from the stored addresses, references and thread graph, in a
 // form independent of row ids.
 std::string derived_state(const std::filesystem::path& file, const std::vector<std::string>& emails) {
@@ -985,6 +1047,8 @@ TEST_CASE("a store in the v9 layout migrates in place to packed addresses and re
   CHECK(test::address_rows(fixture.file()) == addresses);
   CHECK(derived_state(fixture.file(), emails) == state);
   CHECK(test::thread_groups(fixture.store()) == groups);
+  CHECK(contact_count_difference(fixture).empty());  // seeded from the migrated contacts
+  CHECK(fixture.count("SELECT sum(shown) FROM contact_counts") == 2);
   // Only the referenced-but-missing message remains a node of its own; the ancestors are packed.
   CHECK(fixture.count("SELECT COUNT(*) FROM thread_nodes") == 1);
   CHECK(fixture.count("SELECT COUNT(*) FROM thread_nodes WHERE node = 'm:lost@client.example'") == 1);

@@ -114,7 +114,12 @@ INSERT INTO thread_nodes(node, thread_id) SELECT 'm:' || message_id, thread_id F
   }
   db.exec(
       "DROP TABLE participants; DROP TABLE addresses; ALTER TABLE messages DROP COLUMN people;"
-      " ALTER TABLE messages DROP COLUMN refs; PRAGMA user_version = 9; COMMIT");
+      " ALTER TABLE messages DROP COLUMN refs; DROP TRIGGER contact_counts_insert;"
+      " DROP TRIGGER contact_counts_delete; DROP TRIGGER contact_counts_update; DROP TABLE contact_counts;"
+      " DROP INDEX contacts_by_stage; DROP INDEX contacts_by_recent;"
+      " CREATE INDEX contacts_by_stage ON contacts(stage, last_message_at);"
+      " CREATE INDEX contacts_by_last_message ON contacts(last_message_at, email);"
+      " PRAGMA user_version = 9; COMMIT");
 }
 
 std::set<std::string> address_rows(const std::filesystem::path& file) {
