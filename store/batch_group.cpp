@@ -12,7 +12,7 @@ struct BatchGroup::Open {
   // A group of many batches takes seconds by design; only a much slower one is worth a log line.
   explicit Open(SQLite::Database& db) : transaction(db, "batches", std::chrono::milliseconds(10000)) {}
   WriteTransaction transaction;
-  ContactCache contacts;
+  TransactionMemo memo;
 };
 
 BatchGroup::BatchGroup(Store& store)
@@ -22,7 +22,7 @@ BatchGroup::~BatchGroup() = default;
 
 BatchOutcome BatchGroup::add(AccountId account, const ClassifiedBatch& batch, const ContactEvaluator& evaluate,
                              Evaluation when) {
-  BatchOutcome outcome = store_batch(*store_.db_, *store_.statements_, open_->contacts, account, batch, evaluate, when);
+  BatchOutcome outcome = store_batch(*store_.db_, *store_.statements_, open_->memo, account, batch, evaluate, when);
   ++batches_;
   messages_ += batch.messages.size();
   return outcome;

@@ -20,10 +20,11 @@ namespace prospectd::store {
 
 using ContactId = std::int64_t;
 
-// What a transaction has learnt about contacts, so a bulk ingest asks SQLite once per address
-// instead of once per message. Valid only inside one write transaction: other connections may
-// create or delete contacts between transactions (they cannot during one, it holds the lock).
-struct ContactCache {
+// What a write transaction has learnt (contacts, interned addresses, subject-fallback subjects),
+// so a bulk ingest asks SQLite once per address instead of once per message. Valid only inside
+// one write transaction: other connections may change the store between transactions (they
+// cannot during one, it holds the lock).
+struct TransactionMemo {
   std::unordered_map<std::string, ContactId> ids;             // canonical email -> id, 0: not a contact
   std::unordered_set<std::string> variants;                   // "<id> <raw email>" already recorded
   std::unordered_map<std::string, std::int64_t> address_ids;  // canonical email -> addresses.id
@@ -34,7 +35,7 @@ struct ContactCache {
 
 class ContactBook {
  public:
-  ContactBook(SQLite::Database& db, Store::Statements& statements, ContactCache* cache = nullptr)
+  ContactBook(SQLite::Database& db, Store::Statements& statements, TransactionMemo* cache = nullptr)
       : db_(db), statements_(statements), cache_(cache) {}
 
   // Creates the contact if new (stage lead) and records the spelling; returns its id and
@@ -71,7 +72,7 @@ class ContactBook {
 
   SQLite::Database& db_;
   Store::Statements& statements_;
-  ContactCache* cache_;
+  TransactionMemo* cache_;
 };
 
 }  // namespace prospectd::store

@@ -36,7 +36,7 @@ std::vector<std::string> ancestors(const core::MessageMeta& meta) {
 
 class BatchWriter {
  public:
-  BatchWriter(SQLite::Database& db, Store::Statements& statements, AccountId account, ContactCache& cache)
+  BatchWriter(SQLite::Database& db, Store::Statements& statements, AccountId account, TransactionMemo& cache)
       : db_(db),
         statements_(statements),
         account_(account),
@@ -137,11 +137,9 @@ class BatchWriter {
       canonical.push_back(rules::canonical_address(address.email));
     });
     const std::string people = pack_people(meta, canonical);
-    std::vector<std::string> references;
-    for (const auto& reference : meta.references) {
-      if (!reference.empty() && reference != meta.in_reply_to) references.push_back(reference);
-    }
-    const std::string refs = pack_strings(references);
+    // messages.refs: the ancestors after In-Reply-To, which has its own column.
+    const auto first_reference = parents.begin() + (meta.in_reply_to.empty() ? 0 : 1);
+    const std::string refs = pack_strings(std::vector<std::string>(first_reference, parents.end()));
 
     std::int64_t row = 0;
     {
@@ -244,15 +242,16 @@ class BatchWriter {
   AccountId account_;
   ThreadGraph threads_;
   ContactBook contacts_;
-  ContactCache& cache_;
+  TransactionMemo& cache_;
   BatchOutcome outcome_;
   std::vector<ThreadId> touched_;
 };
 
 }  // namespace
 
-BatchOutcome store_batch(SQLite::Database& db, Store::Statements& statements, ContactCache& contacts, AccountId account,
-                         const ClassifiedBatch& batch, const ContactEvaluator& evaluate, Evaluation when) {
+BatchOutcome store_batch(SQLite::Database& db, Store::Statements& statements, TransactionMemo& contacts,
+                         AccountId account, const ClassifiedBatch& batch, const ContactEvaluator& evaluate,
+                         Evaluation when) {
   BatchWriter writer(db, statements, account, contacts);
   if (batch.reset_scope) writer.reset_scope(batch.checkpoint.scope);
   for (const auto& message : batch.messages) writer.add(message);

@@ -15,7 +15,8 @@ namespace prospectd::store {
 // Messages (deduplicated by source id and by Message-ID), addresses, references, threads, the
 // checkpoint, and the contacts of the touched threads evaluated now or marked pending (`when`).
 // If it throws, part of the batch may be written: the caller must roll back.
-BatchOutcome store_batch(SQLite::Database& db, Store::Statements& statements, ContactCache& contacts, AccountId account,
-                         const ClassifiedBatch& batch, const ContactEvaluator& evaluate, Evaluation when);
+BatchOutcome store_batch(SQLite::Database& db, Store::Statements& statements, TransactionMemo& contacts,
+                         AccountId account, const ClassifiedBatch& batch, const ContactEvaluator& evaluate,
+                         Evaluation when);
 
 }  // namespace prospectd::store

@@ -17,6 +17,7 @@ ThreadId ThreadGraph::place(const std::vector<std::string>& nodes, bool new_mess
   bool first_was_referenced = false;
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     const std::string& node = nodes[i];
+    if (new_message && i != 0 && node == nodes.front()) continue;  // it references itself
     // A message about to be stored is known only if it was referenced before.
     if (const auto thread = find(node, /*may_be_stored=*/i != 0 || !new_message)) {
       found.push_back(thread->first);

@@ -17,7 +17,7 @@ namespace prospectd::store {
 
 class ThreadGraph {
  public:
-  // `fallback_subjects`: the transaction's memo of subject-fallback base subjects (ContactCache),
+  // `fallback_subjects`: the transaction's memo of subject-fallback base subjects (TransactionMemo),
   // or null to ask SQL every time.
   ThreadGraph(SQLite::Database& db, Store::Statements& statements,
               std::optional<std::unordered_set<std::string>>* fallback_subjects = nullptr)
