@@ -106,26 +106,10 @@ std::int64_t StoreReader::count_contacts(const ContactQuery& query) {
     counted.executeStep();
     return counted.getColumn(0).getInt64();
   }
-  // Counting a stage of 100k contacts reads 100k index entries (~10 ms), and every page of a list
-  // asks for the same total: it is kept until another connection commits, which PRAGMA
-  // data_version tells (https://sqlite.org/pragma.html#pragma_data_version; this connection
-  // never writes). So the answer is always that of the current data.
-  const std::int64_t version = db_->execAndGet("PRAGMA data_version").getInt64();
-  if (version != counted_at_version_ || counts_.size() >= 64) {
-    counts_.clear();
-    counted_at_version_ = version;
-  }
-  // The stage (a name) and time hold no newline; the text, last, may hold anything.
-  std::string key = (query.stage ? "s" + *query.stage : std::string("-")) + '\n' +
-                    (query.quiet_since ? std::to_string(*query.quiet_since) : std::string("-")) + '\n' +
-                    (query.text ? "t" + *query.text : std::string("-"));
-  if (const auto known = counts_.find(key); known != counts_.end()) return known->second;
   SQLite::Statement statement(*db_, "SELECT count(*) FROM contacts c" + contact_filters(query));
   bind_contact_filters(statement, query);
   statement.executeStep();
-  const std::int64_t count = statement.getColumn(0).getInt64();
-  counts_.emplace(std::move(key), count);
-  return count;
+  return statement.getColumn(0).getInt64();
 }
 
 std::optional<ContactRow> StoreReader::contact_row(const std::string& canonical_email) {
@@ -178,18 +162,18 @@ std::vector<rules::Appearance> StoreReader::appearances(const std::string& canon
   std::vector<rules::Appearance> found;
   while (static_cast<std::int64_t>(found.size()) < limit && query.executeStep()) {
     const SQLite::Column people = query.getColumn(3);
-    PeopleReader reader({static_cast<const char*>(people.getBlob()), static_cast<std::size_t>(people.getBytes())});
-    std::vector<std::pair<std::string_view, int>> roles;
+    PeopleReader reader(blob_view(people));
+    std::vector<std::pair<int, Role>> roles;  // (rank of the role's name, role), then by position
     PackedAddress address;
     while (reader.next(address)) {
-      if (address.email == canonical_email) roles.emplace_back(role_name(address.role), address.position);
+      if (address.email == canonical_email) roles.emplace_back(role_name_rank(address.role), address.role);
     }
-    std::sort(roles.begin(), roles.end());
-    for (const auto& [role, position] : roles) {
+    std::stable_sort(roles.begin(), roles.end());
+    for (const auto& [rank, role] : roles) {
       if (static_cast<std::int64_t>(found.size()) >= limit) break;
       rules::Appearance seen;
       seen.message_id = query.getColumn(0).getString();
-      seen.role = std::string(role);
+      seen.role = std::string(role_name(role));
       seen.direction = core::direction_from_string(query.getColumn(1).getString()).value_or(core::Direction::inbound);
       seen.automation = query.getColumn(2).getString();
       found.push_back(std::move(seen));
@@ -221,7 +205,7 @@ ThreadSummary summarise_thread(SQLite::Database& db, std::int64_t thread) {
   std::set<std::string> participants;
   while (people.executeStep()) {
     const SQLite::Column packed = people.getColumn(0);
-    PeopleReader reader({static_cast<const char*>(packed.getBlob()), static_cast<std::size_t>(packed.getBytes())});
+    PeopleReader reader(blob_view(packed));
     PackedAddress address;
     while (reader.next(address)) {
       if (!address.email.empty() && (address.role == Role::from || is_recipient_role(address.role))) {

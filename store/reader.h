@@ -7,7 +7,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "rules/why.h"
@@ -203,9 +202,6 @@ class StoreReader {
  private:
   std::filesystem::path file_;
   std::unique_ptr<SQLite::Database> db_;
-  // count_contacts answers by filter, valid while no other connection has committed.
-  std::int64_t counted_at_version_ = -1;
-  std::unordered_map<std::string, std::int64_t> counts_;
 };
 
 }  // namespace prospectd::store

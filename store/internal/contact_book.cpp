@@ -110,7 +110,7 @@ std::vector<rules::MessageFact> ContactBook::facts(ContactId contact) {
   // The name a message gives the contact: From first, then by position; on a tie the role whose
   // name sorts first (the order the former ORDER BY ... LIMIT 1 over the address rows gave).
   const auto name_key = [](const PackedAddress& address) {
-    return std::make_tuple(address.role != Role::from, address.position, role_name(address.role));
+    return std::make_tuple(address.role != Role::from, address.position, role_name_rank(address.role));
   };
   while (query->executeStep()) {
     rules::MessageFact fact;
@@ -124,7 +124,7 @@ std::vector<rules::MessageFact> ContactBook::facts(ContactId contact) {
     fact.subject = query->getColumn(8).getString();
     fact.snippet = query->getColumn(9).getString();
     const SQLite::Column people = query->getColumn(7);
-    PeopleReader reader({static_cast<const char*>(people.getBlob()), static_cast<std::size_t>(people.getBytes())});
+    PeopleReader reader(blob_view(people));
     PackedAddress address;
     std::optional<PackedAddress> named;
     while (reader.next(address)) {

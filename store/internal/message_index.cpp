@@ -16,25 +16,6 @@ namespace {
 
 constexpr std::size_t kChunk = 1 << 20;
 
-// The roles in the order of their names, which SQL's ORDER BY role gives.
-int alphabetical_rank(Role role) {
-  switch (role) {
-    case Role::bcc:
-      return 0;
-    case Role::cc:
-      return 1;
-    case Role::from:
-      return 2;
-    case Role::reply_to:
-      return 3;
-    case Role::sender:
-      return 4;
-    case Role::to:
-      return 5;
-  }
-  return 6;
-}
-
 std::vector<core::Address>& field_of(core::MessageMeta& meta, Role role) {
   switch (role) {
     case Role::from:
@@ -189,13 +170,11 @@ std::vector<rules::MessageFact> MessageIndex::facts(std::uint32_t email,
     // The name: From first, then by position, then by role name (ContactBook::facts' order).
     const IndexedAddress* named = nullptr;
     const auto key = [](const IndexedAddress& a) {
-      return std::make_tuple(a.role != Role::from, a.position, alphabetical_rank(a.role));
+      return std::make_tuple(a.role != Role::from, a.position, role_name_rank(a.role));
     };
     for (const IndexedAddress& address : addresses_of(message)) {
       if (address.email != email) continue;
-      if (address.role == Role::to || address.role == Role::cc || address.role == Role::bcc) {
-        fact.contact_is_recipient = true;
-      }
+      if (is_recipient_role(address.role)) fact.contact_is_recipient = true;
       if (address.name != 0 && (!named || key(address) < key(*named))) named = &address;
     }
     if (named) fact.contact_name = std::string(names_[named->name]);

@@ -58,6 +58,24 @@ std::string_view role_name(Role role) {
   return "bcc";
 }
 
+int role_name_rank(Role role) {
+  switch (role) {
+    case Role::bcc:
+      return 0;
+    case Role::cc:
+      return 1;
+    case Role::from:
+      return 2;
+    case Role::reply_to:
+      return 3;
+    case Role::sender:
+      return 4;
+    case Role::to:
+      return 5;
+  }
+  return 6;
+}
+
 bool is_recipient_role(Role role) { return role == Role::to || role == Role::cc || role == Role::bcc; }
 
 void append_person(std::string& out, const PackedAddress& address) {

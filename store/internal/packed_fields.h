@@ -17,6 +17,9 @@ enum class Role : std::uint8_t { from, sender, reply_to, to, cc, bcc };
 
 std::string_view role_name(Role role);  // "from", "sender", "reply_to", "to", "cc", "bcc"
 bool is_recipient_role(Role role);      // to, cc, bcc
+// The role's place when roles sort by name (bcc, cc, from, reply_to, sender, to): the order the
+// former address rows had, which breaks ties wherever a message names an address twice.
+int role_name_rank(Role role);
 
 // One address of messages.people. `raw` is the spelling as written (the canonical address
 // when the writer stored none); views point into the packed bytes.

@@ -35,6 +35,11 @@ inline std::optional<std::string> optional_text(const SQLite::Column& column) {
   return column.getString();
 }
 
+// A BLOB (or TEXT) column's bytes, valid until the statement steps or resets.
+inline std::string_view blob_view(const SQLite::Column& column) {
+  return {static_cast<const char*>(column.getBlob()), static_cast<std::size_t>(column.getBytes())};
+}
+
 // A stored direction; the schema's CHECK constraint admits only the three spellings.
 inline core::Direction stored_direction(std::string_view text) {
   return core::direction_from_string(text).value_or(core::Direction::inbound);
